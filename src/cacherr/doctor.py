@@ -1,0 +1,106 @@
+"""``cacherr doctor``: check every path, filesystem and Plex, and say how to fix each failure."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from cacherr.bootstrap import Container
+from cacherr.domain.paths import is_union_view, is_within, normalise
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def filesystem_of(path: str) -> str:
+    """The filesystem type and mount point holding ``path`` (from /proc/self/mountinfo)."""
+    p = os.path.realpath(path)
+    best, fstype = "", "?"
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split()
+                mount = parts[4].replace("\\040", " ")
+                sep = parts.index("-")
+                if is_within(p, mount) and len(mount) >= len(best):
+                    best, fstype = mount, parts[sep + 1]
+    except OSError:
+        return "?"
+    return f"{fstype} at {best}"
+
+
+def _path_checks(label: str, path: str, *, write: bool) -> list[Check]:
+    p = Path(path)
+    if not p.exists():
+        return [Check(f"{label} exists", False, f"{path} does not exist",
+                      f"create it or mount it into the container (check the setting)")]
+    if not p.is_dir():
+        return [Check(f"{label} is a folder", False, f"{path} is not a folder", "point the setting at a folder")]
+    mode = os.R_OK | os.X_OK | (os.W_OK if write else 0)
+    access_ok = os.access(p, mode)
+    need = "readable and writable" if write else "readable"
+    return [
+        Check(f"{label} {need}", access_ok, f"{path} ({filesystem_of(path)})",
+              "" if access_ok else f"chown -R {os.getuid()}:{os.getgid()} {path} or fix PUID/PGID"),
+    ]
+
+
+def run_checks(container: Container) -> list[Check]:
+    s = container.settings
+    results: list[Check] = []
+    for m in s.path_mappings():
+        tag = f"{m.name}: "
+        results += _path_checks(tag + "REAL_SOURCE (array)", m.array_path, write=True)
+        results += _path_checks(tag + "CACHE_DESTINATION (cache)", m.cache_path, write=True)
+        union = is_union_view(m.array_path)
+        results.append(Check(tag + "array path is not the union view", not union, m.array_path,
+                             "use /mnt/user0/<share> or /mnt/diskN/<share>: /mnt/user mixes cache and array "
+                             "and copying through it can truncate the file being copied" if union else ""))
+        same = normalise(m.array_path) == normalise(m.cache_path) or is_within(m.cache_path, m.array_path) \
+            or is_within(m.array_path, m.cache_path)
+        results.append(Check(tag + "cache and array differ", not same, f"{m.array_path} vs {m.cache_path}",
+                             "point CACHE_DESTINATION at the cache pool, outside the array path" if same else ""))
+        if not same and Path(m.array_path).exists() and Path(m.cache_path).exists():
+            same_dev = os.stat(m.array_path).st_dev == os.stat(m.cache_path).st_dev
+            results.append(Check(tag + "cache and array on different filesystems", not same_dev,
+                                 f"{filesystem_of(m.array_path)} / {filesystem_of(m.cache_path)}",
+                                 "caching onto the same disk gains nothing: mount the cache pool" if same_dev else ""))
+    results.append(_plex_check(container))
+    return results
+
+
+def _plex_check(container: Container) -> Check:
+    s = container.settings
+    if not s.PLEX_TOKEN.get_secret_value():
+        return Check("Plex token set", False, "PLEX_TOKEN is empty",
+                     "set PLEX_TOKEN (Plex Web > any item > Get Info > View XML: X-Plex-Token in the URL)")
+    try:
+        server = container.media_server()
+    except NotImplementedError as exc:
+        return Check("Plex reachable", False, str(exc), "")
+    try:
+        ok = server.ping()
+    except Exception as exc:
+        ok, detail = False, str(exc)
+    else:
+        detail = s.PLEX_URL if ok else f"no answer from {s.PLEX_URL}"
+    return Check("Plex reachable and token valid", ok, detail,
+                 "" if ok else "check PLEX_URL (use the LAN address, not localhost, from a container) and PLEX_TOKEN")
+
+
+def print_report(results: list[Check]) -> None:
+    table = Table(title="cacherr doctor")
+    for col in ("", "check", "detail", "fix"):
+        table.add_column(col)
+    for r in results:
+        table.add_row("[green]ok[/]" if r.ok else "[red]FAIL[/]", r.name, r.detail, r.fix)
+    Console(highlight=False).print(table)

@@ -1,0 +1,1 @@
+"""Frozen, I/O-free models shared by every layer."""

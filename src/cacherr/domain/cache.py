@@ -1,0 +1,100 @@
+"""What is on the cache, and what a cycle plans to do about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from cacherr.domain.media import Reason
+
+
+class CacheMode(StrEnum):
+    COPY = "copy"  # the array keeps its copy; the cache holds a second one
+    MOVE = "move"  # the only copy lives on the cache
+    SYMLINK = "symlink"  # the array path is a symlink to the cache copy
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """One file Cacherr holds on the cache (or found there), from the registry."""
+
+    cache_path: str
+    array_path: str
+    size: int
+    mode: CacheMode
+    cached_at: datetime
+    item_key: str | None = None
+    title: str = ""
+    library: str = ""
+    reason: Reason = Reason.PRE_EXISTING
+    users: frozenset[str] = frozenset()
+    pinned: bool = False
+    pre_existing: bool = False
+    last_wanted_at: datetime | None = None
+    id: int | None = None  # registry row id, used by the API
+
+
+@dataclass(frozen=True, slots=True)
+class CacheState:
+    """The cache as the planner sees it: entries plus the space on the cache filesystem."""
+
+    entries: tuple[CacheEntry, ...]
+    total_bytes: int  # size of the cache filesystem
+    free_bytes: int  # free space on it now
+
+    @property
+    def used_by_cacherr(self) -> int:
+        return sum(e.size for e in self.entries)
+
+
+class ActionKind(StrEnum):
+    CACHE = "cache"  # array -> cache (copy, move or symlink per mode)
+    RESTORE = "restore"  # cache -> array (or drop the cache copy in copy mode)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One file operation a plan asks for, with why."""
+
+    kind: ActionKind
+    array_path: str
+    cache_path: str
+    size: int
+    reason: Reason
+    why: str  # human sentence: "next episode after S01E03 for alice"
+    item_key: str | None = None
+    title: str = ""
+    users: frozenset[str] = frozenset()
+    sidecars: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """Something the plan chose not to do, with why (budget, in play, hardlinked, ...)."""
+
+    path: str
+    title: str
+    why: str
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The outcome of ``build_plan``: ordered actions (restores first), skips and the budget."""
+
+    created_at: datetime
+    actions: tuple[Action, ...]
+    skips: tuple[Skip, ...] = ()
+    budget_bytes: int = 0
+    usage_before: int = 0
+    usage_after: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def to_cache(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if a.kind is ActionKind.CACHE)
+
+    @property
+    def to_restore(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if a.kind is ActionKind.RESTORE)

@@ -1,0 +1,123 @@
+"""What Plex knows, as plain frozen values: media items, their files, users' wishes, sessions.
+
+The Plex adapter builds these at the boundary; nothing past it sees plexapi objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+
+
+class MediaKind(StrEnum):
+    MOVIE = "movie"
+    EPISODE = "episode"
+
+
+class Reason(IntEnum):
+    """Why an item is wanted on the cache. Lower value = higher priority."""
+
+    PINNED = 0
+    PLAYING = 1
+    IN_PROGRESS = 2
+    ON_DECK = 3
+    NEXT_EPISODE = 4
+    WATCHLIST = 5
+    TRAKT = 6
+    PRE_EXISTING = 7
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class MediaFile:
+    """One media file of an item, with its paths on every side.
+
+    ``plex_path`` is the path as Plex reports it; ``array_path`` and ``cache_path`` are the real
+    paths Cacherr may touch, computed by the PathMapper. ``sidecars`` are external subtitle files
+    (absolute array paths) that travel with the video.
+    """
+
+    plex_path: str
+    array_path: str
+    cache_path: str
+    size: int
+    mapping: str = "default"
+    sidecars: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MediaItem:
+    """A movie or an episode: the unit users want and watch."""
+
+    key: str  # Plex ratingKey
+    kind: MediaKind
+    title: str
+    library: str
+    files: tuple[MediaFile, ...]
+    show_key: str | None = None
+    show_title: str | None = None
+    season: int | None = None
+    episode: int | None = None
+    year: int | None = None
+    guids: tuple[str, ...] = ()
+    duration_ms: int | None = None
+
+    @property
+    def display_title(self) -> str:
+        if self.kind is MediaKind.EPISODE and self.show_title:
+            s = f"{self.season:02d}" if self.season is not None else "??"
+            e = f"{self.episode:02d}" if self.episode is not None else "??"
+            return f"{self.show_title} S{s}E{e} {self.title}"
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+@dataclass(frozen=True, slots=True)
+class Want:
+    """One user's wish for one item, with the reason and the order within that reason."""
+
+    item_key: str
+    user: str
+    reason: Reason
+    rank: int = 0  # order within the reason (0 = first next episode, ...)
+    since: datetime | None = None  # lastViewedAt for on-deck, watchlist addedAt, ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlaySession:
+    """Someone is playing a file right now."""
+
+    user: str
+    item_key: str
+    plex_path: str
+    player: str = ""
+    state: str = "playing"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything one cycle needs from Plex, frozen at ``taken_at``.
+
+    ``items`` holds every item referenced by ``wants``, ``sessions`` or the tracked keys passed to
+    ``MediaServer.snapshot``. ``watched_by`` maps an item key to the users who have watched it
+    (for tracked and wanted items); ``interested`` maps an item key to the users who ever wanted it
+    in this snapshot. ``problems`` are user-facing notes (a user skipped, a path outside every
+    mapping, a watchlist entry not in the library).
+    """
+
+    taken_at: datetime
+    users: tuple[str, ...]
+    items: Mapping[str, MediaItem]
+    wants: tuple[Want, ...] = ()
+    watched_by: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    sessions: tuple[PlaySession, ...] = ()
+    problems: tuple[str, ...] = ()
+    not_in_library: tuple[str, ...] = ()  # e.g. Trakt or watchlist titles that Plex does not have

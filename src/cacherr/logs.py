@@ -1,0 +1,96 @@
+"""Logging: readable console lines, a rotating file under ``$CONFIG_DIR/logs``, a ring buffer for the
+dashboard's live tail, and a filter that redacts every configured secret from every record."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import logging.handlers
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+DATEFMT = "%Y-%m-%d %H:%M:%S"
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces any configured secret value in a formatted message with ``****``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: tuple[str, ...] = ()
+
+    def set_secrets(self, secrets: Iterable[str]) -> None:
+        # Longest first so a secret containing another is redacted whole.
+        self._secrets = tuple(sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True))
+
+    def redact(self, text: str) -> str:
+        for s in self._secrets:
+            text = text.replace(s, "****")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            message = self.redact(record.getMessage())
+            record.msg, record.args = message, None
+            if record.exc_info and not record.exc_text:
+                record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+            elif record.exc_text:
+                record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+class RingBuffer(logging.Handler):
+    """Keeps the last ``capacity`` formatted lines, numbered, for the dashboard's live tail."""
+
+    def __init__(self, capacity: int = 2000) -> None:
+        super().__init__()
+        self._lines: collections.deque[tuple[int, str, str]] = collections.deque(maxlen=capacity)
+        self._seq = 0
+        self._lock2 = threading.Lock()
+        self.setFormatter(logging.Formatter(FORMAT, DATEFMT))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:  # never let logging break the app
+            return
+        with self._lock2:
+            self._seq += 1
+            self._lines.append((self._seq, record.levelname, line))
+
+    def tail(self, after: int = 0, limit: int = 200) -> list[tuple[int, str, str]]:
+        with self._lock2:
+            rows = [r for r in self._lines if r[0] > after]
+        return rows[-limit:]
+
+
+REDACTOR = RedactSecrets()
+RING = RingBuffer()
+
+
+def setup_logging(level: str = "INFO", log_dir: Path | None = None, *, console: bool = True) -> None:
+    """Configure the root logger once (idempotent: handlers are replaced, not added)."""
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        root.removeHandler(h)
+    root.setLevel(level)
+    handlers: list[logging.Handler] = [RING]
+    if console:
+        handlers.append(logging.StreamHandler())
+    if log_dir is not None:
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            handlers.append(logging.handlers.RotatingFileHandler(
+                log_dir / "cacherr.log", maxBytes=5 * 1024 * 1024, backupCount=5, encoding="utf-8"))
+        except OSError as exc:
+            logging.getLogger(__name__).warning("file log disabled: cannot write %s (%s)", log_dir, exc.strerror)
+    fmt = logging.Formatter(FORMAT, DATEFMT)
+    for h in handlers:
+        if h is not RING:
+            h.setFormatter(fmt)
+        h.addFilter(REDACTOR)
+        root.addHandler(h)
+    for noisy in ("urllib3", "waitress", "apscheduler.executors.default", "werkzeug"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

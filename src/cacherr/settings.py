@@ -1,0 +1,496 @@
+"""The typed settings tree.
+
+One flat model whose field names are the environment names Unraid users already know from the
+PlexCache family (``PLEX_URL``, ``CACHE_LIMIT``, ...). Each field carries its group and a description;
+``docs/configuration.md`` and ``env.example`` are generated from them (``scripts/gen-docs``), and a
+test fails when either is stale.
+
+Precedence: environment variables > ``$CONFIG_DIR/cacherr_config.json`` (saved by the web UI) >
+defaults. Loading, saving and reloading live in ``settings_store``; this module holds no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
+from cacherr.domain.errors import ConfigError
+from cacherr.domain.paths import PathMapping
+
+_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?)(?:I?B)?\s*$", re.IGNORECASE)
+_PERCENT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+_INTERVAL_RE = re.compile(r"^\s*(?:every\s+)?(\d+)\s*([smhd])\s*$", re.IGNORECASE)
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-~.]{8,128}$")
+
+SIZE_HINT = "expected a size like 500GB or a percentage like 80%"
+
+
+def parse_size(text: str) -> int:
+    """Parse ``500GB``, ``1.5T``, ``800MiB`` or plain bytes. Units are binary (1 GB = 1024**3 bytes)."""
+    m = _SIZE_RE.match(text)
+    if not m:
+        raise ValueError("expected a size like 500GB, 1.5TB or 800MB")
+    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+
+
+@dataclass(frozen=True, slots=True)
+class SizeLimit:
+    """A size in bytes, or a percentage of the cache filesystem; ``None`` for both means no limit."""
+
+    bytes: int | None = None
+    percent: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> SizeLimit:
+        text = (text or "").strip()
+        if text in ("", "0", "none", "off"):
+            return cls()
+        p = _PERCENT_RE.match(text)
+        if p:
+            value = float(p.group(1))
+            if not 0 < value <= 100:
+                raise ValueError("a percentage must be between 0% and 100%")
+            return cls(percent=value)
+        try:
+            return cls(bytes=parse_size(text))
+        except ValueError:
+            raise ValueError(SIZE_HINT) from None
+
+    def resolve(self, total_bytes: int) -> int | None:
+        """Bytes this limit allows on a filesystem of ``total_bytes``; ``None`` means unlimited."""
+        if self.percent is not None:
+            return int(total_bytes * self.percent / 100)
+        return self.bytes
+
+    def __str__(self) -> str:
+        if self.percent is not None:
+            return f"{self.percent:g}%"
+        return "" if self.bytes is None else str(self.bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """``SCHEDULE``: a cron expression (5 fields) or an interval like ``6h``, ``every 30m``."""
+
+    cron: str | None = None
+    interval_seconds: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Schedule:
+        text = (text or "").strip()
+        if text.lower() in ("", "off", "none", "manual"):
+            return cls()
+        m = _INTERVAL_RE.match(text)
+        if m:
+            seconds = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2).lower()]
+            if seconds < 60:
+                raise ValueError("an interval must be at least 1m")
+            return cls(interval_seconds=seconds)
+        fields = text.split()
+        if len(fields) == 5 and all(re.fullmatch(r"[\d*/,\-A-Za-z?]+", f) for f in fields):
+            return cls(cron=text)
+        raise ValueError("expected a cron expression like '0 */6 * * *' or an interval like 6h or 'every 30m'")
+
+
+class PathMappingSetting(BaseModel):
+    """One entry of ``PATH_MAPPINGS``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = "default"
+    plex_path: str
+    real_path: str
+    cache_path: str
+
+    def to_domain(self) -> PathMapping:
+        return PathMapping(self.name, self.plex_path, self.real_path, self.cache_path)
+
+
+def _group(name: str, *, secret: bool = False, advanced: bool = False, restart: bool = False) -> dict[str, Any]:
+    return {"group": name, "secret": secret, "advanced": advanced, "restart": restart}
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [v.strip() for v in text.split(",") if v.strip()]
+    return value
+
+
+CsvList = Annotated[list[str], NoDecode]
+
+# (environment, saved JSON) for the Settings being built; see build_settings.
+_SOURCES: ContextVar[tuple[Mapping[str, str], Mapping[str, Any]]] = ContextVar("cacherr_settings_sources")
+
+
+class _MappingSource(PydanticBaseSettingsSource):
+    """A pydantic-settings source over a plain mapping (the environment, or the saved JSON)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], values: Mapping[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._values = values
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    """Every Cacherr setting. Field name = environment variable name."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=True, extra="forbid", validate_default=True, frozen=True, env_ignore_empty=False
+    )
+
+    # --- Plex -------------------------------------------------------------------------------
+    PLEX_URL: str = Field("http://localhost:32400", description="URL of your Plex Media Server, as Cacherr reaches it.",
+                          json_schema_extra=_group("Plex"))
+    PLEX_TOKEN: SecretStr = Field(SecretStr(""), description="The server owner's X-Plex-Token. Required to run cycles.",
+                                  json_schema_extra=_group("Plex", secret=True))
+    PLEX_TIMEOUT: float = Field(15.0, gt=0, le=300, description="Seconds to wait for one Plex request.",
+                                json_schema_extra=_group("Plex", advanced=True))
+    PLEX_TV_URL: str = Field("", description="Advanced: send plex.tv/discover calls to this URL instead (the demo's "
+                             "emulator). Leave empty in production.", json_schema_extra=_group("Plex", advanced=True))
+
+    # --- Paths ------------------------------------------------------------------------------
+    PLEX_SOURCE: str = Field("/plexsource", description="Root of your media as Plex sees it (inside the Plex "
+                             "container), e.g. /data.", json_schema_extra=_group("Paths"))
+    REAL_SOURCE: str = Field("/mediasource", description="The same root on the array as Cacherr sees it. On Unraid "
+                             "mount /mnt/user0/<share> or /mnt/diskN/<share> here, never /mnt/user.",
+                             json_schema_extra=_group("Paths"))
+    CACHE_DESTINATION: str = Field("/cache", description="The same root on the cache pool, e.g. /mnt/cache/<share> "
+                                   "mounted at /cache.", json_schema_extra=_group("Paths"))
+    PATH_MAPPINGS: list[PathMappingSetting] = Field(
+        default_factory=list,
+        description='Several libraries: a JSON list of {"name","plex_path","real_path","cache_path"}. '
+        "When set it replaces PLEX_SOURCE/REAL_SOURCE/CACHE_DESTINATION.",
+        json_schema_extra=_group("Paths"))
+    MOVER_EXCLUDE_FILE: str = Field("", description="Mover Tuning exclude list to keep in sync (absolute path), "
+                                    "e.g. /config/mover_exclude.txt. Empty: not written.",
+                                    json_schema_extra=_group("Paths"))
+
+    # --- What to cache ----------------------------------------------------------------------
+    NUMBER_EPISODES: int = Field(5, ge=0, le=100, description="Next episodes to cache after each On Deck episode.",
+                                 json_schema_extra=_group("Caching"))
+    DAYS_TO_MONITOR: int = Field(99, ge=1, le=3650, description="Only On Deck items watched in the last N days.",
+                                 json_schema_extra=_group("Caching"))
+    USERS_TOGGLE: bool = Field(True, description="Include every home and shared user, not only the owner.",
+                               json_schema_extra=_group("Caching"))
+    SKIP_ONDECK_USERS: CsvList = Field(default_factory=list, description="Users whose On Deck is ignored "
+                                       "(comma-separated usernames).", json_schema_extra=_group("Caching"))
+    SKIP_WATCHLIST_USERS: CsvList = Field(default_factory=list, description="Users whose watchlist is ignored "
+                                          "(comma-separated).", json_schema_extra=_group("Caching"))
+    WATCHLIST_TOGGLE: bool = Field(True, description="Cache items on users' watchlists.",
+                                   json_schema_extra=_group("Caching"))
+    WATCHLIST_EPISODES: int = Field(1, ge=0, le=100, description="For a show on a watchlist, how many first "
+                                    "unwatched episodes to cache.", json_schema_extra=_group("Caching"))
+    WATCHED_MOVE: bool = Field(True, description="Give media back to the array once every interested user "
+                               "has watched it.", json_schema_extra=_group("Caching"))
+    CACHE_RETENTION_HOURS: int = Field(12, ge=0, le=24 * 365, description="Keep media on the cache this many hours "
+                                       "after it left every wanted list.", json_schema_extra=_group("Caching"))
+    EXIT_IF_ACTIVE_SESSION: bool = Field(False, description="Skip the whole cycle while anyone is playing.",
+                                         json_schema_extra=_group("Caching"))
+    SESSION_POLL_SECONDS: int = Field(30, ge=0, le=3600, description="Poll Plex sessions this often to cache next "
+                                      "episodes when playback starts (0 = off).",
+                                      json_schema_extra=_group("Caching"))
+
+    # --- Budget -----------------------------------------------------------------------------
+    CACHE_LIMIT: Annotated[SizeLimit, NoDecode] = Field(
+        SizeLimit(), description="Most Cacherr may hold on the cache: a size (500GB) or a percentage of the "
+        "cache drive (80%). Empty: no limit.", json_schema_extra=_group("Budget"))
+    MIN_FREE_SPACE: Annotated[SizeLimit, NoDecode] = Field(
+        SizeLimit(), description="Always leave this much free on the cache (size or percentage).",
+        json_schema_extra=_group("Budget"))
+
+    # --- File operations --------------------------------------------------------------------
+    COPY_TO_CACHE: bool = Field(True, description="true: copy to the cache and keep the array copy (safest); "
+                                "false: move.", json_schema_extra=_group("File operations"))
+    USE_SYMLINKS: bool = Field(False, description="Non-Unraid setups: replace the original with a symlink to the "
+                               "cached copy.", json_schema_extra=_group("File operations"))
+    VERIFY: Literal["size", "hash"] = Field("size", description="Verify copies by size, or by xxhash of the "
+                                            "content (slower, catches corruption).",
+                                            json_schema_extra=_group("File operations"))
+    MAX_CONCURRENT_MOVES_CACHE: int = Field(2, ge=1, le=16, description="Parallel transfers to the cache.",
+                                            json_schema_extra=_group("File operations"))
+    MAX_CONCURRENT_MOVES_ARRAY: int = Field(1, ge=1, le=16, description="Parallel transfers back to the array.",
+                                            json_schema_extra=_group("File operations"))
+    HARDLINKS: Literal["skip", "copy"] = Field("skip", description="Files with hard links (seeding torrents, "
+                                               "*arr imports): skip them, or copy and keep the array link.",
+                                               json_schema_extra=_group("File operations"))
+    REMOVE_EMPTY_FOLDERS: bool = Field(True, description="Remove folders a move left empty (never one that holds "
+                                       "anything).", json_schema_extra=_group("File operations"))
+    TEST_MODE: bool = Field(False, description="Plan and show, but never touch a file.",
+                            json_schema_extra=_group("File operations"))
+
+    # --- Schedule ---------------------------------------------------------------------------
+    SCHEDULE: Annotated[Schedule, NoDecode] = Field(
+        Schedule(interval_seconds=6 * 3600), description="When cycles run: cron ('0 */6 * * *') or an interval "
+        "('6h', 'every 30m'); 'off' for manual only.", json_schema_extra=_group("Schedule"))
+
+    # --- Web --------------------------------------------------------------------------------
+    WEB_PORT: int = Field(5445, ge=1, le=65535, description="Port of the dashboard and API.",
+                          json_schema_extra=_group("Web", restart=True))
+    WEB_HOST: str = Field("0.0.0.0", description="Address the web server listens on.",  # noqa: S104
+                          json_schema_extra=_group("Web", advanced=True, restart=True))
+    API_KEY: SecretStr = Field(SecretStr(""), description="When set, API calls need header X-Api-Key.",
+                               json_schema_extra=_group("Web", secret=True))
+    WEB_USERNAME: str = Field("", description="Dashboard login name. With WEB_PASSWORD set, login is required.",
+                              json_schema_extra=_group("Web"))
+    WEB_PASSWORD: SecretStr = Field(SecretStr(""), description="Dashboard password (stored hashed when saved from "
+                                    "the web).", json_schema_extra=_group("Web", secret=True))
+    WEBHOOK_SECRET: SecretStr = Field(SecretStr(""), description="Secret the Plex webhook URL must carry "
+                                      "(?secret=...). Empty: the webhook is disabled.",
+                                      json_schema_extra=_group("Web", secret=True))
+
+    # --- Notifications and Trakt -------------------------------------------------------------
+    NOTIFY_URLS: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="Apprise URLs, comma-separated (discord://..., ntfy://...).",
+        json_schema_extra=_group("Notifications", secret=True))
+    NOTIFY_LEVEL: Literal["summary", "errors", "every"] = Field(
+        "summary", description="summary: one message per cycle; errors: only failures; every: each operation.",
+        json_schema_extra=_group("Notifications"))
+    TRAKT_CLIENT_ID: SecretStr = Field(SecretStr(""), description="Trakt API client id; enables Trakt lists.",
+                                       json_schema_extra=_group("Trakt", secret=True))
+    TRAKT_LISTS: CsvList = Field(["movies/trending"], description="Trakt lists to follow, comma-separated: "
+                                 "movies/trending, movies/popular, movies/anticipated, shows/trending, ...",
+                                 json_schema_extra=_group("Trakt"))
+    TRAKT_COUNT: int = Field(10, ge=1, le=100, description="How many entries of each Trakt list to consider.",
+                             json_schema_extra=_group("Trakt"))
+    TRAKT_EPISODES: int = Field(1, ge=0, le=20, description="For a Trakt show in your library, how many first "
+                                "episodes to cache.", json_schema_extra=_group("Trakt"))
+    TRAKT_MAX_BYTES: Annotated[SizeLimit, NoDecode] = Field(
+        SizeLimit(), description="Most space Trakt items may take on the cache (size or percentage). Empty: "
+        "only CACHE_LIMIT applies.", json_schema_extra=_group("Trakt"))
+    TRAKT_CACHE_HOURS: float = Field(6.0, ge=0, le=168, description="Re-fetch Trakt lists at most this often.",
+                                     json_schema_extra=_group("Trakt"))
+    TRAKT_URL: str = Field("https://api.trakt.tv", description="Advanced: Trakt API base URL (the demo points it "
+                           "at its emulator).", json_schema_extra=_group("Trakt", advanced=True))
+
+    # --- System -----------------------------------------------------------------------------
+    PUID: int = Field(99, ge=0, description="Owner of files and folders Cacherr creates (Unraid: 99 = nobody).",
+                      json_schema_extra=_group("System", restart=True))
+    PGID: int = Field(100, ge=0, description="Group of files and folders Cacherr creates (Unraid: 100 = users).",
+                      json_schema_extra=_group("System", restart=True))
+    UMASK: str = Field("000", pattern=r"^0?[0-7]{3}$", description="umask for new files (octal, e.g. 000 or 002).",
+                       json_schema_extra=_group("System", restart=True))
+    TZ: str = Field("Etc/UTC", description="Time zone for schedules and logs.",
+                    json_schema_extra=_group("System", restart=True))
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Log detail: DEBUG, INFO, WARNING or ERROR.", json_schema_extra=_group("System"))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        env, saved = _SOURCES.get(({}, {}))
+        # Earlier sources win: explicit init values, then the environment, then the web-saved JSON.
+        return (init_settings, _MappingSource(settings_cls, env), _MappingSource(settings_cls, saved))
+
+    # --- validators -------------------------------------------------------------------------
+    @field_validator("SKIP_ONDECK_USERS", "SKIP_WATCHLIST_USERS", mode="before")
+    @classmethod
+    def _csv(cls, v: Any) -> Any:
+        return _split_csv(v)
+
+    @field_validator("NOTIFY_URLS", mode="before")
+    @classmethod
+    def _urls(cls, v: Any) -> Any:
+        v = _split_csv(v)
+        if isinstance(v, list):
+            return [s.get_secret_value() if isinstance(s, SecretStr) else s for s in v]
+        return v
+
+    @field_validator("TRAKT_LISTS", mode="before")
+    @classmethod
+    def _lists(cls, v: Any) -> Any:
+        return _split_csv(v)
+
+    @field_validator("CACHE_LIMIT", "MIN_FREE_SPACE", "TRAKT_MAX_BYTES", mode="before")
+    @classmethod
+    def _size(cls, v: Any) -> Any:
+        return v if isinstance(v, SizeLimit) else SizeLimit.parse(str(v))
+
+    @field_validator("SCHEDULE", mode="before")
+    @classmethod
+    def _schedule(cls, v: Any) -> Any:
+        return v if isinstance(v, Schedule) else Schedule.parse(str(v))
+
+    @field_validator("PATH_MAPPINGS", mode="before")
+    @classmethod
+    def _mappings(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            text = v.strip()
+            if not text:
+                return []
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                raise ValueError('expected JSON like [{"name":"movies","plex_path":"/data/movies",'
+                                 '"real_path":"/mnt/user0/movies","cache_path":"/mnt/cache/movies"}]') from None
+        return v
+
+    @field_validator("PLEX_TOKEN")
+    @classmethod
+    def _token_shape(cls, v: SecretStr) -> SecretStr:
+        raw = v.get_secret_value()
+        if raw and not _TOKEN_RE.match(raw):
+            raise ValueError("expected a Plex token: 8 to 128 letters, digits, '-' or '_' (no spaces or quotes)")
+        return v
+
+    @field_validator("PLEX_URL", "PLEX_TV_URL", "TRAKT_URL")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v and not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError("expected an http:// or https:// URL like http://192.168.1.10:32400")
+        return v.rstrip("/")
+
+    @field_validator("PLEX_SOURCE", "REAL_SOURCE", "CACHE_DESTINATION")
+    @classmethod
+    def _absolute(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError("expected an absolute path starting with /")
+        return v.rstrip("/") or "/"
+
+    @field_validator("MOVER_EXCLUDE_FILE")
+    @classmethod
+    def _absolute_or_empty(cls, v: str) -> str:
+        if v and not v.startswith("/"):
+            raise ValueError("expected an absolute path starting with /, or empty")
+        return v
+
+    # --- derived ----------------------------------------------------------------------------
+    def path_mappings(self) -> tuple[PathMapping, ...]:
+        if self.PATH_MAPPINGS:
+            return tuple(m.to_domain() for m in self.PATH_MAPPINGS)
+        return (PathMapping("default", self.PLEX_SOURCE, self.REAL_SOURCE, self.CACHE_DESTINATION),)
+
+    def secret(self, name: str) -> str:
+        """The raw value of a secret setting (for adapters only; never log it)."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+
+    @property
+    def web_auth_enabled(self) -> bool:
+        return bool(self.WEB_USERNAME and self.WEB_PASSWORD.get_secret_value())
+
+
+def field_meta(name: str) -> dict[str, Any]:
+    extra = Settings.model_fields[name].json_schema_extra
+    return dict(extra) if isinstance(extra, dict) else {}
+
+
+SECRET_FIELDS: frozenset[str] = frozenset(n for n in Settings.model_fields if field_meta(n).get("secret"))
+
+
+def mask(value: str) -> str:
+    """Show that a secret is set without showing it: ``****ab12`` (short values: ``****``)."""
+    if not value:
+        return ""
+    if "://" in value:
+        return value.split("://", 1)[0] + "://****"
+    return "****" + (value[-4:] if len(value) >= 16 else "")
+
+
+def display_value(settings: Settings, name: str) -> Any:
+    """A JSON-friendly value of one setting with secrets masked."""
+    value = getattr(settings, name)
+    if isinstance(value, SecretStr):
+        return mask(value.get_secret_value())
+    if isinstance(value, list):
+        return [display_value_item(v) for v in value]
+    if isinstance(value, SizeLimit | Schedule):
+        return raw_text(value)
+    return value
+
+
+def display_value_item(v: Any) -> Any:
+    if isinstance(v, SecretStr):
+        return mask(v.get_secret_value())
+    if isinstance(v, BaseModel):
+        return v.model_dump()
+    return v
+
+
+def raw_text(value: SizeLimit | Schedule) -> str:
+    if isinstance(value, SizeLimit):
+        return str(value)
+    if value.cron:
+        return value.cron
+    if value.interval_seconds:
+        s = value.interval_seconds
+        for unit, n in (("d", 86400), ("h", 3600), ("m", 60)):
+            if s % n == 0:
+                return f"{s // n}{unit}"
+        return f"{s}s"
+    return "off"
+
+
+def serialise(settings: Settings, name: str) -> Any:
+    """The raw (unmasked) JSON value of one setting, as saved in cacherr_config.json."""
+    value = getattr(settings, name)
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, SizeLimit | Schedule):
+        return raw_text(value)
+    if isinstance(value, list):
+        return [v.get_secret_value() if isinstance(v, SecretStr) else
+                (v.model_dump() if isinstance(v, BaseModel) else v) for v in value]
+    return value
+
+
+def format_validation_error(err: ValidationError, given: Mapping[str, Any]) -> list[str]:
+    """One line per problem: ``NAME=value: what is accepted``. Secrets are masked."""
+    lines = []
+    for e in err.errors():
+        loc = e.get("loc") or ("?",)
+        name = str(loc[0])
+        raw = given.get(name, e.get("input"))
+        shown = mask(str(raw)) if name in SECRET_FIELDS else raw
+        msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+        if e.get("type") == "extra_forbidden":
+            lines.append(f"{name}: unknown setting; remove it (see docs/configuration.md for the names)")
+            continue
+        where = "" if len(loc) == 1 else " (" + ".".join(str(x) for x in loc[1:]) + ")"
+        lines.append(f"{name}={shown}{where}: {msg}")
+    return lines
+
+
+def build_settings(json_values: Mapping[str, Any], env: Mapping[str, str]) -> Settings:
+    """Validate ``json_values`` overlaid by ``env`` (only known names are read from env).
+
+    Raises ``ConfigError`` with one line per problem.
+    """
+    unknown = sorted(set(json_values) - set(Settings.model_fields))
+    if unknown:
+        raise ConfigError([f"{k}: unknown setting in cacherr_config.json; remove it" for k in unknown])
+    merged: dict[str, Any] = dict(json_values)
+    merged.update({k: v for k, v in env.items() if k in Settings.model_fields})
+    token = _SOURCES.set((env, json_values))
+    try:
+        return Settings()
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err, merged)) from None
+    finally:
+        _SOURCES.reset(token)
+
+
+def env_locked(env: Mapping[str, str]) -> frozenset[str]:
+    """Settings fixed by the environment: shown read-only in the UI, never saved to the JSON file."""
+    return frozenset(n for n in Settings.model_fields if n in env)

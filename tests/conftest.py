@@ -1,0 +1,49 @@
+"""Shared fixtures. Tests use real files, real SQLite, real HTTP; nothing here mocks a library."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REQUIRE_ALL = os.environ.get("CACHERR_REQUIRE_ALL") == "1"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip (locally) or fail (in CI, CACHERR_REQUIRE_ALL=1) when a tool or privilege is missing."""
+    if condition:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"CACHERR_REQUIRE_ALL=1 but: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_root() -> None:
+    require(os.geteuid() == 0, "needs root (mount, chown); run as root or in CI")
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    require(path is not None, f"needs `{name}` on PATH (apt-get install {name})")
+    assert path is not None
+    return path
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    d = tmp_path / "config"
+    d.mkdir()
+    return d
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """An environment without any Cacherr setting, so the host's variables cannot leak into a test."""
+    from cacherr.settings import Settings
+
+    for name in list(Settings.model_fields) + ["CONFIG_DIR"]:
+        monkeypatch.delenv(name, raising=False)
+    yield {}
