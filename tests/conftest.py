@@ -44,6 +44,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """An environment without any Cacherr setting, so the host's variables cannot leak into a test."""
     from cacherr.settings import Settings
 
-    for name in list(Settings.model_fields) + ["CONFIG_DIR"]:
+    for name in [*Settings.model_fields, "CONFIG_DIR"]:
         monkeypatch.delenv(name, raising=False)
     yield {}

@@ -48,14 +48,21 @@ def serve(ctx: click.Context, container: Container) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 @click.pass_context
 @with_container
-def doctor(ctx: click.Context, container: Container) -> None:
-    """Check paths, filesystems and Plex; print a fix for every failure."""
+def doctor(ctx: click.Context, container: Container, as_json: bool) -> None:
+    """Check paths, filesystems, the database and Plex; print a fix for every failure."""
+    import dataclasses
+    import json
+
     from cacherr.doctor import print_report, run_checks
 
     results = run_checks(container)
-    print_report(results)
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(r) for r in results], indent=2))
+    else:
+        print_report(results)
     if any(not r.ok for r in results):
         raise SystemExit(1)
 

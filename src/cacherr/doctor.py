@@ -42,7 +42,7 @@ def _path_checks(label: str, path: str, *, write: bool) -> list[Check]:
     p = Path(path)
     if not p.exists():
         return [Check(f"{label} exists", False, f"{path} does not exist",
-                      f"create it or mount it into the container (check the setting)")]
+                      "create it or mount it into the container (check the setting)")]
     if not p.is_dir():
         return [Check(f"{label} is a folder", False, f"{path} is not a folder", "point the setting at a folder")]
     mode = os.R_OK | os.X_OK | (os.W_OK if write else 0)
@@ -74,8 +74,19 @@ def run_checks(container: Container) -> list[Check]:
             results.append(Check(tag + "cache and array on different filesystems", not same_dev,
                                  f"{filesystem_of(m.array_path)} / {filesystem_of(m.cache_path)}",
                                  "caching onto the same disk gains nothing: mount the cache pool" if same_dev else ""))
+    results.append(_database_check(container))
     results.append(_plex_check(container))
     return results
+
+
+def _database_check(container: Container) -> Check:
+    from cacherr.domain.errors import StateStoreError
+
+    try:
+        version = container.db.schema_version
+    except StateStoreError as exc:
+        return Check("state database", False, str(exc), "see docs/operations.md (recovery)")
+    return Check("state database", True, f"{container.config_dir / 'cacherr.db'} (schema {version})")
 
 
 def _plex_check(container: Container) -> Check:

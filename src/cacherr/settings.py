@@ -32,6 +32,8 @@ _INTERVAL_RE = re.compile(r"^\s*(?:every\s+)?(\d+)\s*([smhd])\s*$", re.IGNORECAS
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-~.]{8,128}$")
 
 SIZE_HINT = "expected a size like 500GB or a percentage like 80%"
+TRAKT_LIST_NAMES = tuple(f"{kind}/{name}" for kind in ("movies", "shows")
+                         for name in ("trending", "popular", "anticipated"))
 
 
 def parse_size(text: str) -> int:
@@ -261,6 +263,13 @@ class Settings(BaseSettings):
     NOTIFY_LEVEL: Literal["summary", "errors", "every"] = Field(
         "summary", description="summary: one message per cycle; errors: only failures; every: each operation.",
         json_schema_extra=_group("Notifications"))
+    NOTIFY_TIMEOUT: float = Field(10.0, gt=0, le=120, description="Seconds a cycle waits for one notification "
+                                  "before giving up on it (the failure is logged and shown).",
+                                  json_schema_extra=_group("Notifications", advanced=True))
+    UNRAID_NOTIFY_SCRIPT: str = Field("/usr/local/emhttp/webGui/scripts/notify", description="Unraid's notify "
+                                      "script; used when it exists in the container (mount /usr/local/emhttp "
+                                      "read-only and /tmp/notifications). Empty: off.",
+                                      json_schema_extra=_group("Notifications", advanced=True))
     TRAKT_CLIENT_ID: SecretStr = Field(SecretStr(""), description="Trakt API client id; enables Trakt lists.",
                                        json_schema_extra=_group("Trakt", secret=True))
     TRAKT_LISTS: CsvList = Field(["movies/trending"], description="Trakt lists to follow, comma-separated: "
@@ -320,7 +329,11 @@ class Settings(BaseSettings):
     @field_validator("TRAKT_LISTS", mode="before")
     @classmethod
     def _lists(cls, v: Any) -> Any:
-        return _split_csv(v)
+        v = _split_csv(v)
+        bad = [x for x in v if x not in TRAKT_LIST_NAMES] if isinstance(v, list) else []
+        if bad:
+            raise ValueError(f"unknown Trakt list {bad[0]!r}; expected some of {', '.join(TRAKT_LIST_NAMES)}")
+        return v
 
     @field_validator("CACHE_LIMIT", "MIN_FREE_SPACE", "TRAKT_MAX_BYTES", mode="before")
     @classmethod
@@ -368,7 +381,7 @@ class Settings(BaseSettings):
             raise ValueError("expected an absolute path starting with /")
         return v.rstrip("/") or "/"
 
-    @field_validator("MOVER_EXCLUDE_FILE")
+    @field_validator("MOVER_EXCLUDE_FILE", "UNRAID_NOTIFY_SCRIPT")
     @classmethod
     def _absolute_or_empty(cls, v: str) -> str:
         if v and not v.startswith("/"):

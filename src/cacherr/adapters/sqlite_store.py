@@ -50,24 +50,38 @@ class Database:
         if str(self.path) != ":memory:" and not self.path.parent.is_dir():
             raise StateStoreError(f"folder for the state database does not exist: {self.path.parent} "
                                   "(create it, or set CONFIG_DIR)")
+        if self.path.exists():
+            self._inspect_read_only()  # refuse a corrupt or future database before changing a byte of it
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def _inspect_read_only(self) -> None:
         try:
-            conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=30000")
-            ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            try:
+                ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+                version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            finally:
+                conn.close()
         except sqlite3.DatabaseError as exc:
             raise StateStoreError(
                 f"state database {self.path} is unreadable or corrupt ({exc}). Cacherr left it untouched: "
                 "move it aside (the journal in it may matter: keep a copy) and start again to create a new one"
             ) from None
         if ok != "ok":
-            conn.close()
             raise StateStoreError(f"state database {self.path} failed its integrity check ({ok}); "
                                   "move it aside and keep a copy")
-        return conn
+        known = len(migrations())
+        if version > known:
+            raise StateStoreError(
+                f"state database {self.path} has schema version {version}, but this Cacherr knows only up to "
+                f"{known}: it was written by a newer Cacherr. Upgrade Cacherr, or restore a backup of the database"
+            )
 
     @property
     def schema_version(self) -> int:

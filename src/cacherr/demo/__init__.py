@@ -1,0 +1,1 @@
+"""Demo and test worlds: the Plex emulator and an Unraid-like lab."""

@@ -1,0 +1,398 @@
+"""The emulator's in-memory media model: users, libraries, items, files and per-user view state.
+
+Plain dataclasses, independent of HTTP. Build a world in a few lines::
+
+    world = World()                                   # has an owner "owner" (token "owner-token")
+    alice = world.add_user("alice", kind="home")      # token "alice-token"
+    movies = world.add_section("Movies", "movie", "/data/movies")
+    tv = world.add_section("TV Shows", "show", "/data/tv")
+    amelie = world.add_movie(movies, "Amélie", 2001, imdb="tt0211915", tmdb="194", subtitles=("en",))
+    show = world.add_show(tv, "Example Show", 2019, seasons={1: 3, 2: 3}, specials=1, tvdb="121361")
+    world.mark_watched(alice, show.episode(1, 1))     # alice's On Deck is now S01E02
+
+Mutations (``state.py``) make "time pass" for demos and cycle tests. Every method is thread-safe:
+the HTTP server reads the world under ``world.lock``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+UserKind = Literal["owner", "home", "shared"]
+SectionKind = Literal["movie", "show"]
+
+MB = 1024 * 1024
+_LANGS = {"en": ("English", "eng"), "fr": ("Français", "fra"), "de": ("Deutsch", "deu"),
+          "es": ("Español", "spa"), "nl": ("Nederlands", "nld")}
+
+
+@dataclass
+class User:
+    """A Plex account that can use the server. ``id`` 1 is the owner (as on a real PMS).
+
+    ``shared_token``: the user appears in plex.tv's shared_servers with a server token.
+    ``token_valid``: the PMS accepts the token (False simulates a revoked share).
+    ``pin``: a home user protected by a PIN cannot be switched to without it.
+    """
+
+    id: int
+    name: str
+    token: str
+    kind: UserKind = "shared"
+    email: str = ""
+    pin: str | None = None
+    shared_token: bool = True
+    token_valid: bool = True
+
+    @property
+    def is_owner(self) -> bool:
+        return self.kind == "owner"
+
+    @property
+    def uuid(self) -> str:
+        return hashlib.md5(self.name.encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+@dataclass
+class Section:
+    key: int
+    title: str
+    kind: SectionKind
+    location: str
+    uuid: str = ""
+
+
+@dataclass
+class Subtitle:
+    """An external subtitle file next to the video (``path`` is for assertions; Plex does not send it)."""
+
+    id: int
+    tag: str  # BCP-47, e.g. "en"
+    path: str
+    codec: str = "srt"
+    forced: bool = False
+    sdh: bool = False
+
+    @property
+    def language(self) -> str:
+        return _LANGS.get(self.tag, (self.tag, self.tag))[0]
+
+    @property
+    def code(self) -> str:
+        return _LANGS.get(self.tag, (self.tag, self.tag))[1]
+
+
+@dataclass
+class Part:
+    id: int
+    file: str
+    size: int
+    container: str = "mkv"
+    subtitles: list[Subtitle] = field(default_factory=list)
+
+
+@dataclass
+class Item:
+    """Fields every library item has. ``guid`` is the plex:// guid; ``guids`` the imdb/tmdb/tvdb ones."""
+
+    rating_key: int
+    title: str
+    section: Section
+    guid: str
+    guids: list[str] = field(default_factory=list)
+    year: int | None = None
+    added_at: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"/library/metadata/{self.rating_key}"
+
+    @property
+    def online_id(self) -> str:
+        """The hex id plex.tv's discover/metadata providers use (the last part of the plex:// guid)."""
+        return self.guid.rsplit("/", 1)[-1]
+
+
+@dataclass
+class Movie(Item):
+    parts: list[Part] = field(default_factory=list)
+    duration: int = 6_000_000
+    type: str = "movie"
+
+
+@dataclass
+class Episode(Item):
+    show: Show | None = None
+    season: Season | None = None
+    index: int = 0
+    parts: list[Part] = field(default_factory=list)
+    duration: int = 2_400_000
+    type: str = "episode"
+
+    @property
+    def season_index(self) -> int:
+        assert self.season is not None
+        return self.season.index
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (self.season_index, self.index)
+
+
+@dataclass
+class Season(Item):
+    show: Show | None = None
+    index: int = 0
+    episodes: list[Episode] = field(default_factory=list)
+    type: str = "season"
+
+
+@dataclass
+class Show(Item):
+    seasons: list[Season] = field(default_factory=list)
+    type: str = "show"
+
+    def episodes(self) -> list[Episode]:
+        """Every episode in season/episode order (specials, season 0, first: as Plex's allLeaves)."""
+        return [e for s in sorted(self.seasons, key=lambda s: s.index) for e in s.episodes]
+
+    def episode(self, season: int, index: int) -> Episode:
+        for s in self.seasons:
+            if s.index == season:
+                for e in s.episodes:
+                    if e.index == index:
+                        return e
+        raise KeyError(f"{self.title} has no S{season:02d}E{index:02d}")
+
+
+AnyItem = Movie | Show | Season | Episode
+Playable = Movie | Episode
+
+
+@dataclass
+class ViewState:
+    view_count: int = 0
+    view_offset: int = 0
+    last_viewed_at: int | None = None
+
+
+@dataclass
+class PlaySession:
+    session_key: int
+    user: User
+    item: Playable
+    player: str = "Chrome"
+    state: str = "playing"
+    view_offset: int = 0
+
+
+@dataclass
+class HistoryEntry:
+    id: int
+    user: User
+    item: Playable
+    viewed_at: int
+
+
+@dataclass
+class WatchlistEntry:
+    """A watchlist entry: a library item, or (``item`` None) a title the library does not have."""
+
+    guid: str
+    title: str
+    type: str  # "movie" or "show"
+    year: int | None = None
+    item: Movie | Show | None = None
+    added_at: int = 0
+
+    @property
+    def online_id(self) -> str:
+        return self.guid.rsplit("/", 1)[-1]
+
+
+def plex_guid(kind: str, rating_key: int, salt: str = "") -> str:
+    digest = hashlib.sha1(f"{kind}:{rating_key}:{salt}".encode(), usedforsecurity=False).hexdigest()
+    return f"plex://{kind}/{digest[:24]}"
+
+
+def _ext_guids(imdb: str | None, tmdb: str | None, tvdb: str | None) -> list[str]:
+    return [f"{name}://{v}" for name, v in (("imdb", imdb), ("tmdb", tmdb), ("tvdb", tvdb)) if v]
+
+
+def _safe(title: str) -> str:
+    return "".join(c for c in title if c not in '<>:"/\\|?*').strip()
+
+
+class World:
+    """The whole emulated Plex: server identity, users, libraries, view state, sessions, watchlists."""
+
+    def __init__(self, *, owner: str = "owner", owner_token: str = "owner-token",
+                 machine_id: str = "fakeplexmachineid0000000000000000000000001", name: str = "Cacherr Emulator",
+                 clock: Callable[[], float] = time.time) -> None:
+        self.lock = threading.RLock()
+        self.machine_id = machine_id
+        self.name = name
+        self.version = "1.41.3.9314-a0bfb8370"
+        self.clock = clock
+        self.users: dict[int, User] = {}
+        self.by_token: dict[str, User] = {}
+        self.sections: list[Section] = []
+        self.items: dict[int, AnyItem] = {}
+        self.views: dict[int, dict[int, ViewState]] = {}
+        self.sessions: list[PlaySession] = []
+        self.history: list[HistoryEntry] = []
+        self.watchlists: dict[int, list[WatchlistEntry]] = {}
+        self._ids = 1000
+        self.owner = self._add_user(User(1, owner, owner_token, "owner", f"{owner}@example.invalid"))
+
+    # --- ids and lookups ---------------------------------------------------------------------
+    def next_id(self) -> int:
+        with self.lock:
+            self._ids += 1
+            return self._ids
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    def user(self, who: User | str | int) -> User:
+        """A user by object, name or id."""
+        if isinstance(who, User):
+            return who
+        for u in self.users.values():
+            if who in (u.name, u.id):
+                return u
+        raise KeyError(f"no user {who!r}")
+
+    def item(self, key: int | str | AnyItem) -> AnyItem:
+        if isinstance(key, Movie | Show | Season | Episode):
+            return key
+        return self.items[int(key)]
+
+    def state(self, user: User, rating_key: int) -> ViewState:
+        """The user's view state of one item (a fresh, unsaved one when the user never touched it)."""
+        return self.views.get(user.id, {}).get(rating_key) or ViewState()
+
+    def movies(self) -> Iterable[Movie]:
+        return (i for i in self.items.values() if isinstance(i, Movie))
+
+    def shows(self) -> Iterable[Show]:
+        return (i for i in self.items.values() if isinstance(i, Show))
+
+    def section(self, key: int | str) -> Section:
+        for s in self.sections:
+            if str(s.key) == str(key) or s.title == key:
+                return s
+        raise KeyError(f"no section {key!r}")
+
+    # --- building ----------------------------------------------------------------------------
+    def _add_user(self, user: User) -> User:
+        self.users[user.id] = user
+        self.by_token[user.token] = user
+        self.views.setdefault(user.id, {})
+        self.watchlists.setdefault(user.id, [])
+        return user
+
+    def add_user(self, name: str, *, kind: UserKind = "shared", token: str | None = None, pin: str | None = None,
+                 shared_token: bool = True, token_valid: bool = True) -> User:
+        """A home or shared (friend) user. Token defaults to ``{name}-token``."""
+        with self.lock:
+            uid = 100 + len(self.users)
+            while uid in self.users:
+                uid += 1
+            return self._add_user(User(uid, name, token or f"{name}-token", kind, f"{name}@example.invalid",
+                                       pin, shared_token, token_valid))
+
+    def add_section(self, title: str, kind: SectionKind, location: str) -> Section:
+        with self.lock:
+            key = len(self.sections) + 1
+            sec = Section(key, title, kind, location.rstrip("/"), f"{key:08d}-0000-0000-0000-000000000000")
+            self.sections.append(sec)
+            return sec
+
+    def _subs(self, stem: str, langs: Iterable[str]) -> list[Subtitle]:
+        return [Subtitle(self.next_id(), tag, f"{stem}.{tag}.srt") for tag in langs]
+
+    def add_movie(self, section: Section, title: str, year: int | None = None, *, size: int = 4000 * MB,
+                  imdb: str | None = None, tmdb: str | None = None, subtitles: Iterable[str] = (),
+                  file: str | None = None, files: int = 1, guid: str | None = None) -> Movie:
+        """A movie with ``files`` parts (0 = metadata only, no file) and external subtitle files."""
+        with self.lock:
+            rk = self.next_id()
+            name = _safe(f"{title} ({year})" if year else title)
+            stem = f"{section.location}/{name}/{name}"
+            parts = []
+            for n in range(files):
+                path = file if file and n == 0 else (f"{stem}.mkv" if n == 0 else f"{stem} - part{n + 1}.mkv")
+                subs = self._subs(path.rsplit(".", 1)[0], subtitles) if n == 0 else []
+                parts.append(Part(self.next_id(), path, size, subtitles=subs))
+            movie = Movie(rk, title, section, guid or plex_guid("movie", rk, title), _ext_guids(imdb, tmdb, None),
+                          year, self.now(), parts)
+            self.items[rk] = movie
+            return movie
+
+    def add_show(self, section: Section, title: str, year: int | None = None, *,
+                 seasons: Mapping[int, int] | int = 1, episodes: int = 10, specials: int = 0,
+                 missing: Iterable[tuple[int, int]] = (), size: int = 1000 * MB, imdb: str | None = None,
+                 tmdb: str | None = None, tvdb: str | None = None, subtitles: Iterable[str] = (),
+                 guid: str | None = None) -> Show:
+        """A show. ``seasons`` is ``{season: episode_count}`` or a count of seasons with ``episodes`` each;
+        ``specials`` adds a season 0; ``missing`` lists (season, episode) that have no file."""
+        plan = dict(seasons) if isinstance(seasons, Mapping) else {n: episodes for n in range(1, seasons + 1)}
+        if specials:
+            plan[0] = specials
+        gone = set(missing)
+        langs = tuple(subtitles)
+        with self.lock:
+            rk = self.next_id()
+            show = Show(rk, title, section, guid or plex_guid("show", rk, title), _ext_guids(imdb, tmdb, tvdb),
+                        year, self.now())
+            self.items[rk] = show
+            folder = f"{section.location}/{_safe(f'{title} ({year})' if year else title)}"
+            for snum in sorted(plan):
+                self._add_season(show, folder, snum, plan[snum], gone, size, langs)
+            return show
+
+    def _add_season(self, show: Show, folder: str, snum: int, count: int, gone: set[tuple[int, int]],
+                    size: int, langs: tuple[str, ...]) -> Season:
+        srk = self.next_id()
+        stitle = "Specials" if snum == 0 else f"Season {snum}"
+        season = Season(srk, stitle, show.section, plex_guid("season", srk), [], show.year, show.added_at,
+                        show=show, index=snum)
+        self.items[srk] = season
+        show.seasons.append(season)
+        sdir = f"{folder}/{'Specials' if snum == 0 else f'Season {snum:02d}'}"
+        base = folder.rsplit("/", 1)[-1]
+        for enum in range(1, count + 1):
+            erk = self.next_id()
+            parts: list[Part] = []
+            if (snum, enum) not in gone:
+                stem = f"{sdir}/{base} - S{snum:02d}E{enum:02d}"
+                parts.append(Part(self.next_id(), f"{stem}.mkv", size, subtitles=self._subs(stem, langs)))
+            ep = Episode(erk, f"Episode {enum}", show.section, plex_guid("episode", erk), [], show.year,
+                         show.added_at, show=show, season=season, index=enum, parts=parts)
+            self.items[erk] = ep
+            season.episodes.append(ep)
+        return season
+
+    def add_to_watchlist(self, who: User | str, what: Movie | Show | str, *, kind: str = "movie",
+                         year: int | None = None, guid: str | None = None) -> WatchlistEntry:
+        """Add a library item, or a title the library lacks (pass a string title and ``kind``)."""
+        with self.lock:
+            user = self.user(who)
+            if isinstance(what, str):
+                entry = WatchlistEntry(guid or plex_guid(kind, self.next_id(), what), what, kind, year,
+                                       None, self.now())
+            else:
+                entry = WatchlistEntry(what.guid, what.title, what.type, what.year, what, self.now())
+            self.watchlists[user.id].append(entry)
+            return entry
+
+    def remove_from_watchlist(self, who: User | str, guid: str) -> None:
+        with self.lock:
+            user = self.user(who)
+            self.watchlists[user.id] = [e for e in self.watchlists[user.id] if e.guid != guid]

@@ -1,0 +1,115 @@
+"""The `cacherr` command as a user runs it: a real process, real folders."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require, require_root
+
+CACHERR = [sys.executable, "-m", "cacherr"]
+
+
+def run(args: list[str], config_dir: Path, env: dict[str, str] | None = None,
+        user: str | None = None) -> subprocess.CompletedProcess[str]:
+    from cacherr.settings import Settings
+
+    base = {k: v for k, v in os.environ.items() if k not in Settings.model_fields and k != "CONFIG_DIR"}
+    base.update(env or {})
+    base["CONFIG_DIR"] = str(config_dir)
+    base["COLUMNS"] = "200"
+    cmd = CACHERR + args
+    if user is not None:
+        cmd = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, env=base, timeout=60, check=False)
+
+
+def test_help_reads_well(config_dir: Path) -> None:
+    r = run(["--help"], config_dir)
+    assert r.returncode == 0
+    for command in ("serve", "cycle", "plan", "restore", "doctor", "config", "demo"):
+        assert command in r.stdout
+
+
+def test_config_shows_sources_and_masks_secrets(config_dir: Path) -> None:
+    (config_dir / "cacherr_config.json").write_text(json.dumps({"NUMBER_EPISODES": 8}))
+    r = run(["config", "--json"], config_dir, env={"PLEX_TOKEN": "supersecrettoken99", "CACHE_LIMIT": "70%"})
+    assert r.returncode == 0, r.stderr
+    rows = {row["name"]: row for row in json.loads(r.stdout)}
+    assert rows["PLEX_TOKEN"]["source"] == "env" and rows["PLEX_TOKEN"]["value"] == "****en99"
+    assert rows["NUMBER_EPISODES"] == {"name": "NUMBER_EPISODES", "value": 8, "source": "file", "group": "Caching"}
+    assert rows["CACHE_LIMIT"]["value"] == "70%" and rows["WEB_PORT"]["source"] == "default"
+    assert "supersecrettoken99" not in r.stdout + r.stderr
+    logs = "".join(p.read_text() for p in (config_dir / "logs").glob("*.log"))
+    assert "supersecrettoken99" not in logs
+
+
+def test_invalid_settings_exit_non_zero_with_one_line_each(config_dir: Path) -> None:
+    r = run(["config"], config_dir, env={"CACHE_LIMIT": "abc", "NUMBER_EPISODES": "many"})
+    assert r.returncode == 2
+    assert "CACHE_LIMIT=abc: expected a size like 500GB or a percentage like 80%" in r.stderr
+    assert "NUMBER_EPISODES=many:" in r.stderr
+    assert not (config_dir / "cacherr_config.json").exists()
+
+
+def test_json_that_is_not_json_is_named_and_kept(config_dir: Path) -> None:
+    path = config_dir / "cacherr_config.json"
+    path.write_text("{oops")
+    r = run(["config"], config_dir)
+    assert r.returncode == 2 and "cacherr_config.json: not valid JSON" in r.stderr
+    assert path.read_text() == "{oops"
+
+
+def test_unwritable_config_folder_is_explained(tmp_path: Path) -> None:
+    require_root()
+    require(shutil.which("setpriv") is not None, "needs setpriv (util-linux)")
+    import tempfile
+
+    d = Path(tempfile.mkdtemp(prefix="cacherr-ro-", dir="/tmp"))
+    d.chmod(0o755)  # owned by root: readable, not writable, by nobody
+    r = run(["config"], d, user="65534")
+    shutil.rmtree(d)
+    assert r.returncode == 2
+    assert "not writable by uid 65534" in r.stderr and "chown" in r.stderr
+
+
+def test_future_database_is_refused(config_dir: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(config_dir / "cacherr.db")
+    conn.execute("PRAGMA user_version = 500")
+    conn.close()
+    before = (config_dir / "cacherr.db").read_bytes()
+    r = run(["doctor", "--json"], config_dir, env={"PLEX_TOKEN": "abcdefgh12345678"})
+    assert r.returncode == 1
+    (check,) = [c for c in json.loads(r.stdout) if c["name"] == "state database"]
+    assert not check["ok"] and "newer Cacherr" in check["detail"]
+    assert (config_dir / "cacherr.db").read_bytes() == before
+
+
+def test_doctor_names_each_failure_with_a_fix(tmp_path: Path, config_dir: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    r = run(["doctor", "--json"], config_dir,
+            env={"REAL_SOURCE": "/mnt/user/media", "CACHE_DESTINATION": str(cache)})
+    assert r.returncode == 1
+    checks = {c["name"]: c for c in json.loads(r.stdout)}
+    assert checks["default: REAL_SOURCE (array) exists"]["detail"] == "/mnt/user/media does not exist"
+    union = checks["default: array path is not the union view"]
+    assert not union["ok"] and "use /mnt/user0/<share> or /mnt/diskN/<share>" in union["fix"]
+    assert checks["default: CACHE_DESTINATION (cache) readable and writable"]["ok"]
+    assert checks["Plex token set"]["detail"] == "PLEX_TOKEN is empty" and checks["Plex token set"]["fix"]
+    assert all(c["fix"] for c in checks.values() if not c["ok"])
+
+
+@pytest.mark.parametrize("command", [["cycle"], ["plan"], ["restore", "--all"]])
+def test_commands_refuse_without_a_token(config_dir: Path, command: list[str]) -> None:
+    r = run(command, config_dir)
+    assert r.returncode != 0
+    assert r.stderr.strip(), "a failing command must say why"
