@@ -3,7 +3,8 @@
 #
 #   docker build -t cacherr .
 #   docker run -d --name cacherr -p 5445:5445 \
-#     -v /mnt/user/appdata/cacherr:/config -v /mnt/user0/media:/mediasource -v /mnt/cache/media:/cache \
+#     -v /mnt/user/appdata/cacherr:/config -v /mnt/user0/media:/mediasource \
+#     -v /mnt/cache/media:/mnt/cache/media -e CACHE_DESTINATION=/mnt/cache/media \
 #     -e PLEX_URL=http://192.168.1.10:32400 -e PLEX_TOKEN=... -e PLEX_SOURCE=/data cacherr
 #
 # See docs/unraid.md for the path set-up and docker-compose.yml for a commented example.

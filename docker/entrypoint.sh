@@ -71,9 +71,8 @@ if [ -f "$ZONEINFO/$TZ" ]; then
 else
     say "warning: TZ='$TZ' is not a known time zone (see $ZONEINFO); using it as given, times may be shown in UTC."
 fi
-export TZ
-
-export CONFIG_DIR
+# Cacherr reads the same values (PUID/PGID own the folders it creates, UMASK its new files).
+export TZ PUID PGID UMASK CONFIG_DIR
 export HOME="$CONFIG_DIR"
 umask "$UMASK"
 

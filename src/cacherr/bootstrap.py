@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.domain.errors import ConfigError
@@ -19,6 +19,14 @@ from cacherr.domain.paths import PathMapper
 from cacherr.logs import REDACTOR, setup_logging
 from cacherr.settings import SECRET_FIELDS, Settings
 from cacherr.settings_store import SettingsStore, default_config_dir
+
+if TYPE_CHECKING:
+    from cacherr.adapters.notify import AppriseNotifier
+    from cacherr.adapters.trakt import TraktClient
+    from cacherr.fileops import Engine
+    from cacherr.scheduler import CacheScheduler
+    from cacherr.services.cycle import CycleService
+    from cacherr.services.progress import ProgressBoard
 
 log = logging.getLogger(__name__)
 DB_FILE = "cacherr.db"
@@ -72,10 +80,80 @@ class Container:
         return PathMapper(self.settings.path_mappings())
 
     def media_server(self) -> Any:
-        """The Plex adapter (``ports.MediaServer``)."""
-        raise NotImplementedError("the Plex adapter is not built yet")
+        """The Plex adapter (``ports.MediaServer``); ``extras["requests_session"]`` overrides the session."""
+        from cacherr.adapters.plex import PlexMediaServer
+
+        return PlexMediaServer.from_settings(self.settings, self.path_mapper(),
+                                             session=self.extras.get("requests_session"))
+
+    def notifier(self) -> AppriseNotifier:
+        """Notifications (``ports.Notifier``): one instance that follows settings reloads, so that its
+        health record (shown on the dashboard) survives them."""
+        from cacherr.adapters.notify import AppriseNotifier
+
+        kwargs = AppriseNotifier.settings_kwargs(self.settings)
+        current = self.__dict__.get("_notifier")
+        if current is None:
+            current = self.__dict__["_notifier"] = AppriseNotifier(**kwargs)
+        elif self.__dict__.get("_notifier_kwargs") != kwargs:
+            current.configure(**kwargs)
+        self.__dict__["_notifier_kwargs"] = kwargs
+        return current
+
+    def trakt(self) -> TraktClient | None:
+        """Trakt lists (``ports.TraktSource``), or None without TRAKT_CLIENT_ID. Cached (with its lists)
+        until a Trakt setting changes. ``extras["trakt_session"]`` overrides the requests.Session."""
+        from cacherr.adapters.trakt import TraktClient
+
+        s = self.settings
+        key = (s.secret("TRAKT_CLIENT_ID"), tuple(s.TRAKT_LISTS), s.TRAKT_COUNT, s.TRAKT_URL, s.TRAKT_CACHE_HOURS)
+        if not key[0]:
+            return None
+        if self.__dict__.get("_trakt_key") != key:
+            self.__dict__["_trakt"] = TraktClient.from_settings(s, session=self.extras.get("trakt_session"))
+            self.__dict__["_trakt_key"] = key
+        return self.__dict__["_trakt"]  # type: ignore[no-any-return]
+
+    @cached_property
+    def progress(self) -> ProgressBoard:
+        """Live bytes done/total of running file operations (dashboard, API, CLI progress bars)."""
+        from cacherr.services.progress import ProgressBoard
+
+        return ProgressBoard()
+
+    def file_engine(self) -> Engine:
+        """The journaled file engine (``ports.FileEngine``), built once; settings reloads rebuild it.
+        Raises ``UnsafePath`` when a configured array or cache root is a union view such as /mnt/user."""
+        from cacherr.fileops import EngineConfig, build_engine
+
+        config = EngineConfig.from_settings(self.settings)
+        if self.__dict__.get("_file_engine_config") != config:
+            self.__dict__["_file_engine"] = build_engine(self.db, self.registry, config, progress=self.progress)
+            self.__dict__["_file_engine_config"] = config
+        return self.__dict__["_file_engine"]  # type: ignore[no-any-return]
+
+    def cycle_service(self) -> CycleService:
+        """The cache cycle (CLI, web, scheduler, real time), built once; follows settings reloads."""
+        if "_cycle_service" not in self.__dict__:
+            from cacherr.services.cycle import CycleService
+
+            self.__dict__["_cycle_service"] = CycleService(
+                settings=lambda: self.settings, media_server=self.media_server, engine=self.file_engine,
+                registry=self.registry, db=self.db, config_dir=self.config_dir,
+                notifier=getattr(self, "notifier", None), trakt=getattr(self, "trakt", None))
+        return self.__dict__["_cycle_service"]  # type: ignore[no-any-return]
+
+    def scheduler(self) -> CacheScheduler:
+        """Scheduled cycles, the session watcher and the Plex webhook handler; ``start()`` it in serve."""
+        if "_scheduler" not in self.__dict__:
+            from cacherr.scheduler import CacheScheduler
+
+            self.__dict__["_scheduler"] = CacheScheduler(self.cycle_service(), self.store)
+        return self.__dict__["_scheduler"]  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        if "_scheduler" in self.__dict__:
+            self.__dict__["_scheduler"].shutdown()
         if "db" in self.__dict__:
             self.db.close()
 

@@ -16,7 +16,9 @@ from rich.table import Table
 from cacherr import __version__
 from cacherr.bootstrap import Container, build_container
 from cacherr.domain.errors import CacherrError, ConfigError, StateStoreError
-from cacherr.settings import Settings, display_value, field_meta
+from cacherr.settings import Settings, display_value, field_meta, missing_for_plex
+
+NEEDS_PLEX = frozenset({"cycle", "plan"})
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(highlight=False)
@@ -38,6 +40,13 @@ def with_container(fn: F) -> F:
         except ConfigError as exc:
             err_console.print("[bold red]Cacherr cannot start: invalid settings[/]")
             for line in exc.problems:
+                err_console.print(f"  {line}", soft_wrap=True, markup=False)
+            sys.exit(2)
+        missing = missing_for_plex(container.settings) if ctx.command.name in NEEDS_PLEX else []
+        if missing:
+            container.close()
+            err_console.print(f"[bold red]cacherr {ctx.command.name}: missing settings[/]")
+            for line in missing:
                 err_console.print(f"  {line}", soft_wrap=True, markup=False)
             sys.exit(2)
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from cacherr.bootstrap import Container
-from cacherr.cli import main, not_built, with_container
+from cacherr.cli import fail, main, not_built, with_container
 
 
 @main.command()
@@ -17,7 +17,14 @@ from cacherr.cli import main, not_built, with_container
 @with_container
 def cycle(ctx: click.Context, container: Container, dry_run: bool) -> None:
     """Run one full cache cycle now, then exit (0 on success)."""
-    not_built("cycle", "the planner and cache cycle")
+    from cacherr.cli import console
+    from cacherr.cli_cycle import exit_code, print_report, progress_bars
+
+    with progress_bars(console, not dry_run) as on_progress:
+        report = container.cycle_service().run("cli", dry_run=dry_run, on_progress=on_progress)
+    print_report(console, report)
+    if exit_code(report):
+        fail(report.message or f"the cycle ended with status {report.status}", exit_code(report))
 
 
 @main.command()
@@ -26,7 +33,10 @@ def cycle(ctx: click.Context, container: Container, dry_run: bool) -> None:
 @with_container
 def plan(ctx: click.Context, container: Container, as_json: bool) -> None:
     """Print what a cycle would do and why, without doing it."""
-    not_built("plan", "the planner and cache cycle")
+    from cacherr.cli import console
+    from cacherr.cli_cycle import print_plan
+
+    print_plan(console, container.cycle_service().preview(), as_json)
 
 
 @main.command()
@@ -36,7 +46,16 @@ def plan(ctx: click.Context, container: Container, as_json: bool) -> None:
 @with_container
 def restore(ctx: click.Context, container: Container, path: str | None, restore_all: bool) -> None:
     """Give one cached file (PATH) or everything (--all) back to the array."""
-    not_built("restore", "the planner and cache cycle")
+    from cacherr.cli import console
+    from cacherr.cli_cycle import exit_code, print_report
+
+    if bool(path) == restore_all:
+        fail("give either a PATH (a cached file, inside the configured roots) or --all", 2)
+    service = container.cycle_service()
+    report = service.restore_all() if restore_all else service.restore_path(str(path))
+    print_report(console, report)
+    if exit_code(report):
+        fail(report.message or f"the restore ended with status {report.status}", exit_code(report))
 
 
 @main.command()
@@ -44,7 +63,9 @@ def restore(ctx: click.Context, container: Container, path: str | None, restore_
 @with_container
 def serve(ctx: click.Context, container: Container) -> None:
     """Run the web dashboard, the API and the scheduler (what the Docker image runs)."""
-    not_built("serve", "the web dashboard")
+    from cacherr.web.server import serve_container
+
+    serve_container(container)
 
 
 @main.command()
@@ -69,7 +90,16 @@ def doctor(ctx: click.Context, container: Container, as_json: bool) -> None:
 
 @main.command()
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="Keep the demo lab in this folder.")
-@click.option("--port", type=int, default=5445, show_default=True, help="Dashboard port.")
-def demo(directory: str | None, port: int) -> None:
+@click.option("--port", type=int, default=5445, show_default=True, help="Dashboard port (0: any free port).")
+@click.option("--tick", type=float, default=20.0, show_default=True,
+              help="Seconds between two things the emulated household does.")
+@click.option("--scale", type=float, default=1.0, hidden=True, help="Media file size factor (tests: 0.05).")
+def demo(directory: str | None, port: int, tick: float, scale: float) -> None:
     """Start a self-contained demo: an emulated Plex, a sandbox array and cache, and the dashboard."""
-    not_built("demo", "the packaging issue")
+    from pathlib import Path
+
+    from cacherr.demo.runner import DemoOptions, run_demo
+
+    options = DemoOptions(Path(directory) if directory else None, port, tick, scale,
+                          out=lambda line: click.echo(line, nl=True))
+    raise SystemExit(run_demo(options))

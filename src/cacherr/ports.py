@@ -25,9 +25,10 @@ class Clock(Protocol):
 
 
 class MediaServer(Protocol):
-    def snapshot(self, tracked_keys: Collection[str] = ()) -> Snapshot:
+    def snapshot(self, tracked_keys: Collection[str] = (), trakt: Sequence[TraktPick] = ()) -> Snapshot:
         """Everything a cycle needs. ``tracked_keys`` are rating keys already on the cache: their items
-        and per-user watched state are included. Raises ``PlexUnavailable`` when the server is
+        and per-user watched state are included; ``trakt`` picks found in the library become TRAKT
+        wants. Raises ``PlexUnavailable`` when the server is
         unreachable or refuses the owner token (nothing may be touched then)."""
         ...
 

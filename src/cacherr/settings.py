@@ -504,6 +504,15 @@ def build_settings(json_values: Mapping[str, Any], env: Mapping[str, str]) -> Se
         _SOURCES.reset(token)
 
 
+def missing_for_plex(settings: Settings) -> list[str]:
+    """Problems that stop a command that must talk to Plex (cycle, plan), one line each."""
+    problems = []
+    if not settings.PLEX_TOKEN.get_secret_value():
+        problems.append("PLEX_TOKEN is not set: required to read Plex. Find it in Plex Web (any item > Get Info > "
+                        "View XML: the X-Plex-Token in the URL) and set it in the environment or the dashboard")
+    return problems
+
+
 def env_locked(env: Mapping[str, str]) -> frozenset[str]:
     """Settings fixed by the environment: shown read-only in the UI, never saved to the JSON file."""
     return frozenset(n for n in Settings.model_fields if n in env)

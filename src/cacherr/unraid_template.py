@@ -28,7 +28,10 @@ WEB_PORT = 5445
 ALWAYS_SHOWN = ESSENTIAL | {"MOVER_EXCLUDE_FILE", "CACHE_LIMIT", "SCHEDULE", "UMASK"}
 REQUIRED = {"PLEX_URL", "PLEX_TOKEN", "PLEX_SOURCE"}
 # Values the form starts with when they differ from the setting's default (the default stays in Default=).
-START_VALUES = {"MOVER_EXCLUDE_FILE": "/config/mover_exclude.txt", "PLEX_URL": "http://192.168.1.10:32400"}
+# The cache is mounted at the same path inside as on the host: the Mover Tuning list then holds host paths.
+CACHE_PATH = "/mnt/cache/media"
+START_VALUES = {"MOVER_EXCLUDE_FILE": "/config/mover_exclude.txt", "PLEX_URL": "http://192.168.1.10:32400",
+                "CACHE_DESTINATION": CACHE_PATH}
 
 OVERVIEW = (
     "Cacherr keeps the media your Plex users are about to watch (On Deck, next episodes, watchlists, "
@@ -36,8 +39,9 @@ OVERVIEW = (
     "ever losing or half-writing a file: every copy goes to a temporary name, is verified, then renamed "
     "into place, and each step is journaled so a crash is recovered on the next start.[br][br]"
     "PATHS: mount the ARRAY side of your media share (/mnt/user0/SHARE or /mnt/diskN/SHARE) at "
-    "/mediasource and the CACHE side (/mnt/cache/SHARE or /mnt/POOL/SHARE) at /cache. Never mount "
-    "/mnt/user here. Set PLEX_SOURCE to the same folder as your Plex container sees it (e.g. /data).[br]"
+    "/mediasource and the CACHE side (/mnt/cache/SHARE or /mnt/POOL/SHARE) at the same path inside, "
+    "with CACHE_DESTINATION set to it. Never mount /mnt/user here. Set PLEX_SOURCE to the same folder "
+    "as your Plex container sees it (e.g. /data).[br]"
     "Start with TEST_MODE=true to see the plan on the dashboard before any file is touched.[br]"
     "Mover Tuning: point its file list at /mnt/user/appdata/cacherr/mover_exclude.txt.[br][br]"
     "Fields left blank use the default, or the value saved on the dashboard's settings page."
@@ -58,9 +62,10 @@ PATHS = (
     PathEntry("Media on the array", "/mediasource", "/mnt/user0/media",
               "The ARRAY side of your media share: /mnt/user0/SHARE (every array disk) or /mnt/diskN/SHARE. "
               "Never /mnt/user/SHARE, which mixes cache and array. Matches REAL_SOURCE=/mediasource."),
-    PathEntry("Media on the cache", "/cache", "/mnt/cache/media",
-              "The CACHE side of the same share: /mnt/cache/SHARE, or /mnt/POOL/SHARE for a named pool. The "
-              "share must use that pool. Matches CACHE_DESTINATION=/cache."),
+    PathEntry("Media on the cache", CACHE_PATH, CACHE_PATH,
+              "The CACHE side of the same share: /mnt/cache/SHARE, or /mnt/POOL/SHARE for a named pool; the "
+              "share must use that pool. Keep the container path equal to the host path and to "
+              "CACHE_DESTINATION, so the Mover Tuning list holds paths the plugin matches."),
 )
 
 

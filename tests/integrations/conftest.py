@@ -67,7 +67,7 @@ def receiver() -> Iterator[Receiver]:
     server.daemon_threads = True
     rec = Receiver(server)
     server.RequestHandlerClass = _handler(rec)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield rec
     rec.release.set()

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +45,7 @@ UNRAID_IMPORTANCE = {"info": "normal", "success": "normal", "warning": "warning"
 _APPRISE_TYPE = {"info": apprise.NotifyType.INFO, "success": apprise.NotifyType.SUCCESS,
                  "warning": apprise.NotifyType.WARNING, "failure": apprise.NotifyType.FAILURE}
 UNRAID_LABEL = "unraid"
+QUEUE_SIZE = 200  # background (per-operation) messages waiting to be sent
 
 
 def _now() -> datetime:
@@ -102,6 +105,8 @@ class AppriseNotifier:
         self.level = "summary"
         self.unraid_script = ""
         self._targets: list[_Target] = []
+        self._queue: queue.Queue[tuple[str, str, str]] = queue.Queue(maxsize=QUEUE_SIZE)
+        self._queue_worker: threading.Thread | None = None
         apprise_log = logging.getLogger("apprise")
         if _APPRISE_WARNINGS not in apprise_log.handlers:
             apprise_log.addHandler(_APPRISE_WARNINGS)
@@ -181,6 +186,8 @@ class AppriseNotifier:
         if not self.enabled:
             log.debug("notification not sent (no targets): %s", title)
             return False
+        if not wait:
+            return self._enqueue(title, body, severity)
         with self._lock:
             busy = self._pending
             if busy < self._max_pending:
@@ -203,16 +210,12 @@ class AppriseNotifier:
             with state_lock:  # record before waking the caller, so health is current when it returns
                 if state["late"]:  # the caller already recorded the timeout
                     log.info("late notification result for %r: %s", title, "; ".join(errors) or "delivered")
-                elif errors:
-                    self._record_failure(title, "; ".join(errors))
                 else:
-                    self._record_success(title)
+                    self._record(title, errors)
                 failures.extend(errors)
                 done.set()
 
         threading.Thread(target=work, name="cacherr-notify", daemon=True).start()
-        if not wait:
-            return True
         if done.wait(self.timeout):
             return not failures
         with state_lock:
@@ -222,6 +225,36 @@ class AppriseNotifier:
             self._record_failure(title, f"timed out after {self.timeout:g}s (receiver did not answer)")
             return False
         return not failures
+
+    def _enqueue(self, title: str, body: str, severity: str) -> bool:
+        try:
+            self._queue.put_nowait((title, body, severity))
+        except queue.Full:
+            self._record_failure(title, f"{QUEUE_SIZE} notifications already waiting; skipped")
+            return False
+        with self._lock:
+            if self._queue_worker is None or not self._queue_worker.is_alive():
+                self._queue_worker = threading.Thread(target=self._drain, name="cacherr-notify-queue",
+                                                      daemon=True)
+                self._queue_worker.start()
+        return True
+
+    def _drain(self) -> None:
+        while True:
+            title, body, severity = self._queue.get()
+            try:
+                self._record(title, self._deliver(title, body, severity))
+            except Exception as exc:  # the worker must outlive any one message
+                self._record_failure(title, f"{type(exc).__name__}: {mask_urls_in(str(exc))}")
+            finally:
+                self._queue.task_done()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until background messages are sent (tests, shutdown); False if some still wait."""
+        deadline = time.monotonic() + timeout
+        while self._queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return not self._queue.unfinished_tasks
 
     def _deliver(self, title: str, body: str, severity: str) -> list[str]:
         errors = []
@@ -263,6 +296,12 @@ class AppriseNotifier:
         with self._lock:
             self._health.targets[label] = {"ok": not error, "at": self._clock().isoformat(), "error": error}
 
+    def _record(self, title: str, errors: list[str]) -> None:
+        if errors:
+            self._record_failure(title, "; ".join(errors))
+        else:
+            self._record_success(title)
+
     def _record_success(self, title: str) -> None:
         with self._lock:
             self._health.sent += 1
@@ -281,7 +320,7 @@ class AppriseNotifier:
 
     def _labels(self) -> list[str]:
         labels = [t.label for t in self._targets]
-        return labels + [UNRAID_LABEL] if self.unraid_available else labels
+        return [*labels, UNRAID_LABEL] if self.unraid_available else labels
 
     def health(self) -> dict[str, Any]:
         """For the dashboard: targets (masked), level, last success/failure and why. No secrets."""

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cacherr.settings import mask
 
-_URL_RE = re.compile(r"\b([a-z][a-z0-9+.\-]{1,15})://[^\s'\"<>]+", re.IGNORECASE)
+_URL_RE = re.compile(r"\b([a-z][a-z0-9+.\-]{1,15})://[^\s'\"<>]*[^\s'\"<>.,:;)]", re.IGNORECASE)
 _BENIGN = {"localhost", "127.0.0.1", "method", "post", "get", "true", "false", "yes", "no"}
 _MIN_PART = 6  # shorter path or query pieces are words like "hook", not secrets
 SCRUBBED_LOGGERS = ("apprise", "urllib3.connectionpool")
@@ -51,11 +51,13 @@ class SecretScrubber(logging.Filter):
         self._parts: tuple[str, ...] = ()
         self._lock = threading.Lock()
 
-    def set_urls(self, urls: Iterable[str]) -> None:
-        parts: set[str] = set()
-        for url in urls:
-            parts |= secret_parts(url)
+    def add_urls(self, urls: Iterable[str]) -> None:
+        """Redact these URLs' parts too. Earlier ones stay: a URL removed from the settings is no less
+        secret, and several notifiers may share the process."""
         with self._lock:
+            parts = set(self._parts)
+            for url in urls:
+                parts |= secret_parts(url)
             self._parts = tuple(sorted(parts, key=len, reverse=True))
 
     def scrub(self, text: str) -> str:
@@ -77,8 +79,8 @@ SCRUBBER = SecretScrubber()
 
 
 def install_scrubber(urls: Iterable[str]) -> SecretScrubber:
-    """Point the shared scrubber at ``urls`` and attach it (once) to the noisy loggers."""
-    SCRUBBER.set_urls(urls)
+    """Add ``urls`` to the shared scrubber and attach it (once) to the noisy loggers."""
+    SCRUBBER.add_urls(urls)
     for name in SCRUBBED_LOGGERS:
         logger = logging.getLogger(name)
         if SCRUBBER not in logger.filters:

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 
 
-class SimulatedCrash(BaseException):  # noqa: N818 - it is not an error, it stands for kill -9
+class SimulatedCrash(BaseException):
     """Raised in place of kill -9 by in-process tests. A BaseException, so no ``except Exception``
     cleanup runs: the state left behind is what a killed process would leave (open transactions roll
     back, as SQLite's would)."""

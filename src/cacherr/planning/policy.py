@@ -146,16 +146,6 @@ def aggregate_wants(snapshot: Snapshot) -> list[WantedItem]:
     return out
 
 
-def interested_users(key: str | None, entry_users: Iterable[str], snapshot: Snapshot) -> frozenset[str]:
-    """Real users who wanted ``key``: recorded on the cache entry, or wanting it in this snapshot."""
-    known = set(snapshot.users)
-    found = {u for u in entry_users if u in known}
-    if key is not None:
-        found.update(w.user for w in snapshot.wants
-                     if w.item_key == key and w.reason not in NOT_A_USER and w.user in known)
-    return frozenset(found)
-
-
 def watched_by_all(entry: CacheEntry, snapshot: Snapshot, wanting: Mapping[str, set[str]]) -> frozenset[str] | None:
     """The users whose watching sends ``entry`` back, or None while someone interested has not watched it.
 

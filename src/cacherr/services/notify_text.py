@@ -28,7 +28,7 @@ def human_duration(seconds: float) -> str:
     """``75`` -> ``1m 15s``; ``3700`` -> ``1h 1m``; ``4.2`` -> ``4.2s``."""
     if seconds < 10:
         return f"{max(seconds, 0):.1f}s"
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 3600:
         return f"{s // 60}m {s % 60}s" if s >= 60 else f"{s}s"
     return f"{s // 3600}h {s % 3600 // 60}m"

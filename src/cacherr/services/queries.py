@@ -181,22 +181,18 @@ class Queries:
         return _cycle(rows[0]) if rows else None
 
     def operations_page(self, page: int = 1, per_page: int = 50) -> Page[OperationRow]:
-        """File operations from the engine's journal (empty until the engine's migration exists)."""
+        """Media file operations from the engine's journal (``file_ops``), newest first."""
         page, per_page = max(1, page), max(1, min(per_page, MAX_PER_PAGE))
-        table = self._journal_table()
-        if table is None:
+        if not self._has_table("file_ops"):
             return Page([], 0, page, per_page)
-        total = int(self.db.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"])  # noqa: S608
-        rows = self.db.query(f"SELECT * FROM {table} ORDER BY id DESC LIMIT ? OFFSET ?",  # noqa: S608
+        where = "WHERE role = 'media'"
+        total = int(self.db.query(f"SELECT COUNT(*) AS n FROM file_ops {where}")[0]["n"])  # noqa: S608
+        rows = self.db.query(f"SELECT * FROM file_ops {where} ORDER BY id DESC LIMIT ? OFFSET ?",  # noqa: S608
                              (per_page, (page - 1) * per_page))
         return Page([_operation(r) for r in rows], total, page, per_page)
 
-    def _journal_table(self) -> str | None:
-        names = {r["name"] for r in self.db.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        for candidate in ("operations", "journal", "op_journal", "file_operations"):
-            if candidate in names:
-                return candidate
-        return None
+    def _has_table(self, name: str) -> bool:
+        return bool(self.db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
 
     # --- usage over time -----------------------------------------------------------------------
     def usage_series(self, limit: int = 200) -> list[UsageSample]:
@@ -229,13 +225,6 @@ def _media_where(flt: MediaFilter) -> tuple[str, list[Any]]:
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _get(row: Any, key: str, default: Any = None) -> Any:
-    try:
-        return row[key]
-    except (IndexError, KeyError):
-        return default
-
-
 def _entry(r: Any) -> EntryRow:
     try:
         users = sorted(json.loads(r["users"] or "[]"))
@@ -260,11 +249,11 @@ def _cycle(r: Any) -> CycleRow:
 
 
 def _operation(r: Any) -> OperationRow:
-    return OperationRow(
-        id=int(r["id"]), kind=str(_get(r, "kind", _get(r, "op", ""))), state=str(_get(r, "state", "")),
-        path=str(_get(r, "cache_path", _get(r, "path", _get(r, "dest", "")))),
-        size=int(_get(r, "size", 0) or 0), started_at=_get(r, "started_at", _get(r, "created_at")),
-        finished_at=_get(r, "finished_at"), error=_get(r, "error"))
+    status = str(r["status"])
+    return OperationRow(id=int(r["id"]), kind=f"{r['kind']} ({r['mode']})", state=status, path=r["cache_path"],
+                        size=int(r["size"] or 0), started_at=r["created_at"],
+                        finished_at=None if status == "active" else r["updated_at"],
+                        error=(r["message"] or None) if status in ("failed", "conflict", "rolled_back") else None)
 
 
 def parse_ts(text: str | None) -> datetime | None:

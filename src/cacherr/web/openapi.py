@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from flask import Blueprint
 from pydantic import BaseModel
@@ -63,7 +63,7 @@ class ApiSpec:
 
     # --- the document --------------------------------------------------------------------------
     def document(self) -> dict[str, Any]:
-        models: set[tuple[type[BaseModel], str]] = {(ErrorOut, "serialization")}
+        models: set[tuple[type[BaseModel], Literal["validation", "serialization"]]] = {(ErrorOut, "serialization")}
         for op in self.operations:
             models.add((op.response, "serialization"))
             if op.body is not None:

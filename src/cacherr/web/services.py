@@ -120,11 +120,13 @@ class WebServices:
         value = _call(self.cycle, "busy", "is_busy", "running") if self.cycle is not None else None
         return bool(value)
 
-    def handle_webhook(self, payload: dict[str, Any]) -> object:
-        handler = getattr(self.scheduler, "handle_plex_webhook", None)
-        if handler is None:
-            return None
-        return handler(payload)
+    def webhook_handler(self) -> Callable[[dict[str, Any]], object] | None:
+        """The scheduler's Plex webhook handler, else the cycle service's; None when neither exists."""
+        for owner in (self.scheduler, self.cycle):
+            handler = getattr(owner, "handle_plex_webhook", None)
+            if handler is not None:
+                return handler  # type: ignore[no-any-return]
+        return None
 
     @classmethod
     def from_container(cls, container: Any) -> WebServices:

@@ -231,7 +231,7 @@ def _safe(title: str) -> str:
 class World:
     """The whole emulated Plex: server identity, users, libraries, view state, sessions, watchlists."""
 
-    def __init__(self, *, owner: str = "owner", owner_token: str = "owner-token",
+    def __init__(self, *, owner: str = "owner", owner_token: str = "owner-token",  # noqa: S107
                  machine_id: str = "fakeplexmachineid0000000000000000000000001", name: str = "Cacherr Emulator",
                  clock: Callable[[], float] = time.time) -> None:
         self.lock = threading.RLock()
@@ -342,7 +342,7 @@ class World:
                  guid: str | None = None) -> Show:
         """A show. ``seasons`` is ``{season: episode_count}`` or a count of seasons with ``episodes`` each;
         ``specials`` adds a season 0; ``missing`` lists (season, episode) that have no file."""
-        plan = dict(seasons) if isinstance(seasons, Mapping) else {n: episodes for n in range(1, seasons + 1)}
+        plan = dict(seasons) if isinstance(seasons, Mapping) else dict.fromkeys(range(1, seasons + 1), episodes)
         if specials:
             plan[0] = specials
         gone = set(missing)
@@ -396,3 +396,30 @@ class World:
         with self.lock:
             user = self.user(who)
             self.watchlists[user.id] = [e for e in self.watchlists[user.id] if e.guid != guid]
+
+    # --- mutations (see state.py) ------------------------------------------------------------
+    def mark_watched(self, who: User | str, what: AnyItem | int, *, at: int | None = None) -> None:
+        from cacherr.demo.plex_emulator import state
+
+        state.mark_watched(self, who, what, at=at)
+
+    def mark_unwatched(self, who: User | str, what: AnyItem | int) -> None:
+        from cacherr.demo.plex_emulator import state
+
+        state.mark_unwatched(self, who, what)
+
+    def set_progress(self, who: User | str, what: Playable | int, offset_ms: int, *, at: int | None = None) -> None:
+        from cacherr.demo.plex_emulator import state
+
+        state.set_progress(self, who, what, offset_ms, at=at)
+
+    def start_session(self, who: User | str, what: Playable | int, *, player: str = "Chrome",
+                      state: str = "playing", offset_ms: int = 0) -> PlaySession:
+        from cacherr.demo.plex_emulator import state as st
+
+        return st.start_session(self, who, what, player=player, state=state, offset_ms=offset_ms)
+
+    def stop_session(self, session: PlaySession | None = None, *, who: User | str | None = None) -> None:
+        from cacherr.demo.plex_emulator import state
+
+        state.stop_session(self, session, who=who)

@@ -1,0 +1,227 @@
+"""The Plex adapter: ``ports.MediaServer`` over python-plexapi. The only module that imports plexapi.
+
+Every request has a timeout and goes through a ``requests.Session`` with bounded retries (5xx and
+429, honouring Retry-After up to a cap). Owner-side failures (server unreachable, owner token
+refused, malformed answers) raise ``PlexUnavailable`` with one clear message before anything is
+touched; a failing home or shared user is reported in ``Snapshot.problems`` and skipped.
+See docs/plex.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import UTC, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import requests
+from plexapi.exceptions import BadRequest, NotFound, PlexApiException, Unauthorized
+from plexapi.myplex import MyPlexAccount
+from plexapi.server import PlexServer
+
+from cacherr.adapters import plex_convert as cv
+from cacherr.adapters.plex_snapshot import PlexOptions, SnapshotBuilder, sessions_of
+from cacherr.adapters.plex_transport import make_retry, mount_plex_tv, set_retries
+from cacherr.domain.errors import PlexUnavailable
+from cacherr.domain.media import MediaItem, PlaySession, Snapshot
+from cacherr.domain.paths import PathMapper, is_within
+from cacherr.ports import TraktPick
+
+if TYPE_CHECKING:
+    from cacherr.settings import Settings
+
+log = logging.getLogger(__name__)
+_SERVER: Any = PlexServer  # plexapi is untyped
+_ACCOUNT: Any = MyPlexAccount
+NETWORK_ERRORS = (requests.RequestException, PlexApiException, ET.ParseError)
+
+
+class PlexConnector:
+    """Creates plexapi objects with the shared session and timeout, and turns owner-side errors into
+    ``PlexUnavailable``."""
+
+    def __init__(self, url: str, token: str, session: requests.Session, timeout: float) -> None:
+        self.url, self._token, self.session, self.timeout = url, token, session, timeout
+        self._owner_account: Any = None
+
+    def guard(self, what: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except Unauthorized:
+            raise PlexUnavailable(f"Plex at {self.url} refused the owner token while reading {what}: "
+                                  "check PLEX_TOKEN (it must be the server owner's X-Plex-Token)") from None
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise PlexUnavailable(f"Plex is unreachable at {self.url} while reading {what} "
+                                  f"({type(exc).__name__}); check PLEX_URL and that the server runs") from None
+        except ET.ParseError:
+            raise PlexUnavailable(f"Plex at {self.url} sent malformed XML for {what}; try again later") from None
+        except (BadRequest, NotFound, requests.RequestException, PlexApiException) as exc:
+            raise PlexUnavailable(f"Plex at {self.url} failed while reading {what}: "
+                                  f"{str(exc).split(';')[0]}") from None
+
+    def owner(self) -> Any:
+        if not self._token:
+            raise PlexUnavailable("PLEX_TOKEN is not set: Cacherr needs the server owner's X-Plex-Token")
+        return self.guard("the server identity", lambda: self.server(self._token))
+
+    def fetch(self, server: Any, ekey: str | list[int], **kwargs: Any) -> list[Any]:
+        try:
+            return list(server.fetchItems(ekey, **kwargs))
+        except NotFound:
+            return []
+
+    def ping(self) -> bool:
+        try:
+            self.server(self._token)
+        except NETWORK_ERRORS:
+            return False
+        return True
+
+    def server(self, token: str) -> Any:
+        if not token:
+            raise Unauthorized("no token")
+        return _SERVER(self.url, token, session=self.session, timeout=self.timeout)
+
+    def account(self, token: str | None) -> Any:
+        if token is None:
+            if self._owner_account is None:
+                self._owner_account = _ACCOUNT(token=self._token, session=self.session, timeout=self.timeout)
+            return self._owner_account
+        return _ACCOUNT(token=token, session=self.session, timeout=self.timeout)
+
+    def user_tokens(self, owner: Any, problems: cv.Problems) -> list[tuple[str, str, str]]:
+        """Every home and shared user with their server token: one users call and one shared_servers
+        call, not one per user. A home user without a share is switched to through plex.tv."""
+        account: Any = self.account(None)
+        users = account.users()
+        data = account.query(account.FRIENDINVITE.format(machineId=owner.machineIdentifier))
+        tokens = {el.attrib.get("userID"): el.attrib.get("accessToken") for el in data.iter("SharedServer")}
+        out = []
+        for user in users:
+            title, username = str(user.title or user.username or user.id), str(user.username or "")
+            token = tokens.get(str(user.id))
+            if not token and user.home:
+                token = self._switch_home(account, user, title, problems)
+            if not token:
+                problems.add(f"user {title}: no access token for this server on plex.tv (not shared with it?); "
+                             "skipped")
+                continue
+            out.append((title, username, token))
+        return out
+
+    def _switch_home(self, account: Any, user: Any, title: str, problems: cv.Problems) -> str | None:
+        try:
+            switched = account.switchHomeUser(user)
+        except NETWORK_ERRORS as exc:
+            problems.add(f"user {title}: could not switch to this home user on plex.tv "
+                         f"({str(exc).split(';')[0]}; a PIN-protected user cannot be read); skipped")
+            return None
+        return str(switched.authToken) if switched.authToken else None
+
+
+class PlexMediaServer:
+    """``ports.MediaServer`` for a Plex Media Server (and plex.tv for users and watchlists).
+
+    ``session``: a ``requests.Session`` to use (tests mount the emulator's transport adapter on it);
+    retries are set on every adapter mounted on it. ``plex_tv_url``: send plex.tv calls there
+    (``PLEX_TV_URL``, the demo's emulator). ``clock``: returns an aware "now" (tests).
+    """
+
+    def __init__(self, *, url: str, token: str, mapper: PathMapper, timeout: float = 15.0,
+                 options: PlexOptions | None = None, session: requests.Session | None = None,
+                 plex_tv_url: str = "", retries: int = 3, max_retry_after: float = 5.0,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.mapper = mapper
+        self.options = options or PlexOptions()
+        self.session = session or requests.Session()
+        if plex_tv_url:
+            mount_plex_tv(self.session, plex_tv_url)
+        set_retries(self.session, make_retry(retries, max_retry_after=max_retry_after))
+        self._connector = PlexConnector(self.url, token, self.session, timeout)
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    @classmethod
+    def from_settings(cls, settings: Settings, mapper: PathMapper, session: requests.Session | None = None,
+                      **kwargs: Any) -> PlexMediaServer:
+        s = settings
+        options = PlexOptions(
+            number_episodes=s.NUMBER_EPISODES, days_to_monitor=s.DAYS_TO_MONITOR, users_toggle=s.USERS_TOGGLE,
+            skip_ondeck_users=frozenset(s.SKIP_ONDECK_USERS), skip_watchlist_users=frozenset(s.SKIP_WATCHLIST_USERS),
+            watchlist_toggle=s.WATCHLIST_TOGGLE, watchlist_episodes=s.WATCHLIST_EPISODES,
+            trakt_episodes=s.TRAKT_EPISODES)
+        return cls(url=s.PLEX_URL, token=s.secret("PLEX_TOKEN"), mapper=mapper, timeout=s.PLEX_TIMEOUT,
+                   options=options, session=session, plex_tv_url=s.PLEX_TV_URL, **kwargs)
+
+    # --- MediaServer -------------------------------------------------------------------------
+    def snapshot(self, tracked_keys: Collection[str] = (), trakt: Sequence[TraktPick] = ()) -> Snapshot:
+        """See ``ports.MediaServer.snapshot``; ``trakt`` picks are matched to the library by guid."""
+        builder = SnapshotBuilder(self.options, self._connector, self.mapper, self._clock())
+        snap = builder.build(tuple(tracked_keys), tuple(trakt))
+        for note in snap.problems:
+            log.warning("plex: %s", note)
+        return snap
+
+    def sessions(self) -> tuple[PlaySession, ...]:
+        owner = self._connector.owner()
+        result: tuple[PlaySession, ...] = self._connector.guard("the active sessions", lambda: sessions_of(owner))
+        return result
+
+    def next_episodes(self, item_key: str, count: int) -> tuple[MediaItem, ...]:
+        owner = self._connector.owner()
+        guard = self._connector.guard
+        if not str(item_key).isdigit() or count <= 0:
+            return ()
+        found = guard("an episode", partial(self._connector.fetch, owner, [int(item_key)]))
+        if not found:
+            return ()  # the key is gone: nothing follows it
+        current = found[0]
+        if cv.attr(current, "type") != "episode":
+            return ()
+        path = f"/library/metadata/{cv.attr(current, 'grandparentRatingKey')}/allLeaves"
+        leaves = guard("a show's episodes", partial(self._connector.fetch, owner, path, container_size=500))
+        keys = [int(cv.attr(e, "ratingKey")) for e in cv.next_after(leaves, cv.order(current), count)]
+        return tuple(self._items(owner, keys).values())
+
+    def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:
+        """Resolve Plex paths to items by listing the movies/episodes of the sections holding them
+        (a rare operation: files found on the cache that Cacherr did not put there)."""
+        wanted = {p for p in plex_paths if p}
+        if not wanted:
+            return {}
+        owner = self._connector.owner()
+        guard = self._connector.guard
+        found: dict[str, int] = {}
+        for section in guard("the library sections", owner.library.sections):
+            roots = list(cv.attr(section, "locations", []) or [])
+            if cv.attr(section, "type") not in ("movie", "show") or not any(
+                    is_within(p, r) for p in wanted for r in roots):
+                continue
+            libtype = 1 if section.type == "movie" else 4
+            path = f"/library/sections/{section.key}/all?type={libtype}"
+            listing = guard("a library listing", partial(owner.fetchItems, path, container_size=2000))
+            for video in listing:
+                for part in cv.parts_of(video):
+                    if cv.attr(part, "file") in wanted:
+                        found[str(part.file)] = int(cv.attr(video, "ratingKey"))
+        items = self._items(owner, list(dict.fromkeys(found.values())))
+        return {path: items[str(key)] for path, key in found.items() if str(key) in items}
+
+    def ping(self) -> bool:
+        return self._connector.ping()
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _items(self, owner: Any, keys: Iterable[int]) -> dict[str, MediaItem]:
+        problems = cv.Problems()
+        items: dict[str, MediaItem] = {}
+        key_list = list(keys)
+        for i in range(0, len(key_list), 100):
+            chunk = key_list[i:i + 100]
+            for video in self._connector.guard("item details", partial(self._connector.fetch, owner, chunk)):
+                item = cv.to_item(video, self.mapper, problems)
+                items[item.key] = item
+        for note in problems:
+            log.warning("plex: %s", note)
+        return items

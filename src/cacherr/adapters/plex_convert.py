@@ -1,0 +1,164 @@
+"""Turn plexapi objects into frozen domain values (duck-typed: this module does not import plexapi).
+
+Reading an attribute of a partial plexapi object that happens to be ``None`` or ``[]`` makes plexapi
+fetch the item again over the network. ``quiet()`` switches that off per object, so converting a
+list of 100 items costs no request at all.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from cacherr.domain.media import MediaFile, MediaItem, MediaKind
+from cacherr.domain.paths import PathMapper
+
+
+class Problems:
+    """User-facing notes, in order, without duplicates (thread-safe enough: dict insertion)."""
+
+    def __init__(self) -> None:
+        self._notes: dict[str, None] = {}
+
+    def add(self, note: str) -> None:
+        self._notes.setdefault(note, None)
+
+    def __iter__(self) -> Any:
+        return iter(self._notes)
+
+    def __len__(self) -> int:
+        return len(self._notes)
+
+
+def quiet(obj: Any) -> Any:
+    """Stop plexapi from reloading ``obj`` when a missing attribute is read; returns ``obj``."""
+    if hasattr(obj, "_autoReload"):
+        obj._autoReload = False
+    return obj
+
+
+def attr(obj: Any, name: str, default: Any = None) -> Any:
+    value = getattr(quiet(obj), name, default)
+    return default if value is None else value
+
+
+def int_or_none(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def guids_of(obj: Any) -> tuple[str, ...]:
+    """The plex:// guid and every Guid child id (imdb://, tmdb://, tvdb://)."""
+    out = [str(attr(obj, "guid"))] if attr(obj, "guid") else []
+    out.extend(str(g.id) for g in attr(obj, "guids", []) if getattr(g, "id", None))
+    return tuple(dict.fromkeys(out))
+
+
+def order(ep: Any) -> tuple[int, int]:
+    """(season, episode) of a plexapi Episode; unknown numbers sort last."""
+    season = int_or_none(attr(ep, "parentIndex"))
+    index = int_or_none(attr(ep, "index"))
+    return (9999 if season is None else season, 9999 if index is None else index)
+
+
+def parts_of(video: Any) -> list[Any]:
+    return [p for m in attr(video, "media", []) for p in (attr(m, "parts", []) or [])]
+
+
+def has_file(video: Any) -> bool:
+    """True when Plex knows at least one file for the item (missing episodes have no Media/Part)."""
+    return any(attr(p, "file") and attr(p, "exists", True) is not False for p in parts_of(video))
+
+
+def timestamp(value: Any) -> datetime | None:
+    """plexapi gives naive local datetimes for epoch attributes; return an aware UTC datetime."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)  # a naive value is taken as local time, as plexapi made it
+    return None
+
+
+def sidecar_name(video_path: str, stream: Any) -> str:
+    """Plex's naming of an external subtitle next to its video: ``stem.lang[.forced][.sdh].ext``.
+
+    Plex does not send the subtitle's path; it only picks up sidecars named this way in the video's
+    folder, so the name is derived from the stream's language, flags and format.
+    """
+    stem = posixpath.splitext(video_path)[0]
+    lang = attr(stream, "languageTag") or attr(stream, "languageCode") or ""
+    ext = attr(stream, "format") or attr(stream, "codec") or "srt"
+    flags = [f for f, on in (("forced", attr(stream, "forced", False)), ("sdh", attr(stream, "hearingImpaired", False)))
+             if on]
+    return ".".join([stem, *([lang] if lang else []), *flags, ext])
+
+
+def external_subtitles(part: Any) -> list[Any]:
+    streams = part.subtitleStreams() if hasattr(part, "subtitleStreams") else []
+    return [s for s in streams if attr(s, "key")]
+
+
+def files_of(video: Any, mapper: PathMapper, problems: Problems, title: str) -> tuple[MediaFile, ...]:
+    """Every file of an item mapped to array/cache paths; unmapped paths become problems, never guesses."""
+    out = []
+    for part in parts_of(video):
+        plex_path = attr(part, "file")
+        if not plex_path or attr(part, "exists", True) is False:
+            continue
+        mapped = mapper.try_map(plex_path)
+        if mapped is None:
+            problems.add(f"{title}: Plex path {plex_path!r} is outside every path mapping; add one in "
+                         "PATH_MAPPINGS (file skipped)")
+            continue
+        sidecars = []
+        for sub in external_subtitles(part):
+            side = mapper.try_map(sidecar_name(plex_path, sub))
+            if side is not None:
+                sidecars.append(side.array_path)
+        out.append(MediaFile(plex_path, mapped.array_path, mapped.cache_path, int(attr(part, "size", 0)),
+                             mapped.mapping, tuple(dict.fromkeys(sidecars))))
+    return tuple(out)
+
+
+def to_item(video: Any, mapper: PathMapper, problems: Problems) -> MediaItem:
+    """A plexapi Movie or Episode (list or detail view) as a frozen ``MediaItem``."""
+    quiet(video)
+    is_episode = attr(video, "type") == "episode"
+    title = str(attr(video, "title", ""))
+    season, episode = (int_or_none(attr(video, "parentIndex")), int_or_none(attr(video, "index")))
+    show_title = attr(video, "grandparentTitle") if is_episode else None
+    label = f"{show_title} S{season or 0:02d}E{episode or 0:02d}" if is_episode else title
+    return MediaItem(
+        key=str(attr(video, "ratingKey")),
+        kind=MediaKind.EPISODE if is_episode else MediaKind.MOVIE,
+        title=title,
+        library=str(attr(video, "librarySectionTitle", "")),
+        files=files_of(video, mapper, problems, label),
+        show_key=str(attr(video, "grandparentRatingKey")) if is_episode else None,
+        show_title=show_title,
+        season=season if is_episode else None,
+        episode=episode if is_episode else None,
+        year=int_or_none(attr(video, "year")),
+        guids=guids_of(video),
+        duration_ms=int_or_none(attr(video, "duration")),
+    )
+
+
+def next_after(leaves: Iterable[Any], current: tuple[int, int], count: int) -> list[Any]:
+    """The ``count`` episodes after ``current`` in (season, episode) order, skipping specials
+    (season 0) and episodes without a file."""
+    later = sorted((e for e in leaves if order(e)[0] > 0 and order(e) > current and has_file(e)), key=order)
+    return later[:count]
+
+
+def first_unwatched(leaves: Iterable[Any], count: int) -> list[Any]:
+    """The first ``count`` unwatched regular episodes with a file (for watchlisted shows)."""
+    eps = sorted((e for e in leaves if order(e)[0] > 0 and has_file(e) and not attr(e, "viewCount", 0)), key=order)
+    return eps[:count]
+
+
+def first_episodes(leaves: Iterable[Any], count: int) -> list[Any]:
+    """The first ``count`` regular episodes with a file (for Trakt shows: nobody's state applies)."""
+    return sorted((e for e in leaves if order(e)[0] > 0 and has_file(e)), key=order)[:count]

@@ -1,0 +1,207 @@
+"""The file engine (``ports.FileEngine``): carries out a plan's actions, restores first, with bounded
+parallelism, every step journaled before it happens. The only code that mutates media files.
+
+    engine = build_engine(db, registry, EngineConfig.from_settings(settings), progress=board)
+    engine.recover()                                   # once at start, before anything else
+    results = engine.execute(plan.actions, mode=CacheMode.COPY, on_progress=cb)
+    engine.sync_exclude()                              # after every non-dry-run cycle
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from cacherr.domain.cache import Action, ActionKind, CacheMode
+from cacherr.domain.errors import CacherrError
+from cacherr.domain.paths import normalise
+from cacherr.fileops.config import EngineConfig
+from cacherr.fileops.context import Ctx, Outcome, ProgressFn, action_to_json
+from cacherr.fileops.exclude import ExcludeResult, sync_exclude_file
+from cacherr.fileops.faults import NO_FAULTS, Faults
+from cacherr.fileops.flows import start_cache, start_restore
+from cacherr.fileops.fsutil import FileStamp, is_regular, is_symlink, lstat_or_none
+from cacherr.fileops.inuse import InUseCheck, proc_holders
+from cacherr.fileops.journal import Journal, OpRow, Status
+from cacherr.fileops.preflight import FileChangedError, Located, locate, refuse_union_roots, wait_stable
+from cacherr.fileops.protocols import EntryRegistry, JournalDatabase, ProgressSink
+from cacherr.fileops.recovery import recover
+from cacherr.fileops.steps import abandon
+from cacherr.fileops.sidecars import find_sidecars
+from cacherr.ports import OpResult
+
+Flow = Callable[[Ctx, OpRow, Located, ProgressFn | None], Outcome]
+
+
+class Engine:
+    def __init__(self, db: JournalDatabase, registry: EntryRegistry, config: EngineConfig, *,
+                 progress: ProgressSink | None = None, faults: Faults = NO_FAULTS,
+                 in_use: InUseCheck = proc_holders) -> None:
+        refuse_union_roots(config.roots)
+        self.config = config
+        self.registry = registry
+        self.journal = Journal(db)
+        self.ctx = Ctx(self.journal, registry, config, in_use, faults, progress)
+        self._lock = threading.Lock()  # one execute or recover at a time
+
+    # --- ports.FileEngine -------------------------------------------------------------------------
+    def execute(self, actions: Sequence[Action], *, mode: CacheMode,
+                on_progress: ProgressFn | None = None) -> list[OpResult]:
+        with self._lock:
+            refuse_union_roots(self.config.roots)
+            restores = [a for a in actions if a.kind is ActionKind.RESTORE]
+            caches = [a for a in actions if a.kind is ActionKind.CACHE]
+            out = self._run_all(restores, self.config.max_concurrent_array, mode, on_progress)
+            out += self._run_all(caches, self.config.max_concurrent_cache, mode, on_progress)
+            return out
+
+    def recover(self) -> list[str]:
+        with self._lock:
+            return recover(self.ctx)
+
+    def sync_exclude(self) -> ExcludeResult | None:
+        """Rewrite the Mover Tuning exclude list from the registry (call after every non-dry-run cycle)."""
+        return sync_exclude_file(self.config.exclude_file, self.registry.entries())
+
+    # --- orchestration ----------------------------------------------------------------------------
+    def _run_all(self, actions: list[Action], workers: int, mode: CacheMode,
+                 on_progress: ProgressFn | None) -> list[OpResult]:
+        if workers <= 1 or len(actions) <= 1:
+            return [self._run(a, mode, on_progress) for a in actions]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cacherr-op") as pool:
+            return list(pool.map(lambda a: self._run(a, mode, on_progress), actions))
+
+    def _run(self, action: Action, mode: CacheMode, on_progress: ProgressFn | None) -> OpResult:
+        started = time.monotonic()
+        notes: list[str] = []
+        try:
+            if action.kind is ActionKind.CACHE:
+                outcome = self._cache(action, mode, on_progress, notes)
+            else:
+                outcome = self._restore(action, mode, on_progress, notes)
+        except (CacherrError, OSError) as exc:
+            outcome = Outcome(Status.FAILED, str(exc))
+        message = "; ".join(m for m in [outcome.message, *notes] if m)
+        return OpResult(action=action, ok=outcome.status in (Status.DONE, Status.SKIPPED), message=message,
+                        bytes_moved=outcome.bytes_moved, seconds=round(time.monotonic() - started, 3),
+                        skipped=outcome.status is Status.SKIPPED)
+
+    def _cache(self, action: Action, mode: CacheMode, on_progress: ProgressFn | None,
+               notes: list[str]) -> Outcome:
+        loc = locate(self.config.roots, action.array_path, action.cache_path)
+        src, dst = normalise(action.array_path), normalise(action.cache_path)
+        st = lstat_or_none(src)
+        if st is None or is_symlink(st):
+            if is_regular(lstat_or_none(dst)) and self.registry.by_path(dst) is not None:
+                return Outcome(Status.SKIPPED, "already cached")
+            what = "is a symlink (not followed)" if st is not None else "is not on the array"
+            return Outcome(Status.FAILED, f"{src} {what}")
+        if not is_regular(st):
+            return Outcome(Status.FAILED, f"{src} is not a regular file")
+        try:
+            stamp = wait_stable(src, FileStamp.of(st), self.config.settle_seconds, self.config.recent_seconds)
+        except FileChangedError as exc:
+            return Outcome(Status.SKIPPED, str(exc))
+        eff, why_not = self._effective_mode(stamp, mode, src, notes)
+        if why_not:
+            return Outcome(Status.SKIPPED, why_not)
+        op = self.journal.begin(kind="cache", mode=eff.value, role="media", array_path=src, cache_path=dst,
+                                src=src, dst=dst, stamp=stamp, action=action_to_json(action))
+        outcome = self._with_board(op, action.title, start_cache, loc, on_progress)
+        if outcome.ok:
+            side_mode = CacheMode.COPY if eff is CacheMode.SYMLINK else eff
+            for sc in sorted(set(action.sidecars) | set(find_sidecars(src))):
+                notes.extend(self._sidecar(sc, loc, side_mode, op.id, cache=True))
+        return outcome
+
+    def _effective_mode(self, stamp: FileStamp, mode: CacheMode, src: str,
+                        notes: list[str]) -> tuple[CacheMode, str]:
+        if stamp.nlink > 1:
+            if self.config.hardlinks == "skip":
+                return mode, (f"hard-linked ({stamp.nlink} names, e.g. a seeding torrent or an *arr import): "
+                              "skipped (HARDLINKS=skip)")
+            if mode is not CacheMode.COPY:
+                notes.append("hard-linked: cached as a copy, the array link kept (HARDLINKS=copy)")
+                mode = CacheMode.COPY
+        holders = self.ctx.holders(src)
+        if any(h.writing for h in holders):
+            return mode, f"{src} is open for writing; it will be tried again next cycle"
+        if mode is not CacheMode.COPY and holders:
+            pids = ", ".join(str(h.pid) for h in holders)
+            return mode, f"{src} is in use (pid {pids}); a move waits for the next cycle"
+        return mode, ""
+
+    def _restore(self, action: Action, mode: CacheMode, on_progress: ProgressFn | None,
+                 notes: list[str]) -> Outcome:
+        loc = locate(self.config.roots, action.array_path, action.cache_path)
+        src, dst = normalise(action.cache_path), normalise(action.array_path)
+        st = lstat_or_none(src)
+        entry = self.registry.by_path(src)
+        if st is None:
+            if is_regular(lstat_or_none(dst)):
+                if entry is not None:
+                    self.registry.remove(src)
+                return Outcome(Status.SKIPPED, "already on the array only (the cache copy is gone)")
+            return Outcome(Status.FAILED, f"{src} is missing on the cache and {dst} on the array")
+        if not is_regular(st):
+            return Outcome(Status.FAILED, f"{src} is not a regular file")
+        holders = self.ctx.holders(src)
+        if holders:
+            return Outcome(Status.SKIPPED, f"{src} is in use (pid {', '.join(str(h.pid) for h in holders)}); "
+                           "it will be restored next cycle")
+        op_mode = entry.mode if entry is not None else mode
+        side_mode = CacheMode.COPY if op_mode is CacheMode.SYMLINK else op_mode
+        mapped = {os.path.join(loc.cache_root, s[len(loc.array_root):].lstrip("/")) for s in action.sidecars
+                  if s.startswith(loc.array_root + "/")}
+        for sc in sorted(mapped | set(find_sidecars(src))):
+            notes.extend(self._sidecar(sc, loc, side_mode, None, cache=False))
+        op = self.journal.begin(kind="restore", mode=op_mode.value, role="media", array_path=dst, cache_path=src,
+                                src=src, dst=dst, stamp=FileStamp.of(st), action=action_to_json(action))
+        return self._with_board(op, action.title, start_restore, loc, on_progress)
+
+    def _sidecar(self, path: str, loc: Located, mode: CacheMode, parent: int | None, *, cache: bool) -> list[str]:
+        """Carry one subtitle file along (its own journaled operation); returns a note when it did not go."""
+        root_from, root_to = (loc.array_root, loc.cache_root) if cache else (loc.cache_root, loc.array_root)
+        other = os.path.join(root_to, path[len(root_from):].lstrip("/"))
+        array_path, cache_path = (path, other) if cache else (other, path)
+        try:
+            sub = locate(self.config.roots, array_path, cache_path)
+            st = lstat_or_none(path)
+            if not is_regular(st) or st is None:
+                return []
+            if st.st_nlink > 1 and mode is not CacheMode.COPY:
+                mode = CacheMode.COPY
+            op = self.journal.begin(kind="cache" if cache else "restore", mode=mode.value, role="sidecar",
+                                    array_path=array_path, cache_path=cache_path, src=path, dst=other,
+                                    stamp=FileStamp.of(st), action={}, parent_id=parent)
+            try:
+                outcome = (start_cache if cache else start_restore)(self.ctx, op, sub, None)
+            except OSError as exc:
+                outcome = abandon(self.ctx, op, exc)
+        except (CacherrError, OSError) as exc:
+            return [f"subtitle {os.path.basename(path)}: {exc}"]
+        return [] if outcome.ok else [f"subtitle {os.path.basename(path)}: {outcome.message}"]
+
+    def _with_board(self, op: OpRow, title: str, flow: Flow, loc: Located,
+                    on_progress: ProgressFn | None) -> Outcome:
+        board = self.ctx.board
+        if board is not None:
+            board.start(op.id, op.kind, op.dst_path, title, op.size)
+        try:
+            return flow(self.ctx, op, loc, on_progress)
+        except OSError as exc:
+            return abandon(self.ctx, op, exc)
+        finally:
+            if board is not None:
+                board.finish(op.id)
+
+
+def build_engine(db: JournalDatabase, registry: EntryRegistry, config: EngineConfig, *,
+                 progress: ProgressSink | None = None, faults: Faults | None = None,
+                 in_use: InUseCheck | None = None) -> Engine:
+    """The engine the rest of the app uses. Raises ``UnsafePath`` when a root is a union view."""
+    return Engine(db, registry, config, progress=progress, faults=faults or NO_FAULTS,
+                  in_use=in_use or proc_holders)

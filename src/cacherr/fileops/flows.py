@@ -1,0 +1,207 @@
+"""The step sequences of one file: cache (array -> cache) and restore (cache -> array), in each mode.
+
+Cache:   PLANNED -> COPYING -> COMMITTING -> [copy: DONE + record]
+                                          -> [move: REMOVING_SOURCE (+ record) -> DONE]
+                                          -> [symlink: SWAPPING (+ record) -> REMOVING_SOURCE -> DONE]
+Restore: PLANNED -> (array copy identical: REMOVING_SOURCE)
+                 -> (array path missing: COPYING -> COMMITTING -> REMOVING_SOURCE)
+                 -> (array path is our symlink: COPYING -> SWAPPING -> REMOVING_SOURCE)
+                 -> DONE + registry row removed, in the same transaction.
+
+``start_*`` runs from PLANNED (normal execution). ``continue_*`` runs from COMMITTING onwards and is
+what recovery calls after a crash: every step re-reads the disk first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Callable
+
+from cacherr.fileops.context import Ctx, Outcome, ProgressFn, entry_for
+from cacherr.fileops.fsutil import (
+    commit,
+    fsync_dir,
+    is_regular,
+    is_symlink,
+    lstat_or_none,
+    rename_exchange,
+    same_content,
+    unlink_durable,
+)
+from cacherr.fileops.journal import OpRow, Status, Step
+from cacherr.fileops.preflight import Located
+from cacherr.fileops.steps import copy_to_temp, destination_intact, remove_source, resolve_commit
+
+Record = Callable[[sqlite3.Connection], None] | None
+
+
+# --- cache ----------------------------------------------------------------------------------------
+
+def start_cache(ctx: Ctx, op: OpRow, loc: Located, on_progress: ProgressFn | None) -> Outcome:
+    existing = lstat_or_none(op.dst_path)
+    if existing is not None:
+        if is_regular(existing) and same_content(op.src_path, op.dst_path):
+            op = ctx.advance(op, Step.COMMITTING, tmp_ino=existing.st_ino)
+            return continue_cache(ctx, op, loc)
+        return ctx.finish(op, Status.CONFLICT, f"{op.dst_path} already exists on the cache with different "
+                          "content; both files left untouched")
+    res = copy_to_temp(ctx, op, loc.cache_root, strict_owner=op.mode != "copy", on_progress=on_progress)
+    if isinstance(res, Outcome):
+        return res
+    return continue_cache(ctx, res, loc)
+
+
+def _record(ctx: Ctx, op: OpRow) -> Record:
+    if op.role != "media":
+        return None
+    entry = entry_for(op)
+
+    def record(conn: sqlite3.Connection) -> None:
+        ctx.registry.upsert(entry, conn)
+
+    return record
+
+
+def continue_cache(ctx: Ctx, op: OpRow, loc: Located | None) -> Outcome:
+    if op.step == Step.COMMITTING:
+        res = resolve_commit(ctx, op)
+        if isinstance(res, Outcome):
+            return res
+        op = res
+        if op.mode == "copy":
+            return ctx.finish(op, Status.DONE, also=_record(ctx, op))
+        nxt = Step.SWAPPING if op.mode == "symlink" else Step.REMOVING_SOURCE
+        op = ctx.advance(op, nxt, also=_record(ctx, op))
+    if op.step == Step.SWAPPING:
+        swapped = _swap_in_symlink(ctx, op)
+        if swapped is not None:
+            return swapped
+        op = ctx.advance(op, Step.REMOVING_SOURCE)
+    if op.step == Step.REMOVING_SOURCE:
+        if not destination_intact(op, op.cache_path):
+            return ctx.finish(op, Status.CONFLICT, f"the cache copy {op.cache_path} changed or vanished; the "
+                              "array copy was kept")
+        symlink = op.mode == "symlink"
+        target = op.swap_path if symlink else op.src_path
+        root = loc.array_root if loc and not symlink else os.path.dirname(target)
+        stopped = remove_source(ctx, op, target, root, strict=not symlink)
+        if stopped is not None:
+            return stopped
+        return ctx.finish(op, Status.DONE)
+    return ctx.finish(op, Status.FAILED, f"unexpected journal step {op.step!r}")
+
+
+def _swap_in_symlink(ctx: Ctx, op: OpRow) -> Outcome | None:
+    """Put a symlink to the cache copy at the array path, atomically: the symlink is made under the
+    swap name, then the two names are exchanged, so the original sits under the swap name until it is
+    removed. At no instant is the array path missing."""
+    here, swap = lstat_or_none(op.array_path), lstat_or_none(op.swap_path)
+    if is_symlink(here) and os.readlink(op.array_path) == op.cache_path:
+        fsync_dir(os.path.dirname(op.array_path))
+        return None
+    if not (is_regular(here) and here is not None and (here.st_ino, here.st_size) == (op.src_ino, op.size)):
+        return ctx.finish(op, Status.CONFLICT, f"{op.array_path} changed before the symlink swap; the cache "
+                          "copy and the array file were both kept")
+    if swap is not None:
+        if not is_symlink(swap):
+            return ctx.finish(op, Status.CONFLICT, f"{op.swap_path} is in the way; nothing swapped")
+        os.unlink(op.swap_path)
+    os.symlink(op.cache_path, op.swap_path)
+    with contextlib.suppress(PermissionError):
+        os.chown(op.swap_path, here.st_uid, here.st_gid, follow_symlinks=False)
+    ctx.hit("after:symlink")
+    rename_exchange(op.swap_path, op.array_path)
+    fsync_dir(os.path.dirname(op.array_path))
+    ctx.hit("after:exchange")
+    return None
+
+
+# --- restore --------------------------------------------------------------------------------------
+
+def _identical_on_array(ctx: Ctx, op: OpRow) -> bool:
+    """The array copy is present and complete: same size and mtime (VERIFY=size) or same bytes (hash)."""
+    a, c = os.lstat(op.array_path), os.lstat(op.cache_path)
+    if a.st_size != c.st_size:
+        return False
+    if ctx.config.hash_verify:
+        return same_content(op.array_path, op.cache_path)
+    return a.st_mtime_ns == c.st_mtime_ns
+
+
+def start_restore(ctx: Ctx, op: OpRow, loc: Located, on_progress: ProgressFn | None) -> Outcome:
+    here = lstat_or_none(op.array_path)
+    if here is None:
+        res = copy_to_temp(ctx, op, loc.array_root, strict_owner=True, on_progress=on_progress)
+    elif is_symlink(here):
+        if os.readlink(op.array_path) != op.cache_path:
+            return ctx.finish(op, Status.CONFLICT, f"{op.array_path} is a symlink that does not point at the "
+                              "cache copy; nothing touched")
+        res = copy_to_temp(ctx, op, loc.array_root, strict_owner=True, on_progress=on_progress,
+                           next_step=Step.SWAPPING)
+    elif is_regular(here) and _identical_on_array(ctx, op):
+        res = ctx.advance(op, Step.REMOVING_SOURCE, tmp_ino=here.st_ino)
+    else:
+        return ctx.finish(op, Status.CONFLICT, f"{op.array_path} differs from the cache copy; both kept "
+                          "(compare them and remove the one you do not want)")
+    if isinstance(res, Outcome):
+        return res
+    return continue_restore(ctx, res, loc)
+
+
+def continue_restore(ctx: Ctx, op: OpRow, loc: Located | None) -> Outcome:
+    if op.step == Step.COMMITTING:
+        res = resolve_commit(ctx, op)
+        if isinstance(res, Outcome):
+            return res
+        op = ctx.advance(res, Step.REMOVING_SOURCE)
+    if op.step == Step.SWAPPING:
+        swapped = _swap_back(ctx, op)
+        if swapped is not None:
+            return swapped
+        op = ctx.advance(op, Step.REMOVING_SOURCE)
+    if op.step == Step.REMOVING_SOURCE:
+        if not destination_intact(op, op.array_path):
+            return ctx.finish(op, Status.CONFLICT, f"the array copy {op.array_path} is not the verified one; "
+                              "the cache copy was kept")
+        root = loc.cache_root if loc else os.path.dirname(op.cache_path)
+        stopped = remove_source(ctx, op, op.cache_path, root, strict=True)
+        if stopped is not None:
+            return stopped
+        return ctx.finish(op, Status.DONE, also=_forget(ctx, op))
+    return ctx.finish(op, Status.FAILED, f"unexpected journal step {op.step!r}")
+
+
+def _forget(ctx: Ctx, op: OpRow) -> Record:
+    if op.role != "media":
+        return None
+    path = op.cache_path
+
+    def forget(conn: sqlite3.Connection) -> None:
+        ctx.registry.remove(path, conn)
+
+    return forget
+
+
+def _swap_back(ctx: Ctx, op: OpRow) -> Outcome | None:
+    """Exchange the verified real file (temp name) with the symlink at the array path, then drop the
+    symlink. Either name holds something complete at every instant."""
+    here, tmp = lstat_or_none(op.array_path), lstat_or_none(op.tmp_path)
+    if is_regular(here) and here is not None and here.st_ino == op.tmp_ino:
+        if is_symlink(tmp):
+            unlink_durable(op.tmp_path)
+        return None
+    ours = is_regular(tmp) and tmp is not None and tmp.st_ino == op.tmp_ino
+    if ours and here is None:
+        commit(op.tmp_path, op.array_path)
+        return None
+    if ours and is_symlink(here) and os.readlink(op.array_path) == op.cache_path:
+        rename_exchange(op.tmp_path, op.array_path)
+        fsync_dir(os.path.dirname(op.array_path))
+        ctx.hit("after:exchange")
+        if is_symlink(lstat_or_none(op.tmp_path)):
+            unlink_durable(op.tmp_path)
+        return None
+    return ctx.finish(op, Status.CONFLICT, f"{op.array_path} is no longer the symlink Cacherr made; the cache "
+                      "copy was kept")

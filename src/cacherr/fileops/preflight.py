@@ -1,0 +1,140 @@
+"""Checks before anything is written: the roots are physical paths, the file is where it should be
+and stable, there is room within the budget, and nobody is writing to it.
+
+Reads only; nothing here mutates a disk.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+from cacherr.domain.errors import CacherrError, InsufficientSpace, UnsafePath
+from cacherr.domain.paths import is_union_view, is_within, normalise
+from cacherr.fileops.fsutil import FileStamp
+from cacherr.fileops.protocols import SizeLimitLike
+
+UNION_FS_TYPES = frozenset({"fuse.shfs", "shfs", "fuse.mergerfs", "mergerfs"})
+
+
+def mount_fstype(path: str) -> str:
+    """Filesystem type of the mount holding ``path`` (longest mount-point prefix in mountinfo)."""
+    real = os.path.realpath(path)
+    best, fstype = "", ""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                left, _, right = line.partition(" - ")
+                point = left.split()[4].replace("\\040", " ")
+                if is_within(real, point) and len(point) >= len(best):
+                    best, fstype = point, right.split()[0]
+    except OSError:
+        return ""
+    return fstype
+
+
+def refuse_union_roots(roots: tuple[tuple[str, str], ...]) -> None:
+    """Raise ``UnsafePath`` when a configured array or cache root is a union view (Unraid's /mnt/user
+    or any shfs/mergerfs mount): copying through it can read and truncate the same file."""
+    for array_root, cache_root in roots:
+        for label, root in (("array", array_root), ("cache", cache_root)):
+            fstype = mount_fstype(root) if os.path.exists(root) else ""
+            if is_union_view(root) or fstype in UNION_FS_TYPES:
+                what = f"a union view ({fstype})" if fstype in UNION_FS_TYPES else "the union view /mnt/user"
+                raise UnsafePath(
+                    f"the {label} path {root} is {what}: Cacherr never moves files through a union, "
+                    "because a copy from /mnt/user/x to /mnt/cache/x can read and truncate the same file. "
+                    "Use the array-only path /mnt/user0/<share> (or /mnt/diskN/<share>) for REAL_SOURCE, "
+                    "and the pool path /mnt/cache/<share> for CACHE_DESTINATION")
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    array_root: str
+    cache_root: str
+    relative: str
+
+
+def locate(roots: tuple[tuple[str, str], ...], array_path: str, cache_path: str) -> Located:
+    """Find the mapping an action belongs to; both paths must be the same relative path below it."""
+    a, c = normalise(array_path), normalise(cache_path)
+    for array_root, cache_root in roots:
+        if is_within(a, array_root) and a != array_root:
+            rel = a[len(array_root):].lstrip("/")
+            if normalise(os.path.join(cache_root, rel)) == c and ".." not in rel.split("/"):
+                _check_no_symlinked_folders(array_root, a)
+                _check_no_symlinked_folders(cache_root, c)
+                return Located(array_root, cache_root, rel)
+    raise UnsafePath(f"{array_path!r} -> {cache_path!r} is not the same file below one configured "
+                     "pair of array and cache roots; nothing was touched")
+
+
+def _check_no_symlinked_folders(root: str, path: str) -> None:
+    """A folder below a root that is a symlink could lead a write anywhere: refuse."""
+    d = os.path.dirname(path)
+    while len(d) > len(root):
+        if os.path.islink(d):
+            raise UnsafePath(f"folder {d} is a symlink; Cacherr does not follow symlinked folders")
+        d = os.path.dirname(d)
+
+
+def wait_stable(path: str, stamp: FileStamp, settle: float, recent: float) -> FileStamp:
+    """A file written to in the last ``recent`` seconds must not change during ``settle`` seconds."""
+    if settle <= 0 or time.time() - stamp.mtime_ns / 1e9 > recent:
+        return stamp
+    time.sleep(settle)
+    again = FileStamp.of(os.lstat(path))
+    if not stamp.same_version(again):
+        raise FileChangedError(f"{path} is still being written to; it will be tried again next cycle")
+    return again
+
+
+class FileChangedError(CacherrError):
+    """The source is still being written to: skipped for this cycle."""
+
+
+class SpaceGuard:
+    """Free-space and budget checks with reservations, so parallel copies cannot overbook a disk."""
+
+    def __init__(self, cache_limit: SizeLimitLike | None, min_free: SizeLimitLike | None) -> None:
+        self.cache_limit = cache_limit
+        self.min_free = min_free
+        self._reserved: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def reserve(self, folder: str, size: int, *, to_cache: bool, cacherr_usage: int) -> int:
+        """Reserve ``size`` bytes on the filesystem of ``folder``; returns a ticket for ``release``."""
+        st = os.statvfs(_existing(folder))
+        total, free = st.f_blocks * st.f_frsize, st.f_bavail * st.f_frsize
+        dev = os.stat(_existing(folder)).st_dev
+        with self._lock:
+            pending = self._reserved.get(dev, 0)
+            floor = self._resolve(self.min_free, total) if to_cache else 0
+            if free - pending - size < floor:
+                raise InsufficientSpace(
+                    f"not enough free space on {folder}: {free - pending} bytes free, {size} needed"
+                    + (f", keeping {floor} free (MIN_FREE_SPACE)" if floor else ""))
+            limit = self.cache_limit.resolve(total) if to_cache and self.cache_limit is not None else None
+            if limit is not None and cacherr_usage + pending + size > limit:
+                raise InsufficientSpace(f"CACHE_LIMIT reached: Cacherr holds {cacherr_usage} bytes, "
+                                        f"{size} more would pass the limit of {limit}")
+            self._reserved[dev] = pending + size
+        return dev
+
+    def release(self, ticket: int, size: int) -> None:
+        with self._lock:
+            self._reserved[ticket] = max(0, self._reserved.get(ticket, 0) - size)
+
+    @staticmethod
+    def _resolve(limit: SizeLimitLike | None, total: int) -> int:
+        if limit is None:
+            return 0
+        return limit.resolve(total) or 0
+
+
+def _existing(path: str) -> str:
+    while not os.path.exists(path) and path not in ("", "/"):
+        path = os.path.dirname(path)
+    return path or "/"

@@ -1,0 +1,282 @@
+"""``build_plan``: the wanted set, minus what is cached, within the budget, every action with its why.
+
+Deterministic and pure. The order of work:
+
+1. Aggregate wants into prioritised ``WantedItem``s (``policy.aggregate_wants``).
+2. Classify cached entries: pinned (never touched), wanted (held), watched by every interested user
+   (given back), idle past retention (given back), idle within retention (kept, evictable first),
+   found on the cache and not yet watched (kept, evictable). Nothing in play is moved.
+3. Walk the wanted items by priority. An item that fits the headroom is cached; one that does not
+   may evict strictly lower-priority media, lowest first, only as much as it needs; one that cannot
+   fit even then is skipped with its reason, and smaller ones after it still get their chance.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import accumulate
+
+from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, CacheState, Plan, Skip
+from cacherr.domain.media import MediaFile, Reason, Snapshot
+from cacherr.planning.policy import (
+    Policy,
+    WantedItem,
+    aggregate_wants,
+    human_bytes,
+    idle_since,
+    user_list,
+    wanting_users,
+    watched_by_all,
+)
+
+UNLIMITED = 1 << 62
+
+
+@dataclass(slots=True)
+class _Unit:
+    """Cached entries of one item (or one lone entry) that are given back together."""
+
+    key: str
+    entries: list[CacheEntry]
+    priority: int  # higher = evicted first
+    reason: Reason
+    label: str  # what it is, for the why of an eviction
+
+    @property
+    def size(self) -> int:
+        return sum(e.size for e in self.entries)
+
+    @property
+    def title(self) -> str:
+        return self.entries[0].title or self.entries[0].cache_path
+
+
+@dataclass(slots=True)
+class _Work:
+    snapshot: Snapshot
+    state: CacheState
+    policy: Policy
+    now: datetime
+    restores: list[Action] = field(default_factory=list)
+    caches: list[Action] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    used: int = 0
+    free: int = 0
+    trakt_used: int = 0
+
+    @property
+    def headroom(self) -> int:
+        limit = self.policy.limit_bytes
+        by_limit = UNLIMITED if limit is None else limit - self.used
+        return min(by_limit, self.free - self.policy.min_free_bytes)
+
+    def give_back(self, entries: Sequence[CacheEntry], reason: Reason, why: str) -> None:
+        for e in entries:
+            self.restores.append(Action(ActionKind.RESTORE, e.array_path, e.cache_path, e.size, reason, why,
+                                        e.item_key, e.title, e.users))
+            self.used -= e.size
+            self.free += e.size
+
+
+def _playing(snapshot: Snapshot) -> tuple[dict[str, set[str]], set[str]]:
+    """(item key -> users playing it, cache paths of the files being played)."""
+    keys: dict[str, set[str]] = {}
+    paths: set[str] = set()
+    for s in snapshot.sessions:
+        keys.setdefault(s.item_key, set()).add(s.user)
+        item = snapshot.items.get(s.item_key)
+        for f in item.files if item else ():
+            if not s.plex_path or f.plex_path == s.plex_path:
+                paths.add(f.cache_path)
+    return keys, paths
+
+
+def _in_play(e: CacheEntry, keys: dict[str, set[str]], paths: set[str]) -> set[str] | None:
+    if e.cache_path in paths or (e.item_key is not None and e.item_key in keys):
+        return keys.get(e.item_key or "", set()) or {"someone"}
+    return None
+
+
+def _group(entries: Sequence[CacheEntry]) -> dict[str, list[CacheEntry]]:
+    out: dict[str, list[CacheEntry]] = {}
+    for e in entries:
+        out.setdefault(e.item_key or f"path:{e.cache_path}", []).append(e)
+    return out
+
+
+def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
+    """Decide every cached entry's fate; return the evictable units (lowest priority first)."""
+    index = {wi.item.key: i for i, wi in enumerate(wanted)}
+    play_keys, play_paths = _playing(w.snapshot)
+    wanting = wanting_users(w.snapshot)
+    held: list[_Unit] = []
+    found: list[tuple[datetime, _Unit]] = []
+    idle: list[tuple[datetime, _Unit]] = []
+    retained = 0
+    for key, entries in sorted(_group(w.state.entries).items()):
+        if any(e.pinned for e in entries):
+            continue
+        players = set().union(*(_in_play(e, play_keys, play_paths) or set() for e in entries))
+        if key in index:
+            wi = wanted[index[key]]
+            if not players:
+                held.append(_Unit(key, entries, index[key], wi.reason, wi.why))
+            continue
+        first = entries[0]
+        watchers = watched_by_all(first, w.snapshot, wanting) if w.policy.watched_move else None
+        since = max(idle_since(e) for e in entries)
+        if watchers is not None:
+            why = f"watched by {user_list(watchers)}"
+            if first.pre_existing:
+                why = f"was already on the cache; {why}"
+        elif not first.pre_existing or first.last_wanted_at is not None:
+            age = w.now - since
+            if age < w.policy.retention:
+                retained += 1
+                if not players:
+                    idle.append((since, _Unit(key, entries, 0, first.reason, "kept after it left every wanted "
+                                              "list")))
+                continue
+            why = (f"left every wanted list {_hours(age)} ago (CACHE_RETENTION_HOURS="
+                   f"{_hours(w.policy.retention)})")
+        else:
+            if not players:
+                found.append((first.cached_at, _Unit(key, entries, 0, first.reason, "was already on the cache, "
+                                                     "not yet watched")))
+            continue
+        if w.policy.give_back and not players:
+            w.give_back(entries, Reason.PRE_EXISTING if first.pre_existing else first.reason, why)
+    if retained:
+        w.notes.append(f"{retained} item(s) kept on the cache within CACHE_RETENTION_HOURS")
+    return _evict_order(len(wanted), held, found, idle)
+
+
+def _hours(delta: timedelta) -> str:
+    seconds = delta.total_seconds()
+    hours = seconds / 3600
+    return f"{hours:.0f}h" if hours >= 1 else f"{seconds / 60:.0f}m"
+
+
+def _evict_order(n_wanted: int, held: list[_Unit], found: list[tuple[datetime, _Unit]],
+                 idle: list[tuple[datetime, _Unit]]) -> list[_Unit]:
+    """Evictable units, first to go first: idle oldest, then found-on-cache oldest, then wanted lowest."""
+    order: list[_Unit] = []
+    base = n_wanted + len(found) + len(idle)
+    for i, (_, unit) in enumerate(sorted(idle, key=lambda t: (t[0], t[1].key))):
+        unit.priority = base + len(idle) - i
+        order.append(unit)
+    base = n_wanted + len(found)
+    for i, (_, unit) in enumerate(sorted(found, key=lambda t: (t[0], t[1].key))):
+        unit.priority = base - i
+        order.append(unit)
+    order.extend(sorted(held, key=lambda u: -u.priority))
+    return order
+
+
+class _Evictor:
+    """Evictable units by falling priority, with prefix sums for "how much could lower ones free"."""
+
+    def __init__(self, units: list[_Unit]) -> None:
+        self.units = units
+        self.neg = [-u.priority for u in units]  # ascending, for bisect
+        self.cum = [0, *accumulate(u.size for u in units)]
+        self.next = 0
+        self.evicted: set[str] = set()
+
+    def freeable_below(self, priority: int) -> tuple[int, int]:
+        """(bytes, end index) that units of strictly lower priority than ``priority`` could free."""
+        end = bisect_right(self.neg, -priority - 1)
+        return (self.cum[end] - self.cum[self.next], end) if end > self.next else (0, self.next)
+
+
+def _uncached(wi: WantedItem, cached: set[str]) -> list[MediaFile]:
+    return [f for f in wi.item.files if f.cache_path not in cached]
+
+
+def _place(w: _Work, wi: WantedItem, prio: int, ev: _Evictor, cached: set[str],
+           play_keys: dict[str, set[str]]) -> None:
+    item = wi.item
+    if item.key in ev.evicted:
+        w.skips.append(Skip(_path(item.files), item.display_title, f"given back to make room for higher-priority "
+                            f"media ({wi.why})", item.size))
+        return
+    files = _uncached(wi, cached)
+    need = sum(f.size for f in files)
+    if not files:
+        return
+    players = play_keys.get(item.key)
+    if players and w.policy.mode is not CacheMode.COPY:
+        w.skips.append(Skip(_path(files), item.display_title, f"not cached yet ({wi.why}): being played by "
+                            f"{user_list(players)}; a {w.policy.mode.value} would pull the file from under "
+                            "the player", need))
+        return
+    is_trakt = wi.reason is Reason.TRAKT
+    tmax = w.policy.trakt_max_bytes
+    if is_trakt and tmax is not None and w.trakt_used + need > tmax:
+        w.skips.append(Skip(_path(files), item.display_title, f"not cached ({wi.why}): needs {human_bytes(need)}, "
+                            f"the Trakt budget (TRAKT_MAX_BYTES) has {human_bytes(tmax - w.trakt_used)} left", need))
+        return
+    if need > w.headroom:
+        freeable, end = ev.freeable_below(prio) if w.policy.give_back else (0, ev.next)
+        if w.headroom + freeable < need:
+            w.skips.append(Skip(_path(files), item.display_title, _no_room(w, wi, need, freeable), need))
+            return
+        _evict_for(w, wi, need, ev, end)
+    for f in files:
+        w.caches.append(Action(ActionKind.CACHE, f.array_path, f.cache_path, f.size, wi.reason, wi.why, item.key,
+                               item.display_title, wi.users, f.sidecars))
+        w.used += f.size
+        w.free -= f.size
+    if is_trakt:
+        w.trakt_used += need
+
+
+def _evict_for(w: _Work, wi: WantedItem, need: int, ev: _Evictor, end: int) -> None:
+    while need > w.headroom and ev.next < end:
+        unit = ev.units[ev.next]
+        ev.next += 1
+        ev.evicted.add(unit.key)
+        if unit.reason is Reason.TRAKT:
+            w.trakt_used -= unit.size
+        w.give_back(unit.entries, unit.reason, f"makes room for {wi.item.display_title} ({wi.why}); "
+                                               f"this was {unit.label}")
+
+
+def _no_room(w: _Work, wi: WantedItem, need: int, freeable: int) -> str:
+    avail = max(w.headroom, 0)
+    what = []
+    if w.policy.limit_bytes is not None:
+        what.append(f"CACHE_LIMIT {human_bytes(w.policy.limit_bytes)}")
+    if w.policy.min_free_bytes:
+        what.append(f"MIN_FREE_SPACE {human_bytes(w.policy.min_free_bytes)}")
+    budget = " and ".join(what) or "free space on the cache"
+    extra = f", {human_bytes(freeable)} more by giving back lower-priority media" if freeable else ""
+    return (f"not cached ({wi.why}): needs {human_bytes(need)}; {human_bytes(avail)} available within "
+            f"{budget}{extra}")
+
+
+def _path(files: Sequence[MediaFile]) -> str:
+    return files[0].array_path if files else ""
+
+
+def build_plan(snapshot: Snapshot, cache_state: CacheState, policy: Policy, now: datetime) -> Plan:
+    """Decide what to cache and what to give back. Pure and deterministic."""
+    wanted = aggregate_wants(snapshot)
+    w = _Work(snapshot, cache_state, policy, now, used=cache_state.used_by_cacherr, free=cache_state.free_bytes)
+    usage_before = w.used
+    units = _classify(w, wanted)
+    cached = {e.cache_path for e in cache_state.entries}
+    prio_of = {wi.item.key: i for i, wi in enumerate(wanted)}
+    w.trakt_used = sum(u.size for u in units if u.reason is Reason.TRAKT and u.key in prio_of)
+    ev = _Evictor(units)
+    play_keys, _ = _playing(snapshot)
+    for i, wi in enumerate(wanted):
+        _place(w, wi, i, ev, cached, play_keys)
+    limit = policy.limit_bytes
+    budget = limit if limit is not None else max(usage_before + cache_state.free_bytes - policy.min_free_bytes, 0)
+    return Plan(created_at=now, actions=(*w.restores, *w.caches), skips=tuple(w.skips), budget_bytes=budget,
+                usage_before=usage_before, usage_after=w.used, notes=tuple(w.notes))

@@ -1,0 +1,139 @@
+"""What is on the cache right now: the size of the cache filesystem(s), and media files Cacherr did not
+put there (a fresh download that landed on the cache), adopted as pre-existing entries.
+
+Read-only. ``LocalDisk`` is the real probe; tests may pass any ``DiskProbe``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from cacherr.domain.cache import CacheEntry, CacheMode
+from cacherr.domain.media import Reason
+from cacherr.domain.paths import PathMapper, normalise
+from cacherr.ports import MediaServer
+
+log = logging.getLogger(__name__)
+VIDEO_EXTENSIONS = frozenset({".mkv", ".mp4", ".m4v", ".avi", ".mov", ".ts", ".m2ts", ".wmv", ".webm",
+                              ".mpg", ".mpeg", ".flv", ".iso", ".vob", ".divx", ".ogm"})
+
+
+class DiskProbe(Protocol):
+    def usage(self, roots: Sequence[str]) -> tuple[int, int]:
+        """(total bytes, free bytes) of the filesystems holding ``roots``, each filesystem counted once."""
+        ...
+
+    def media_files(self, root: str) -> Iterator[tuple[str, int]]:
+        """(absolute path, size) of every video file below ``root``; hidden and temporary files skipped."""
+        ...
+
+    def exists(self, path: str) -> bool: ...
+
+
+class LocalDisk:
+    """``DiskProbe`` over the real filesystem (statvfs, scandir). Never writes."""
+
+    def usage(self, roots: Sequence[str]) -> tuple[int, int]:
+        seen: set[int] = set()
+        total = free = 0
+        for root in roots:
+            probe = _existing(root)
+            try:
+                dev, st = os.stat(probe).st_dev, os.statvfs(probe)
+            except OSError:
+                continue
+            if dev in seen:
+                continue
+            seen.add(dev)
+            total += st.f_blocks * st.f_frsize
+            free += st.f_bavail * st.f_frsize
+        return total, free
+
+    def media_files(self, root: str) -> Iterator[tuple[str, int]]:
+        stack = [root]
+        while stack:
+            folder = stack.pop()
+            try:
+                with os.scandir(folder) as it:
+                    found = list(it)
+            except OSError:
+                continue
+            for entry in found:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.is_file(follow_symlinks=False) and _is_video(entry.name):
+                    try:
+                        yield entry.path, entry.stat(follow_symlinks=False).st_size
+                    except OSError:
+                        continue
+
+    def exists(self, path: str) -> bool:
+        return os.path.lexists(path)
+
+
+def _existing(path: str) -> str:
+    probe = path or "/"
+    while not os.path.exists(probe) and posixpath.dirname(probe) != probe:
+        probe = posixpath.dirname(probe)
+    return probe
+
+
+def _is_video(name: str) -> bool:
+    return posixpath.splitext(name)[1].lower() in VIDEO_EXTENSIONS
+
+
+def cache_roots(mapper: PathMapper) -> list[str]:
+    return sorted({normalise(m.cache_path) for m in mapper.mappings})
+
+
+@dataclass(frozen=True, slots=True)
+class Adoption:
+    entries: tuple[CacheEntry, ...]  # new pre-existing entries
+    unknown: tuple[str, ...]  # cache files Plex does not know (left alone)
+
+
+def find_unregistered(disk: DiskProbe, mapper: PathMapper, known: Collection[str]) -> dict[str, tuple[str, int]]:
+    """Plex path -> (cache path, size) for video files on the cache that the registry does not list."""
+    out: dict[str, tuple[str, int]] = {}
+    for root in cache_roots(mapper):
+        for path, size in disk.media_files(root):
+            path = normalise(path)
+            if path in known:
+                continue
+            mapped = mapper.counterpart(path)
+            if mapped is None:
+                continue
+            plex_root = next(m.plex_path for m in mapper.mappings if m.name == mapped.mapping)
+            out[posixpath.join(normalise(plex_root), mapped.relative)] = (path, size)
+    return out
+
+
+def adopt(server: MediaServer, disk: DiskProbe, mapper: PathMapper, known: Collection[str],
+          now: datetime) -> Adoption:
+    """Cache files not in the registry that Plex knows become pre-existing entries (not saved here)."""
+    found = find_unregistered(disk, mapper, known)
+    if not found:
+        return Adoption((), ())
+    items = server.items_for_paths(list(found))
+    entries = []
+    for plex_path, (cache_path, size) in sorted(found.items()):
+        item = items.get(plex_path)
+        if item is None:
+            continue
+        mapped = mapper.counterpart(cache_path)
+        assert mapped is not None  # find_unregistered kept only mapped paths
+        mode = CacheMode.COPY if disk.exists(mapped.array_path) else CacheMode.MOVE
+        entries.append(CacheEntry(cache_path, mapped.array_path, size, mode, now, item.key, item.display_title,
+                                  item.library, Reason.PRE_EXISTING, frozenset(), False, True, None))
+    unknown = tuple(sorted(p for plex, (p, _) in found.items() if plex not in items))
+    if unknown:
+        log.info("%d file(s) on the cache are unknown to Plex and left alone", len(unknown))
+    return Adoption(tuple(entries), unknown)

@@ -1,0 +1,327 @@
+"""The cache cycle: snapshot -> plan -> execute -> record -> notify, one at a time.
+
+``CycleService`` is what the CLI, the web API, the scheduler and the real-time triggers call. It
+receives every outside capability by injection (providers, so settings changes take effect on the
+next call) and never imports an adapter.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from cacherr.domain.cache import CacheEntry, CacheState, Plan
+from cacherr.domain.errors import CacherrError, PlexUnavailable
+from cacherr.domain.media import PlaySession, Reason, Snapshot
+from cacherr.domain.paths import PathMapper
+from cacherr.domain.report import CycleReport
+from cacherr.planning import Policy, aggregate_wants, build_plan
+from cacherr.ports import (
+    CacheRegistry,
+    Clock,
+    FileEngine,
+    MediaServer,
+    Notifier,
+    ProgressCallback,
+    TraktPick,
+    TraktSource,
+)
+from cacherr.services import restore
+from cacherr.services.cache_scan import DiskProbe, LocalDisk, adopt, cache_roots
+from cacherr.services.cycle_exec import ReportBuilder, board_callback, execute_plan, notify
+from cacherr.services.cycle_lock import LOCK_FILE, CycleLock
+from cacherr.services.cycle_record import CycleRecorder, SqlDatabase
+from cacherr.services.progress import ProgressBoard
+from cacherr.services.realtime import Realtime, WebhookResult, cache_next
+from cacherr.settings import Settings
+
+log = logging.getLogger(__name__)
+ExcludeWriter = Callable[[str, Sequence[CacheEntry]], object]
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Everything a plan was built from."""
+
+    snapshot: Snapshot
+    state: CacheState
+    policy: Policy
+    plan: Plan
+    adopted: tuple[CacheEntry, ...]
+    problems: tuple[str, ...]
+
+
+def _default_exclude_writer(path: str, entries: Sequence[CacheEntry]) -> object:
+    from cacherr.fileops.exclude import sync_exclude_file
+
+    return sync_exclude_file(path, entries)
+
+
+class CycleService:
+    """Runs cache cycles and the single-file operations around them (restore, pin, real-time)."""
+
+    def __init__(self, *, settings: Callable[[], Settings], media_server: Callable[[], MediaServer],
+                 engine: Callable[[], FileEngine], registry: CacheRegistry, db: SqlDatabase, config_dir: Path,
+                 clock: Clock | None = None, notifier: Callable[[], Notifier | None] | None = None,
+                 trakt: Callable[[], TraktSource | None] | None = None, disk: DiskProbe | None = None,
+                 progress: ProgressBoard | None = None, exclude_writer: ExcludeWriter | None = None) -> None:
+        self._settings = settings
+        self._media_server = media_server
+        self._engine = engine
+        self.registry = registry
+        self.recorder = CycleRecorder(db)
+        self.lock = CycleLock(Path(config_dir) / LOCK_FILE)
+        self.clock: Clock = clock or SystemClock()
+        self._notifier = notifier or (lambda: None)
+        self._trakt = trakt or (lambda: None)
+        self.disk: DiskProbe = disk or LocalDisk()
+        self.progress = progress
+        self._write_exclude = exclude_writer or _default_exclude_writer
+
+    # --- providers ----------------------------------------------------------------------------
+    def current_settings(self) -> Settings:
+        return self._settings()
+
+    def media_server(self) -> MediaServer:
+        return self._media_server()
+
+    def usage(self) -> tuple[int, int]:
+        """(total, free) bytes of the cache filesystem(s)."""
+        return self.disk.usage(cache_roots(PathMapper(self._settings().path_mappings())))
+
+    # --- queries ------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.lock.busy
+
+    def last_plan(self) -> Plan | None:
+        return self.recorder.last_plan()
+
+    def history(self, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
+        return self.recorder.history(limit, offset)
+
+    def sessions(self) -> tuple[PlaySession, ...]:
+        return self._media_server().sessions()
+
+    def preview(self) -> Plan:
+        """The plan a cycle would carry out now. Changes nothing, records nothing."""
+        settings = self._settings()
+        return self._prepare(self._media_server(), settings, self.clock.now(), persist=False).plan
+
+    # --- the cycle ----------------------------------------------------------------------------
+    def run(self, trigger: str = "manual", dry_run: bool = False,
+            on_progress: ProgressCallback | None = None) -> CycleReport:
+        """One full cycle. Raises ``CycleBusy`` when another one holds the lock; every other failure
+        is recorded and returned as a report with status ``failed`` (Plex unreachable: nothing touched)."""
+        with self.lock.hold(trigger):
+            return self._run(trigger, dry_run, on_progress)
+
+    def _run(self, trigger: str, dry_run: bool, on_progress: ProgressCallback | None) -> CycleReport:
+        settings = self._settings()
+        dry = dry_run or settings.TEST_MODE
+        started = self.clock.now()
+        self.recorder.close_interrupted(started)
+        rb = ReportBuilder(self.recorder.start(trigger, started, dry), trigger, started, dry)
+        prepared: Prepared | None = None
+        try:
+            server = self._media_server()
+            active = server.sessions() if settings.EXIT_IF_ACTIVE_SESSION else ()
+            if active:
+                users = ", ".join(sorted({s.user for s in active}))
+                return self._finish(rb, None, "skipped", f"skipped: {len(active)} active play session(s) "
+                                    f"({users}) and EXIT_IF_ACTIVE_SESSION is on")
+            if not dry:
+                self._recover(rb)
+            prepared = self._prepare(server, settings, started, persist=not dry)
+            rb.problems.extend(prepared.problems)
+            rb.add_plan_skips(prepared.plan)
+            if dry:
+                rb.add_planned(prepared.plan)
+                return self._finish(rb, prepared.plan, "dry-run", "")
+            self._execute(rb, prepared, settings, on_progress)
+            self._after_execute(rb, prepared, settings)
+            return self._finish(rb, prepared.plan, rb.status(), _failure_message(rb))
+        except PlexUnavailable as exc:
+            return self._finish(rb, None, "failed", f"Plex is unreachable: {exc}. Nothing was changed; "
+                                "check PLEX_URL and PLEX_TOKEN (cacherr doctor)")
+        except CacherrError as exc:
+            return self._finish(rb, prepared.plan if prepared else None, "failed", str(exc))
+        except Exception as exc:
+            log.exception("cycle %s failed", rb.cycle_id)
+            return self._finish(rb, prepared.plan if prepared else None, "failed",
+                                f"unexpected error: {type(exc).__name__}: {exc} (see the log)")
+
+    def _recover(self, rb: ReportBuilder) -> None:
+        """Finish or roll back operations a crash left half done (we hold the cycle lock, so no other
+        process is running one)."""
+        done = self._engine().recover()
+        if done:
+            rb.problems.append(f"recovered {len(done)} interrupted file operation(s) first")
+            rb.extra["recovered"] = list(done)
+
+    def _prepare(self, server: MediaServer, settings: Settings, now: datetime, *, persist: bool) -> Prepared:
+        mapper = PathMapper(settings.path_mappings())
+        roots = cache_roots(mapper)
+        entries = self.registry.entries()
+        adoption = adopt(server, self.disk, mapper, {e.cache_path for e in entries}, now)
+        if persist:
+            for e in adoption.entries:
+                self.registry.upsert(e)
+            entries = self.registry.entries() if adoption.entries else entries
+        else:
+            entries = [*entries, *adoption.entries]
+        total, free = self.disk.usage(roots)
+        snapshot = self._snapshot(server, {e.item_key for e in entries if e.item_key})
+        policy = Policy.from_settings(settings, total)
+        state = CacheState(tuple(entries), total, free)
+        plan = build_plan(snapshot, state, policy, now)
+        problems = list(snapshot.problems)
+        if adoption.entries:
+            problems.append(f"found {len(adoption.entries)} file(s) already on the cache; tracked as "
+                            "pre-existing (they go back once watched)")
+        return Prepared(snapshot, state, policy, plan, adoption.entries, tuple(problems))
+
+    def _snapshot(self, server: MediaServer, tracked: set[str]) -> Snapshot:
+        picks: tuple[TraktPick, ...] = ()
+        source = self._trakt()
+        if source is not None and self._settings().secret("TRAKT_CLIENT_ID"):
+            try:
+                picks = source.picks()
+            except Exception:
+                log.exception("Trakt lists could not be read; this cycle goes on without them")
+        snap = server.snapshot(tracked, trakt=picks) if picks else server.snapshot(tracked)
+        scrobbled = self.recorder.scrobbles()
+        if not scrobbled:
+            return snap
+        watched = dict(snap.watched_by)
+        for key, users in scrobbled.items():
+            watched[key] = watched.get(key, frozenset()) | users
+        return replace(snap, watched_by=watched)
+
+    def _execute(self, rb: ReportBuilder, prepared: Prepared, settings: Settings,
+                 on_progress: ProgressCallback | None) -> None:
+        plan = prepared.plan
+        if not plan.actions:
+            return
+        callback = board_callback(self.progress, plan, on_progress)
+        results = execute_plan(self._engine(), plan, prepared.policy.mode, prepared.state.entries, callback)
+        rb.add_results(results)
+
+    def _after_execute(self, rb: ReportBuilder, prepared: Prepared, settings: Settings) -> None:
+        """Registry bookkeeping after a real cycle: wanted items marked, scrobbles consumed, exclude file."""
+        now = self.clock.now()
+        cached = {e.cache_path for e in self.registry.entries()}
+        groups: dict[tuple[int, frozenset[str]], list[str]] = {}
+        for wi in aggregate_wants(prepared.snapshot):
+            paths = [f.cache_path for f in wi.item.files if f.cache_path in cached]
+            if paths:
+                groups.setdefault((int(wi.reason), wi.users), []).extend(paths)
+        for (reason, users), paths in groups.items():
+            self.registry.mark_wanted(paths, now, Reason(reason), users)
+        self.recorder.clear_scrobbles(self.recorder.scrobbles())
+        problem = self.write_exclude(settings)
+        if problem:
+            rb.problems.append(problem)
+
+    def write_exclude(self, settings: Settings) -> str | None:
+        """Keep the Mover Tuning exclude list in step with the registry; a problem line on failure."""
+        if not settings.MOVER_EXCLUDE_FILE:
+            return None
+        try:
+            self._write_exclude(settings.MOVER_EXCLUDE_FILE, self.registry.entries())
+        except Exception as exc:
+            log.exception("could not write MOVER_EXCLUDE_FILE=%s", settings.MOVER_EXCLUDE_FILE)
+            return (f"MOVER_EXCLUDE_FILE={settings.MOVER_EXCLUDE_FILE} could not be written ({exc}); Unraid's "
+                    "mover may move cached files back to the array")
+        return None
+
+    def _finish(self, rb: ReportBuilder, plan: Plan | None, status: str, message: str) -> CycleReport:
+        settings = self._settings()
+        try:
+            total, free = self.disk.usage(cache_roots(PathMapper(settings.path_mappings())))
+        except CacherrError:
+            total, free = 0, 0
+        used = sum(e.size for e in self.registry.entries())
+        report = rb.build(self.clock.now(), status, free=free, used=used, message=message)
+        self.recorder.finish(report, plan)
+        if status not in ("dry-run",):
+            self.recorder.sample_usage(report.finished_at, total - free, total, used, report.bytes_moved)
+        if status != "failed" or rb.trigger not in ("realtime",):
+            notify(self._notifier(), report)
+        log.info("cycle %s (%s) %s: %d cached, %d given back, %d failed%s", report.cycle_id, rb.trigger, status,
+                 len(report.cached), len(report.restored), len(report.failed), f" - {message}" if message else "")
+        return report
+
+    # --- single operations (services.restore, services.realtime) ------------------------------
+    def restore_item(self, entry_id: int) -> CycleReport:
+        """Give one cached file back to the array. Raises ``EntryNotFound``, ``CycleBusy``."""
+        return restore.restore_item(self, entry_id)
+
+    def restore_path(self, path: str) -> CycleReport:
+        """Give back the cached file at ``path`` (inside the roots; else ``UnsafePath``)."""
+        return restore.restore_path(self, path)
+
+    def restore_all(self) -> CycleReport:
+        """Give the whole cache back to the array (uninstalling, changing disks), pinned items too."""
+        return restore.restore_all(self)
+
+    def pin(self, entry_id: int, pinned: bool) -> CacheEntry:
+        """Pin (never given back by a cycle) or unpin a cached file. Raises ``EntryNotFound``."""
+        return restore.pin(self, entry_id, pinned)
+
+    def cache_next_for_session(self, user: str, item_key: str, *, trigger: str = "realtime",
+                               wait: float = 0.0) -> CycleReport | None:
+        """Cache the next NUMBER_EPISODES episodes after ``item_key`` for ``user`` now (never gives back).
+        None when nothing was needed. Raises ``CycleBusy`` when a cycle holds the lock past ``wait``."""
+        return cache_next(self, user, item_key, trigger=trigger, wait=wait)
+
+    def mark_scrobbled(self, item_key: str, user: str) -> None:
+        """``user`` finished ``item_key``: count it as watched at the next cycle (Plex may lag)."""
+        self.recorder.add_scrobble(item_key, user, self.clock.now())
+
+    @cached_property
+    def realtime(self) -> Realtime:
+        """The background dispatcher for session starts and Plex webhooks."""
+        return Realtime(self)
+
+    def handle_plex_webhook(self, payload: Mapping[str, Any]) -> WebhookResult:
+        return self.realtime.handle_plex_webhook(payload)
+
+    # --- hand-made plans (restore, restore-all, real-time; see services.restore and .realtime) ---
+    def run_actions(self, trigger: str, plan: Plan, entries: Sequence[CacheEntry], settings: Settings,
+                    problems: Sequence[str] = ()) -> CycleReport:
+        """Execute a hand-made plan (restore, restore-all, real-time) and record it like a cycle.
+        The caller holds the lock."""
+        started = self.clock.now()
+        dry = settings.TEST_MODE
+        rb = ReportBuilder(self.recorder.start(trigger, started, dry), trigger, started, dry)
+        rb.problems.extend(problems)
+        rb.add_plan_skips(plan)
+        if dry:
+            rb.add_planned(plan)
+            return self._finish(rb, plan, "dry-run", "TEST_MODE is on: nothing was changed")
+        if plan.actions:
+            mode = Policy.from_settings(settings, 0).mode
+            rb.add_results(execute_plan(self._engine(), plan, mode, entries, board_callback(self.progress, plan)))
+            problem = self.write_exclude(settings)
+            if problem:
+                rb.problems.append(problem)
+        return self._finish(rb, plan, rb.status(), _failure_message(rb))
+
+
+def _failure_message(rb: ReportBuilder) -> str:
+    if not rb.failed:
+        return ""
+    first = rb.failed[0]
+    more = f" (and {len(rb.failed) - 1} more)" if len(rb.failed) > 1 else ""
+    return f"{len(rb.failed)} operation(s) failed: {first.title}: {first.error}{more}"

@@ -1,0 +1,87 @@
+"""One cycle at a time, across threads and processes: a thread lock plus ``flock`` on a file in CONFIG_DIR.
+
+The CLI, the web API, the scheduler and the real-time triggers all take this lock. It is
+non-blocking by default: a second caller gets ``CycleBusy`` at once, with who holds it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from cacherr.domain.errors import CycleBusy
+
+LOCK_FILE = "cycle.lock"
+
+
+class CycleLock:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._thread_lock = threading.Lock()
+        self.holder = ""  # trigger of the cycle holding the lock in this process
+
+    @property
+    def busy(self) -> bool:
+        """True while a cycle runs in this process or another one."""
+        if self._thread_lock.locked():
+            return True
+        if not self.path.exists():
+            return False
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops a lock we may have taken
+        return False
+
+    @contextmanager
+    def hold(self, trigger: str, wait: float = 0.0) -> Iterator[None]:
+        """Hold the lock for the block; raise ``CycleBusy`` if it is not free within ``wait`` seconds."""
+        got = self._thread_lock.acquire(timeout=wait) if wait > 0 else self._thread_lock.acquire(blocking=False)
+        if not got:
+            raise CycleBusy(f"a cycle is already running in this process ({self.holder or 'unknown trigger'}); "
+                            "try again when it has finished")
+        try:
+            fd = self._flock(trigger, wait)
+            try:
+                self.holder = trigger
+                yield
+            finally:
+                self.holder = ""
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+        finally:
+            self._thread_lock.release()
+
+    def _flock(self, trigger: str, wait: float) -> int:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    other = _read(fd)
+                    os.close(fd)
+                    raise CycleBusy(f"another Cacherr process is running a cycle ({other or 'pid unknown'}, lock "
+                                    f"{self.path}); try again when it has finished") from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, {trigger}".encode(), 0)
+        return fd
+
+
+def _read(fd: int) -> str:
+    try:
+        return os.pread(fd, 200, 0).decode(errors="replace").strip()
+    except OSError:
+        return ""

@@ -1,0 +1,128 @@
+"""Real time: when someone starts playing, cache what they will want next within seconds.
+
+Two sources feed it: the session watcher in the scheduler (polling ``/status/sessions``) and the Plex
+webhook (``handle_plex_webhook``; the web layer checks the secret and passes the ``payload`` JSON).
+Work runs on one background worker so a webhook answers at once; a scrobble only marks the item for
+giving back at the next cycle.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cacherr.domain.cache import CacheState
+from cacherr.domain.errors import CycleBusy
+from cacherr.domain.media import MediaKind, Reason, Snapshot, Want
+from cacherr.domain.report import CycleReport
+from cacherr.planning import Policy, build_plan
+
+if TYPE_CHECKING:
+    from cacherr.services.cycle import CycleService
+
+log = logging.getLogger(__name__)
+PLAY_EVENTS = frozenset({"media.play", "media.resume"})
+BUSY_WAIT_SECONDS = 300.0  # a real-time request waits this long for a running cycle to finish
+
+
+def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str = "realtime",
+               wait: float = 0.0) -> CycleReport | None:
+    """Cache the NUMBER_EPISODES episodes after ``item_key`` for ``user``. Returns None when there is
+    nothing to do (a movie, the last episode, all already cached). Raises ``CycleBusy``."""
+    settings = service.current_settings()
+    if settings.NUMBER_EPISODES <= 0:
+        return None
+    with service.lock.hold(trigger, wait=wait):
+        server = service.media_server()
+        nexts = server.next_episodes(item_key, settings.NUMBER_EPISODES)
+        entries = service.registry.entries()
+        cached = {e.cache_path for e in entries}
+        todo = [i for i in nexts if any(f.cache_path not in cached for f in i.files)]
+        now = service.clock.now()
+        if not todo:
+            return None
+        wants = tuple(Want(i.key, user, Reason.NEXT_EPISODE, rank) for rank, i in enumerate(nexts))
+        snapshot = Snapshot(now, (user,), {i.key: i for i in nexts}, wants)
+        total, free = service.usage()
+        policy = Policy.from_settings(settings, total, give_back=False)
+        plan = build_plan(snapshot, CacheState(tuple(entries), total, free), policy, now)
+        if not plan.actions and not plan.skips:
+            return None
+        return service.run_actions(trigger, plan, entries, settings)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookResult:
+    """What the webhook did: ``action`` is cache-next, marked-watched, ignored or rejected."""
+
+    event: str
+    action: str
+    detail: str = ""
+    future: Future[CycleReport | None] | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        return {"event": self.event, "action": self.action, "detail": self.detail}
+
+
+class Realtime:
+    """Dispatches real-time work to one background worker, one request per (user, item) at a time."""
+
+    def __init__(self, service: CycleService, busy_wait: float = BUSY_WAIT_SECONDS) -> None:
+        self.service = service
+        self.busy_wait = busy_wait
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cacherr-realtime")
+        self._pending: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, user: str, item_key: str, trigger: str) -> Future[CycleReport | None] | None:
+        """Queue a next-episodes top-up; None when the same one is already queued."""
+        key = (user, item_key)
+        with self._lock:
+            if key in self._pending:
+                return None
+            self._pending.add(key)
+        return self._pool.submit(self._work, user, item_key, trigger)
+
+    def _work(self, user: str, item_key: str, trigger: str) -> CycleReport | None:
+        try:
+            return cache_next(self.service, user, item_key, trigger=trigger, wait=self.busy_wait)
+        except CycleBusy as exc:
+            log.info("real-time caching for %s skipped: %s", user, exc)
+            return None
+        except Exception:
+            log.exception("real-time caching of the episodes after %s for %s failed", item_key, user)
+            return None
+        finally:
+            with self._lock:
+                self._pending.discard((user, item_key))
+
+    def handle_plex_webhook(self, payload: Mapping[str, Any]) -> WebhookResult:
+        """Act on one Plex webhook payload (the parsed ``payload`` JSON part). Never raises on bad input."""
+        event = str(payload.get("event") or "")
+        account = payload.get("Account") if isinstance(payload.get("Account"), Mapping) else {}
+        meta = payload.get("Metadata") if isinstance(payload.get("Metadata"), Mapping) else {}
+        user = str(account.get("title") or "") if isinstance(account, Mapping) else ""
+        key = str(meta.get("ratingKey") or "") if isinstance(meta, Mapping) else ""
+        kind = str(meta.get("type") or "") if isinstance(meta, Mapping) else ""
+        if not event or not key:
+            return WebhookResult(event or "?", "ignored", "no event or no Metadata.ratingKey in the payload")
+        if event in PLAY_EVENTS:
+            if kind and kind != MediaKind.EPISODE.value:
+                return WebhookResult(event, "ignored", f"a {kind} has no next episodes")
+            future = self.submit(user, key, "webhook")
+            return WebhookResult(event, "cache-next", f"caching the episodes after {key} for {user or 'owner'}",
+                                 future)
+        if event == "media.scrobble":
+            self.service.mark_scrobbled(key, user)
+            return WebhookResult(event, "marked-watched", f"{key} goes back at the next cycle once every "
+                                 "interested user has watched it")
+        if event == "media.stop":
+            return WebhookResult(event, "noted", "playback stopped; the next cycle decides what goes back")
+        return WebhookResult(event, "ignored", "only media.play, media.resume, media.stop and media.scrobble act")
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)

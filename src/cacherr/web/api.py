@@ -1,0 +1,242 @@
+"""The JSON API (/api/v1): status, cached media, plan, cycles, history, usage, logs.
+
+Settings, notifications and the Plex webhook are in ``api_settings``. Every view calls services only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from werkzeug.exceptions import NotFound, ServiceUnavailable
+
+from cacherr import __version__
+from cacherr.domain.errors import UnsafePath
+from cacherr.domain.report import CycleReport
+from cacherr.services.queries import MediaFilter
+from cacherr.web.api_common import (
+    SPEC,
+    BadInput,
+    as_int_id,
+    bp,
+    health_bp,
+    job_out,
+    op_out,
+    parse_body,
+    parse_query,
+    plan_out,
+    state,
+)
+from cacherr.web.auth import auth_enabled, csrf_token
+from cacherr.web.schemas import (
+    AcceptedOut,
+    CacheUsageOut,
+    CycleOut,
+    CyclesPageOut,
+    EntryActionOut,
+    EntryOut,
+    HealthOut,
+    LastPlanOut,
+    LogLineOut,
+    LogQuery,
+    LogsOut,
+    MediaPageOut,
+    MediaQuery,
+    OperationOut,
+    OperationsPageOut,
+    PageQuery,
+    PinIn,
+    PlanOut,
+    RunCycleIn,
+    SessionOut,
+    StatusOut,
+    UsageOut,
+    UsageSampleOut,
+)
+from cacherr.web.services import CycleRunner
+
+
+def ok(model: Any, status: int = 200) -> tuple[Response, int]:
+    return jsonify(model.model_dump(mode="json")), status
+
+
+def _cycle() -> CycleRunner:
+    cycle = state().services.cycle
+    if cycle is None:
+        raise ServiceUnavailable("the cache cycle service is not available in this build")
+    return cycle
+
+
+@SPEC.route(health_bp, "/health", "GET", summary="Liveness and readiness (for Docker's HEALTHCHECK)",
+            tag="health", response=HealthOut, errors=(503,), public=True)
+def health() -> tuple[Response, int]:
+    services = state().services
+    try:
+        database = bool(services.db_ping())
+    except Exception:
+        database = False
+    scheduler = services.scheduler_running()
+    plex, checked = services.plex.last()
+    ready = database and scheduler is not False
+    status = "ok" if ready and plex is not False else ("degraded" if database else "fail")
+    out = HealthOut(status=status, live=True, ready=ready, database=database, scheduler=scheduler, plex=plex,
+                    plex_checked_at=checked.isoformat(timespec="seconds") if checked else None,
+                    version=__version__)
+    return ok(out, 200 if database else 503)
+
+
+@SPEC.route(bp, "/status", "GET", summary="Cache usage, last and next cycle, running operations",
+            tag="status", response=StatusOut)
+def status() -> tuple[Response, int]:
+    st = state()
+    services, settings = st.services, st.store.current
+    q = services.queries
+    running = q.last_cycle(finished=False)
+    last = q.last_cycle(finished=True)
+    nxt = services.next_run()
+    out = StatusOut(
+        cache=CacheUsageOut.model_validate(q.cache_usage(settings)),
+        last_cycle=CycleOut.model_validate(last) if last else None,
+        running_cycle=CycleOut.model_validate(running) if running else None,
+        next_run=nxt.isoformat(timespec="seconds") if nxt else None,
+        busy=st.jobs.running(), job=job_out(st.jobs.current),
+        operations=[op_out(op) for op in services.progress.snapshot()],
+        scheduler=services.scheduler_running(), plex=services.plex.last()[0],
+        test_mode=settings.TEST_MODE, auth_enabled=auth_enabled(settings))
+    return ok(out)
+
+
+@SPEC.route(bp, "/session", "GET", summary="The caller's session: user and the CSRF token for changes",
+            tag="auth", response=SessionOut, public=True)
+def session_info() -> tuple[Response, int]:
+    from flask import g
+
+    settings = state().store.current
+    return ok(SessionOut(user=g.get("user"), csrf_token=csrf_token(), auth_enabled=auth_enabled(settings)))
+
+
+# --- cached media --------------------------------------------------------------------------------
+@SPEC.route(bp, "/media", "GET", summary="Cached media, paged; filter by user, reason, library, search",
+            tag="media", response=MediaPageOut, query=MediaQuery)
+def media() -> tuple[Response, int]:
+    args = parse_query(MediaQuery)
+    q = state().services.queries
+    page = q.media_page(MediaFilter(args.user, args.reason, args.library, args.q, args.pinned),
+                        args.page, args.per_page)
+    out = MediaPageOut(items=[EntryOut.model_validate(e) for e in page.items], total=page.total,
+                       page=page.page, per_page=page.per_page, facets=q.facets())
+    return ok(out)
+
+
+def _entry_checked(entry_id: int) -> EntryOut:
+    entry = state().services.queries.entry(as_int_id(entry_id))
+    if entry is None:
+        raise NotFound(f"no cached item with id {entry_id}")
+    mapper = state().services.path_mapper
+    if mapper is not None:
+        try:
+            mapper().check_inside_roots(entry.cache_path)
+        except UnsafePath as exc:
+            raise BadInput(str(exc)) from None
+    return EntryOut.model_validate(entry)
+
+
+@SPEC.route(bp, "/media/<int:entry_id>", "GET", summary="One cached item", tag="media", response=EntryOut)
+def media_item(entry_id: int) -> tuple[Response, int]:
+    return ok(_entry_checked(entry_id))
+
+
+@SPEC.route(bp, "/media/<int:entry_id>/restore", "POST", summary="Give one cached item back to the array "
+            "(in the background)", tag="media", response=AcceptedOut, status=202, errors=(409, 503))
+def restore_item(entry_id: int) -> tuple[Response, int]:
+    entry = _entry_checked(entry_id)
+    cycle = _cycle()
+    job = state().jobs.submit("restore", lambda: cycle.restore_item(entry.id), _describe)
+    return ok(AcceptedOut(accepted=True, job=job_out(job)), 202)
+
+
+@SPEC.route(bp, "/media/<int:entry_id>/pin", "POST", summary="Pin (keep on the cache) or unpin one item",
+            tag="media", response=EntryActionOut, body=PinIn, errors=(503,))
+def pin_item(entry_id: int) -> tuple[Response, int]:
+    entry = _entry_checked(entry_id)
+    body = parse_body(PinIn, allow_empty=True)
+    _cycle().pin(entry.id, body.pinned)
+    fresh = state().services.queries.entry(entry.id)
+    return ok(EntryActionOut(ok=True, message=("pinned " if body.pinned else "unpinned ") + entry.title,
+                             entry=EntryOut.model_validate(fresh) if fresh else None))
+
+
+@SPEC.route(bp, "/media/restore-all", "POST", summary="Give everything back to the array (in the background)",
+            tag="media", response=AcceptedOut, status=202, errors=(409, 503))
+def restore_all() -> tuple[Response, int]:
+    cycle = _cycle()
+    job = state().jobs.submit("restore-all", cycle.restore_all, _describe)
+    return ok(AcceptedOut(accepted=True, job=job_out(job)), 202)
+
+
+# --- plan and cycles -----------------------------------------------------------------------------
+@SPEC.route(bp, "/plan/preview", "POST", summary="Dry run: what a cycle would do now, and why",
+            tag="plan", response=PlanOut, errors=(409, 503))
+def plan_preview() -> tuple[Response, int]:
+    return ok(plan_out(_cycle().preview()))
+
+
+@SPEC.route(bp, "/plan", "GET", summary="The plan of the last cycle (or dry run)", tag="plan",
+            response=LastPlanOut, errors=(503,))
+def last_plan() -> tuple[Response, int]:
+    plan = _cycle().last_plan()
+    return ok(LastPlanOut(plan=plan_out(plan) if plan is not None else None))
+
+
+def _describe(report: object) -> str:
+    if not isinstance(report, CycleReport):
+        return "done"
+    parts = [f"{report.trigger} {report.cycle_id} {report.status}",
+             f"{len(report.cached)} cached", f"{len(report.restored)} restored"]
+    if report.failed:
+        parts.append(f"{len(report.failed)} failed")
+    return ", ".join(parts) + (f": {report.message}" if report.message else "")
+
+
+@SPEC.route(bp, "/cycles", "POST", summary="Run a cycle now (in the background); 409 when one is running",
+            tag="cycles", response=AcceptedOut, status=202, body=RunCycleIn, errors=(409, 503))
+def run_cycle() -> tuple[Response, int]:
+    body = parse_body(RunCycleIn, allow_empty=True)
+    cycle = _cycle()
+    kind = "dry-run" if body.dry_run else "cycle"
+    job = state().jobs.submit(kind, lambda: cycle.run("api", dry_run=body.dry_run), _describe)
+    return ok(AcceptedOut(accepted=True, job=job_out(job)), 202)
+
+
+@SPEC.route(bp, "/cycles", "GET", summary="Cycle history, newest first", tag="history",
+            response=CyclesPageOut, query=PageQuery)
+def cycles() -> tuple[Response, int]:
+    args = parse_query(PageQuery)
+    page = state().services.queries.cycles_page(args.page, args.per_page)
+    return ok(CyclesPageOut(items=[CycleOut.model_validate(c) for c in page.items], total=page.total,
+                            page=page.page, per_page=page.per_page))
+
+
+@SPEC.route(bp, "/operations", "GET", summary="File operations from the journal, newest first",
+            tag="history", response=OperationsPageOut, query=PageQuery)
+def operations() -> tuple[Response, int]:
+    args = parse_query(PageQuery)
+    page = state().services.queries.operations_page(args.page, args.per_page)
+    return ok(OperationsPageOut(items=[OperationOut.model_validate(o) for o in page.items], total=page.total,
+                                page=page.page, per_page=page.per_page))
+
+
+@SPEC.route(bp, "/usage", "GET", summary="Cache usage and bytes moved over time", tag="history",
+            response=UsageOut)
+def usage() -> tuple[Response, int]:
+    samples = state().services.queries.usage_series()
+    return ok(UsageOut(samples=[UsageSampleOut.model_validate(s) for s in samples]))
+
+
+@SPEC.route(bp, "/logs", "GET", summary="Log tail: lines after a sequence number", tag="logs",
+            response=LogsOut, query=LogQuery)
+def logs() -> tuple[Response, int]:
+    args = parse_query(LogQuery)
+    rows = state().services.log_tail(args.after, args.limit)
+    lines = [LogLineOut(seq=s, level=lvl, line=line) for s, lvl, line in rows]
+    return ok(LogsOut(lines=lines, last_seq=lines[-1].seq if lines else args.after))

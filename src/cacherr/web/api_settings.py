@@ -1,0 +1,199 @@
+"""Settings (read with sources and locks, secrets masked; update validated per field, saved atomically,
+applied without restart), the test notification and the Plex webhook receiver."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import re
+import types
+import typing
+from typing import Any, Literal, get_args, get_origin
+
+from flask import Response, request
+from pydantic import BaseModel, SecretStr
+from werkzeug.exceptions import Forbidden, ServiceUnavailable
+
+from cacherr.domain.errors import ConfigError
+from cacherr.settings import Settings, display_value, field_meta
+from cacherr.web.api import ok
+from cacherr.web.api_common import SPEC, BadInput, bp, parse_body, parse_query, state
+from cacherr.web.auth import hash_password
+from cacherr.web.schemas import (
+    NotifyOut,
+    SettingOut,
+    SettingsOut,
+    SettingsPatchIn,
+    SettingsSavedOut,
+    WebhookOut,
+    WebhookQuery,
+)
+
+log = logging.getLogger(__name__)
+_PROBLEM_RE = re.compile(r"^([A-Z][A-Z0-9_]*)[=:(]")
+
+
+def _kind(name: str) -> tuple[str, list[str]]:
+    annotation = Settings.model_fields[name].annotation
+    origin, args = get_origin(annotation), get_args(annotation)
+    if annotation is SecretStr or (origin is list and args and args[0] is SecretStr):
+        return "secret", []
+    if annotation is bool:
+        return "bool", []
+    if annotation in (int, float):
+        return "number", []
+    if origin is Literal:
+        return "choice", [str(a) for a in args]
+    if origin is list and args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+        return "json", []
+    if origin is list or (origin in (typing.Union, types.UnionType) and list in args):
+        return "list", []
+    return "text", []
+
+
+def settings_out() -> SettingsOut:
+    store = state().store
+    current, locked = store.current, store.locked
+    rows, groups = [], []
+    for name in Settings.model_fields:
+        meta = field_meta(name)
+        group = str(meta.get("group", "Other"))
+        if group not in groups:
+            groups.append(group)
+        kind, choices = _kind(name)
+        value = display_value(current, name)
+        rows.append(SettingOut(
+            name=name, value=value, source=store.source_of(name), locked=name in locked,
+            secret=bool(meta.get("secret")), is_set=bool(value), group=group,
+            description=Settings.model_fields[name].description or "", advanced=bool(meta.get("advanced")),
+            restart=bool(meta.get("restart")), kind=kind, choices=choices))
+    return SettingsOut(groups=groups, settings=rows)
+
+
+@SPEC.route(bp, "/settings", "GET", summary="Effective settings with source, env locks; secrets masked",
+            tag="settings", response=SettingsOut)
+def get_settings() -> tuple[Response, int]:
+    return ok(settings_out())
+
+
+def _field_of(problem: str) -> str:
+    m = _PROBLEM_RE.match(problem)
+    return m.group(1) if m else ""
+
+
+def _message_of(problem: str, name: str) -> str:
+    rest = problem[len(name):]
+    return rest.split(": ", 1)[1] if ": " in rest else rest.lstrip(":= ")
+
+
+def prepare_changes(raw: dict[str, Any]) -> dict[str, Any]:
+    """Drop masked secrets sent back unchanged; hash a new dashboard password; refuse unknown names."""
+    store = state().store
+    fields: dict[str, str] = {}
+    changes: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in Settings.model_fields:
+            fields[name] = "unknown setting"
+            continue
+        if name in store.locked:
+            fields[name] = "set by an environment variable; change it in the container settings"
+            continue
+        if field_meta(name).get("secret") and _is_masked(value):
+            continue  # the masked value came back: unchanged
+        if name == "WEB_PASSWORD" and isinstance(value, str):
+            value = hash_password(value)
+        changes[name] = value
+    if fields:
+        raise BadInput("some settings cannot be changed", [f"{k}: {v}" for k, v in fields.items()], fields,
+                       status=422)
+    return changes
+
+
+def _is_masked(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_is_masked(v) for v in value)
+    return isinstance(value, str) and "****" in value
+
+
+def _save() -> tuple[Response, int]:
+    body = parse_body(SettingsPatchIn)
+    changes = prepare_changes(body.root)
+    store = state().store
+    before = store.current
+    try:
+        after = store.save(changes)
+    except ConfigError as exc:
+        fields: dict[str, str] = {}
+        for problem in exc.problems:
+            name = _field_of(problem)
+            fields.setdefault(name or "settings", _message_of(problem, name) if name else problem)
+        raise BadInput("invalid settings: nothing was saved", exc.problems, fields, status=422) from None
+    changed = sorted(n for n in changes if getattr(before, n) != getattr(after, n))
+    restart = [n for n in changed if field_meta(n).get("restart")]
+    return ok(SettingsSavedOut(saved=changed, restart_needed=restart, settings=settings_out()))
+
+
+@SPEC.route(bp, "/settings", "PATCH", summary="Change some settings (validated per field, saved atomically, "
+            "applied at once)", tag="settings", response=SettingsSavedOut, body=SettingsPatchIn, errors=(422,))
+def patch_settings() -> tuple[Response, int]:
+    return _save()
+
+
+@SPEC.route(bp, "/settings", "PUT", summary="Same as PATCH: the settings sent are changed, others kept",
+            tag="settings", response=SettingsSavedOut, body=SettingsPatchIn, errors=(422,))
+def put_settings() -> tuple[Response, int]:
+    return _save()
+
+
+@SPEC.route(bp, "/notifications/test", "POST", summary="Send a test notification to NOTIFY_URLS",
+            tag="notifications", response=NotifyOut, errors=(400, 503))
+def test_notification() -> tuple[Response, int]:
+    if not state().store.current.NOTIFY_URLS:
+        raise BadInput("no notification target: set NOTIFY_URLS first")
+    factory = state().services.notifier
+    notifier = factory() if factory is not None else None
+    if notifier is None:
+        raise ServiceUnavailable("notifications are not available in this build")
+    delivered = notifier.notify("Cacherr test notification", "If you can read this, notifications work.",
+                                level="info")
+    message = "delivered" if delivered else "not delivered: check NOTIFY_URLS and the log"
+    return ok(NotifyOut(delivered=bool(delivered), message=message))
+
+
+@SPEC.route(bp, "/webhook/plex", "POST", summary="Plex webhook receiver (multipart with a `payload` JSON "
+            "part); authenticated by ?secret=WEBHOOK_SECRET", tag="webhook", response=WebhookOut,
+            query=WebhookQuery, form_fields=("payload",), errors=(403,), public=True)
+def plex_webhook() -> tuple[Response, int]:
+    expected = state().store.current.WEBHOOK_SECRET.get_secret_value()
+    args = parse_query(WebhookQuery) if request.args.get("secret") else None
+    if not expected:
+        raise Forbidden("the webhook is disabled: set WEBHOOK_SECRET and add it to the webhook URL")
+    if args is None or not hmac.compare_digest(expected.encode(), args.secret.encode()):
+        raise Forbidden("wrong or missing ?secret= for the webhook")
+    payload = _payload()
+    event = payload.get("event")
+    handler = state().services.webhook_handler()
+    if handler is None:
+        return ok(WebhookOut(accepted=False, event=_str(event), message="no real-time handler is running"))
+    result = handler(payload)  # the handler queues the work and returns at once
+    action, detail = getattr(result, "action", "accepted"), getattr(result, "detail", "")
+    return ok(WebhookOut(accepted=action != "rejected", event=_str(event),
+                         message=f"{action}: {detail}" if detail else str(action)))
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _payload() -> dict[str, Any]:
+    text = request.form.get("payload")
+    if text is None:
+        raise BadInput("expected a multipart form with a `payload` part (as Plex sends)")
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        raise BadInput("the `payload` part is not valid JSON") from None
+    if not isinstance(payload, dict):
+        raise BadInput("the `payload` part must be a JSON object")
+    return payload

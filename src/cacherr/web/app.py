@@ -1,0 +1,94 @@
+"""The Flask application factory: ``create_app(container_or_services, settings_store)``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from cacherr.domain.errors import CacherrError, ConfigError, CycleBusy, PlexUnavailable, UnsafePath
+from cacherr.services.restore import EntryNotFound
+from cacherr.settings_store import SettingsStore
+from cacherr.web import api, api_settings, auth, dashboard  # noqa: F401  (registers the routes)
+from cacherr.web.api_common import SPEC, BadInput, WebState, bp, health_bp
+from cacherr.web.jobs import JobRunner
+from cacherr.web.services import WebServices
+
+log = logging.getLogger(__name__)
+MAX_BODY = 10 * 1024 * 1024  # Plex webhooks carry a thumbnail
+
+
+def create_app(container_or_services: Any, settings_store: SettingsStore | None = None) -> Flask:
+    """Build the app from a ``WebServices`` or a bootstrap ``Container``. Nothing starts here."""
+    services = (container_or_services if isinstance(container_or_services, WebServices)
+                else WebServices.from_container(container_or_services))
+    store = settings_store or services.store
+    services.store = store
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    auth.configure(app, store.config_dir)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_prefix=1)  # type: ignore[method-assign]
+    app.extensions["cacherr"] = WebState(services, store, JobRunner(services.cycle_busy))
+    app.register_blueprint(health_bp)
+    app.register_blueprint(bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(dashboard.bp)
+    app.add_url_rule("/api/v1/openapi.json", "openapi", lambda: jsonify(SPEC.document()))
+    app.before_request(lambda: auth.guard(lambda: store.current))
+    app.after_request(auth.security_headers)
+    _register_errors(app)
+    return app
+
+
+def _wants_json() -> bool:
+    return (request.path.startswith("/api/") or request.path == "/health"
+            or request.accept_mimetypes.best == "application/json")
+
+
+def _error(status: int, message: str, details: list[str] | None = None,
+           fields: dict[str, str] | None = None) -> tuple[Response | str, int]:
+    if _wants_json():
+        return jsonify({"error": message, "details": details or [], "fields": fields or {}}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[Response | str, int]:
+        code = exc.code or 500
+        if isinstance(exc, BadInput):
+            return _error(code, exc.description or "bad request", exc.details, exc.fields)
+        return _error(code, exc.description or exc.name)
+
+    @app.errorhandler(CycleBusy)
+    def busy(exc: CycleBusy) -> tuple[Response | str, int]:
+        return _error(409, str(exc) or "a cycle is already running")
+
+    @app.errorhandler(UnsafePath)
+    def unsafe(exc: UnsafePath) -> tuple[Response | str, int]:
+        return _error(400, str(exc))
+
+    @app.errorhandler(ConfigError)
+    def config(exc: ConfigError) -> tuple[Response | str, int]:
+        return _error(422, "invalid settings", exc.problems)
+
+    @app.errorhandler(PlexUnavailable)
+    def plex_down(exc: PlexUnavailable) -> tuple[Response | str, int]:
+        return _error(503, str(exc) or "Plex is not reachable")
+
+    @app.errorhandler(EntryNotFound)
+    def not_found(exc: EntryNotFound) -> tuple[Response | str, int]:
+        return _error(404, str(exc) or "not found")
+
+    @app.errorhandler(CacherrError)
+    def cacherr_error(exc: CacherrError) -> tuple[Response | str, int]:
+        return _error(400, str(exc))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[Response | str, int]:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return _error(500, f"internal error ({type(exc).__name__}); the log has the details")

@@ -1,0 +1,273 @@
+"""Authentication, CSRF protection and security headers.
+
+- Auth is on when ``API_KEY`` is set or ``WEB_USERNAME`` + ``WEB_PASSWORD`` are. Then every endpoint
+  but ``/health``, ``/login``, static files and the Plex webhook (which checks its own secret) needs
+  either header ``X-Api-Key`` or a logged-in session.
+- The dashboard signs in with the username/password (the password is kept hashed when saved from the
+  web); with only an API key configured, the login form takes the API key.
+- CSRF: a request that changes something (POST/PUT/PATCH/DELETE) must carry the session's token in
+  header ``X-CSRF-Token`` or form field ``csrf_token``, unless it authenticates with ``X-Api-Key``.
+  Session cookies are HttpOnly and SameSite=Lax.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from cacherr.settings import Settings
+
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PUBLIC_ENDPOINTS = frozenset({"static", "health.health", "auth.login", "auth.login_post", "api.plex_webhook",
+                              "api.session_info"})
+HASH_PREFIXES = ("scrypt:", "pbkdf2:")
+SECRET_KEY_FILE = ".web_secret_key"  # noqa: S105  (a file name)
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
+       "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+
+
+def hash_password(password: str) -> str:
+    """Hash a dashboard password for saving (already hashed values pass through)."""
+    if not password or password.startswith(HASH_PREFIXES):
+        return password
+    return generate_password_hash(password)
+
+
+def password_matches(stored: str, given: str) -> bool:
+    if not stored:
+        return False
+    if stored.startswith(HASH_PREFIXES):
+        return check_password_hash(stored, given)
+    return hmac.compare_digest(stored.encode(), given.encode())
+
+
+def auth_enabled(settings: Settings) -> bool:
+    return bool(settings.API_KEY.get_secret_value()) or settings.web_auth_enabled
+
+
+def login_kind(settings: Settings) -> str:
+    """``password`` (username/password), ``api_key`` (only an API key is set) or ``none``."""
+    if settings.web_auth_enabled:
+        return "password"
+    return "api_key" if settings.API_KEY.get_secret_value() else "none"
+
+
+def credentials_fingerprint(settings: Settings) -> str:
+    """Changes when the credentials change, which signs every session out."""
+    raw = "\0".join((settings.WEB_USERNAME, settings.WEB_PASSWORD.get_secret_value(),
+                     settings.API_KEY.get_secret_value()))
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def check_credentials(settings: Settings, username: str, password: str) -> bool:
+    kind = login_kind(settings)
+    if kind == "password":
+        user_ok = hmac.compare_digest(settings.WEB_USERNAME.encode(), username.encode())
+        return password_matches(settings.WEB_PASSWORD.get_secret_value(), password) and user_ok
+    if kind == "api_key":
+        return hmac.compare_digest(settings.API_KEY.get_secret_value().encode(), password.encode())
+    return False
+
+
+def api_key_ok(settings: Settings) -> bool:
+    key = settings.API_KEY.get_secret_value()
+    given = request.headers.get("X-Api-Key", "")
+    return bool(key and given) and hmac.compare_digest(key.encode(), given.encode())
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not isinstance(token, str) or len(token) < 20:
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def _csrf_ok() -> bool:
+    expected = session.get("csrf")
+    given = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
+    return isinstance(expected, str) and bool(given) and hmac.compare_digest(expected.encode(), given.encode())
+
+
+def is_logged_in(settings: Settings) -> bool:
+    return bool(session.get("user")) and session.get("fp") == credentials_fingerprint(settings)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site relative targets (no open redirect)."""
+    if not target:
+        return url_for("dashboard.overview")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("dashboard.overview")
+    return target
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _deny(status: int, message: str) -> Response:
+    response = jsonify({"error": message, "details": [], "fields": {}})
+    response.status_code = status
+    return response
+
+
+def guard(settings_of: Callable[[], Settings]) -> Response | None:
+    """``before_request``: authentication, then CSRF. Returns a response to stop the request."""
+    settings: Settings = settings_of()
+    g.api_key_auth = api_key_ok(settings)
+    g.user = session.get("user") if is_logged_in(settings) else None
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if auth_enabled(settings) and not (g.api_key_auth or g.user):
+        if _wants_json():
+            return _deny(401, "authentication required: send header X-Api-Key, or sign in to the dashboard")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))  # type: ignore[return-value]
+    if request.method in MUTATING and not g.api_key_auth and not _csrf_ok():
+        return _deny(403, "CSRF token missing or invalid: reload the page (API clients: send X-Api-Key, or "
+                     "X-CSRF-Token from GET /api/v1/session)")
+    return None
+
+
+def security_headers(response: Response) -> Response:
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CSP)
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.path.startswith("/api/") or request.endpoint in ("auth.login",):
+        h.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def session_secret(config_dir: Path) -> bytes:
+    """The key that signs session cookies: random, kept in the config folder (mode 600)."""
+    path = config_dir / SECRET_KEY_FILE
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    except OSError:
+        pass
+    key = secrets.token_bytes(48)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(key)
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    except OSError:
+        pass  # sessions then last until restart
+    return key
+
+
+class LoginThrottle:
+    """At most ``limit`` failed logins per client address in ``window`` seconds."""
+
+    def __init__(self, limit: int = 10, window: float = 300.0) -> None:
+        self.limit, self.window = limit, window
+        self._fails: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, addr: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            q = self._fails.get(addr)
+            while q and now - q[0] > self.window:
+                q.popleft()
+            return q is not None and len(q) >= self.limit
+
+    def failed(self, addr: str) -> None:
+        with self._lock:
+            self._fails.setdefault(addr, deque()).append(time.monotonic())
+
+    def succeeded(self, addr: str) -> None:
+        with self._lock:
+            self._fails.pop(addr, None)
+
+
+def configure(app: Flask, config_dir: Path) -> None:
+    app.config.update(
+        SECRET_KEY=session_secret(config_dir),
+        SESSION_COOKIE_NAME="cacherr_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=30 * 24 * 3600,
+    )
+
+
+bp = Blueprint("auth", __name__)
+THROTTLE = LoginThrottle()
+
+
+def _settings() -> Settings:
+    return current_app.extensions["cacherr"].store.current  # type: ignore[no-any-return]
+
+
+@bp.get("/login")
+def login() -> str:
+    settings = _settings()
+    return render_template("login.html", kind=login_kind(settings), next=request.args.get("next", ""),
+                           error="", username="")
+
+
+@bp.post("/login", endpoint="login_post")
+def login_post() -> tuple[str, int] | Response:
+    return _login_post()
+
+
+def _login_post() -> tuple[str, int] | Response:
+    settings = _settings()
+    addr = request.remote_addr or "?"
+    username = request.form.get("username", "")[:200]
+    password = request.form.get("password", "")[:1000]
+    nxt = request.form.get("next", "")
+    kind = login_kind(settings)
+    if not _csrf_ok():
+        return render_template("login.html", kind=kind, next=nxt, username=username,
+                               error="Your session expired: please try again."), 403
+    if THROTTLE.blocked(addr):
+        return render_template("login.html", kind=kind, next=nxt, username=username,
+                               error="Too many failed attempts: wait a few minutes."), 429
+    if kind == "none" or not check_credentials(settings, username, password):
+        THROTTLE.failed(addr)
+        error = "Sign-in is not enabled." if kind == "none" else "Wrong username or password."
+        return render_template("login.html", kind=kind, next=nxt, username=username, error=error), 401
+    THROTTLE.succeeded(addr)
+    session.clear()
+    session.permanent = True
+    session["user"] = username or "admin"
+    session["fp"] = credentials_fingerprint(settings)
+    session["csrf"] = secrets.token_urlsafe(32)
+    return redirect(safe_next(nxt))  # type: ignore[return-value]
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for("auth.login"))  # type: ignore[return-value]

@@ -1,0 +1,98 @@
+"""Server-rendered dashboard pages. Live parts (status, progress, log tail) poll the JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, render_template, request, url_for
+from pydantic import ValidationError
+
+from cacherr import __version__
+from cacherr.services.queries import MediaFilter
+from cacherr.web.api_common import plan_out, state
+from cacherr.web.api_settings import settings_out
+from cacherr.web.auth import auth_enabled, csrf_token, login_kind
+from cacherr.web.schemas import MediaQuery, PageQuery
+
+bp = Blueprint("dashboard", __name__)
+PAGES = (("dashboard.overview", "Overview"), ("dashboard.media", "Cached media"), ("dashboard.plan", "Plan"),
+         ("dashboard.history", "History"), ("dashboard.settings", "Settings"), ("dashboard.logs", "Logs"))
+
+
+@bp.app_context_processor
+def common() -> dict[str, Any]:
+    settings = state().store.current
+    return {"csrf_token": csrf_token(), "auth_on": auth_enabled(settings), "login_kind": login_kind(settings),
+            "user": g.get("user"), "version": __version__, "nav_pages": PAGES, "test_mode": settings.TEST_MODE,
+            "human": human_bytes}
+
+
+def human_bytes(n: float | None) -> str:
+    if n is None:
+        return "-"
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(value) < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"
+
+
+def _args(model: Any) -> Any:
+    try:
+        return model.model_validate({k: v for k, v in request.args.items() if k in model.model_fields})
+    except ValidationError:
+        return model()
+
+
+@bp.get("/")
+def overview() -> str:
+    st = state()
+    usage = st.services.queries.cache_usage(st.store.current)
+    return render_template("overview.html", page="overview", usage=usage)
+
+
+@bp.get("/media")
+def media() -> str:
+    args = _args(MediaQuery)
+    q = state().services.queries
+    page = q.media_page(MediaFilter(args.user, args.reason, args.library, args.q, args.pinned),
+                        args.page, args.per_page)
+    pages = max(1, -(-page.total // page.per_page))
+    keep = {k: v for k, v in request.args.items() if k in MediaQuery.model_fields and k != "page"}
+
+    def page_url(p: int) -> str:
+        return url_for("dashboard.media", page=p, **keep)  # type: ignore[arg-type]
+
+    return render_template("media.html", page="media", result=page, pages=pages, args=args, facets=q.facets(),
+                           page_url=page_url)
+
+
+@bp.get("/plan")
+def plan() -> str:
+    cycle = state().services.cycle
+    last = cycle.last_plan() if cycle is not None else None
+    return render_template("plan.html", page="plan", plan=plan_out(last) if last else None,
+                           available=cycle is not None)
+
+
+@bp.get("/history")
+def history() -> str:
+    args = _args(PageQuery)
+    q = state().services.queries
+    cycles = q.cycles_page(args.page, args.per_page)
+    ops = q.operations_page(1, 50)
+    pages = max(1, -(-cycles.total // cycles.per_page))
+    return render_template("history.html", page="history", cycles=cycles, ops=ops, pages=pages)
+
+
+@bp.get("/settings")
+def settings() -> str:
+    out = settings_out()
+    grouped = {name: [s for s in out.settings if s.group == name] for name in out.groups}
+    return render_template("settings.html", page="settings", grouped=grouped)
+
+
+@bp.get("/logs")
+def logs() -> str:
+    return render_template("logs.html", page="logs")

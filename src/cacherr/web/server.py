@@ -1,0 +1,125 @@
+"""Serving the app with waitress: in the foreground for ``cacherr serve`` (SIGTERM stops it cleanly), or
+in a thread for tests and the demo (``start_in_thread(app) -> handle`` with ``.url`` and ``.stop()``)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from waitress import create_server
+from waitress.server import BaseWSGIServer, MultiSocketServer
+
+log = logging.getLogger(__name__)
+THREADS = 8  # dashboard polls + API clients; file copies run in their own threads
+
+
+def make_server(app: Any, host: str, port: int, threads: int = THREADS) -> BaseWSGIServer | MultiSocketServer:
+    # clear_untrusted_proxy_headers: ProxyFix in the app reads X-Forwarded-*, waitress must not drop them
+    return create_server(app, host=host, port=port, threads=threads, ident="cacherr",
+                         clear_untrusted_proxy_headers=False, channel_timeout=60)
+
+
+def _close(server: BaseWSGIServer | MultiSocketServer) -> None:
+    """Stop accepting, finish the running requests' threads, close every channel."""
+    from waitress import wasyncore
+
+    server.task_dispatcher.shutdown()
+    sockets = server.map if isinstance(server, MultiSocketServer) else server._map
+    wasyncore.close_all(sockets)
+
+
+@dataclass
+class ServerHandle:
+    server: BaseWSGIServer | MultiSocketServer
+    thread: threading.Thread
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def stop(self, timeout: float = 10.0) -> None:
+        _close(self.server)
+        self.thread.join(timeout)
+
+    def __enter__(self) -> ServerHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = THREADS) -> ServerHandle:
+    """Serve ``app`` from a daemon thread; ``port=0`` picks a free port (see ``handle.url``)."""
+    server = make_server(app, host, port, threads)
+    effective_port = int(getattr(server, "effective_port", port))
+    thread = threading.Thread(target=server.run, name=f"waitress-{effective_port}", daemon=True)
+    thread.start()
+    return ServerHandle(server, thread, host, effective_port)
+
+
+def serve_forever(app: Any, host: str, port: int, on_stop: Callable[[], None] = lambda: None) -> None:
+    """Serve in the foreground until SIGTERM or SIGINT, then run ``on_stop``."""
+    server = make_server(app, host, port)
+    stopping = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            log.info("received %s: shutting down", signal.Signals(signum).name)
+            raise SystemExit(0)
+
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGTERM, signal.SIGINT)}
+    log.info("dashboard and API on http://%s:%s", host, getattr(server, "effective_port", port))
+    try:
+        server.run()  # returns after SystemExit from the handler (waitress catches it)
+    except SystemExit:
+        pass
+    finally:
+        _close(server)
+        for s, h in previous.items():
+            signal.signal(s, h)
+        on_stop()
+        log.info("stopped")
+
+
+def recover_at_start(container: Any) -> list[str]:
+    """Finish or roll back file operations a crash left half-done, before anything else runs."""
+    from cacherr.web.services import _optional
+
+    engine = _optional(container, "file_engine")
+    if engine is None or not hasattr(engine, "recover"):
+        return []
+    notes: list[str] = engine.recover()
+    for note in notes:
+        log.warning("recovery: %s", note)
+    return notes
+
+
+def serve_container(container: Any) -> None:
+    """``cacherr serve``: recovery, then the scheduler, then the web server until SIGTERM."""
+    from cacherr.web.app import create_app
+    from cacherr.web.services import _optional
+
+    recover_at_start(container)
+    scheduler = _optional(container, "scheduler")
+    if scheduler is not None and hasattr(scheduler, "start"):
+        scheduler.start()
+    app = create_app(container)
+
+    def stop() -> None:
+        for name in ("shutdown", "stop"):
+            fn = getattr(scheduler, name, None)
+            if fn is not None:
+                fn()
+                break
+
+    settings = container.settings
+    serve_forever(app, settings.WEB_HOST, settings.WEB_PORT, on_stop=stop)

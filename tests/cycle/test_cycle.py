@@ -1,0 +1,200 @@
+"""The cache cycle end to end on real folders and a real state database (Plex: the in-repo fake)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cacherr.domain.errors import CycleBusy
+from cacherr.domain.media import Reason
+from tests.cycle.world import KB, World
+
+
+def two_users(world: World) -> tuple[list, list, object]:
+    show_a = world.show("Andor", 4)
+    show_b = world.show("Bluey", 3)
+    film = world.movie("m1", "Heat", year=1995)
+    world.want(show_a[0], "alice", Reason.ON_DECK)
+    world.want(show_a[1], "alice", Reason.NEXT_EPISODE, 0)
+    world.want(show_b[1], "bob", Reason.ON_DECK)
+    world.want(show_b[2], "bob", Reason.NEXT_EPISODE, 0)
+    world.want(film, "bob", Reason.WATCHLIST)
+    return show_a, show_b, film
+
+
+def test_two_users_on_deck_and_a_movie(world: World) -> None:
+    show_a, show_b, film = two_users(world)
+    report = world.service.run("cli")
+    assert report.status == "ok", report.message
+    assert world.cached_keys() == {show_a[0].key, show_a[1].key, show_b[1].key, show_b[2].key, film.key}
+    assert len(report.cached) == 5 and not report.failed
+    for item in (show_a[0], film):
+        rel = item.files[0].cache_path.removeprefix(str(world.cache) + "/")
+        assert (world.cache / rel).read_bytes() == (world.array / rel).read_bytes()
+    assert world.entry(film).users == frozenset({"bob"})
+    assert world.entry(film).reason is Reason.WATCHLIST
+    row = world.db.query("SELECT * FROM cycles WHERE id = ?", (report.cycle_id,))[0]
+    plan = json.loads(row["plan"])
+    assert row["status"] == "ok" and row["trigger"] == "cli"
+    assert {a["reason"] for a in plan["actions"]} == {"on deck", "next episode", "watchlist"}
+    assert plan["usage_after"] == sum(a["size"] for a in plan["actions"])
+    assert world.notifier.messages and "5 cached" in world.notifier.messages[-1][0]
+
+
+def test_second_run_does_nothing_and_marks_wanted(world: World) -> None:
+    two_users(world)
+    world.service.run("cli")
+    world.clock.advance(hours=1)
+    report = world.service.run("cli")
+    assert report.status == "ok" and not report.cached and not report.restored
+    assert all(e.last_wanted_at == world.clock.now() for e in world.registry.entries())
+
+
+def test_watched_episode_goes_back(world: World) -> None:
+    show_a, _, _ = two_users(world)
+    world.service.run("cli")
+    world.fake.watch(show_a[0].key, "alice")
+    report = world.service.run("schedule")
+    assert [o.title for o in report.restored] == [show_a[0].display_title]
+    assert "watched by alice" in report.restored[0].reason
+    assert show_a[0].key not in world.cached_keys()
+    rel = show_a[0].files[0].cache_path.removeprefix(str(world.cache) + "/")
+    assert rel not in world.on_cache() and rel in world.on_array()
+
+
+def test_watched_by_one_of_two_interested_users_stays(world: World) -> None:
+    film = world.movie("m2", "Alien", year=1979)
+    world.want(film, "alice", Reason.WATCHLIST)
+    world.want(film, "bob", Reason.WATCHLIST)
+    world.service.run("cli")
+    assert world.entry(film).users == frozenset({"alice", "bob"})
+    world.fake.watch(film.key, "alice")
+    assert not world.service.run("cli").restored
+    world.fake.watch(film.key, "bob")
+    assert [o.title for o in world.service.run("cli").restored] == ["Alien (1979)"]
+
+
+def test_left_every_list_goes_back_after_retention(world: World) -> None:
+    film = world.movie("m3", "Ran", year=1985)
+    world.want(film, "bob", Reason.WATCHLIST)
+    world.service.run("cli")
+    world.fake.wants.clear()
+    world.clock.advance(hours=11)
+    assert not world.service.run("cli").restored
+    world.clock.advance(hours=2)
+    report = world.service.run("cli")
+    assert len(report.restored) == 1 and "CACHE_RETENTION_HOURS" in report.restored[0].reason
+
+
+def test_cache_too_small_keeps_the_best_and_fails_nothing(world: World) -> None:
+    show_a, show_b, film = two_users(world)  # 4 episodes of 2 KB, a 4 KB movie
+    world.set(CACHE_LIMIT=str(7 * KB))
+    report = world.service.run("cli")
+    assert report.status == "ok"
+    assert world.cached_keys() == {show_a[0].key, show_b[1].key, show_a[1].key}
+    assert any("Heat" in s and "CACHE_LIMIT" in s for s in report.skipped)
+    assert sum(e.size for e in world.registry.entries()) <= 7 * KB
+    assert not [p for p in world.on_cache() if ".partial" in p or p.startswith(".")]
+
+
+def test_higher_priority_evicts_lower(world: World) -> None:
+    film = world.movie("m4", "Big", size=6 * KB)
+    world.want(film, "bob", Reason.WATCHLIST)
+    world.set(CACHE_LIMIT=str(8 * KB))
+    world.service.run("cli")
+    show = world.show("Dark", 2, size=3 * KB)
+    world.want(show[0], "alice", Reason.ON_DECK)
+    world.want(show[1], "alice", Reason.NEXT_EPISODE)
+    report = world.service.run("cli")
+    assert [o.title for o in report.restored] == ["Big (2020)"]
+    assert "makes room for" in report.restored[0].reason
+    assert world.cached_keys() == {show[0].key, show[1].key}
+
+
+def test_file_being_played_is_not_moved_from_under_the_player(world: World) -> None:
+    world.set(COPY_TO_CACHE="false")
+    show = world.show("Fargo", 2)
+    world.fake.play("alice", show[0].key)
+    world.want(show[1], "alice", Reason.NEXT_EPISODE)
+    report = world.service.run("cli")
+    assert world.cached_keys() == {show[1].key}
+    assert any("being played by alice" in s for s in report.skipped)
+    assert {f.removeprefix("tv/Fargo/Season 01/") for f in world.on_array()} == {"Fargo - S01E01.mkv"}
+
+
+def test_hostile_names(world: World) -> None:
+    names = ['Quote " and $HOME', "Back`tick`; rm -rf", "Ünïcødé 日本語", "-leading dash", "tab\tname", "a'b"]
+    items = [world.movie(f"h{i}", name, year=2001) for i, name in enumerate(names)]
+    for item in items:
+        world.want(item, "alice", Reason.WATCHLIST)
+    world.set(MOVER_EXCLUDE_FILE=str(world.config / "exclude.txt"))
+    report = world.service.run("cli")
+    assert report.status == "ok", report.message
+    assert world.cached_keys() == {i.key for i in items}
+    for item in items:
+        assert item.files[0].cache_path.split("/")[-1] in {p.split("/")[-1] for p in world.on_cache()}
+    lines = (world.config / "exclude.txt").read_text().splitlines()
+    assert len([ln for ln in lines if ln.startswith(str(world.cache))]) == len(items)
+
+
+def test_plex_unreachable_touches_nothing(world: World) -> None:
+    two_users(world)
+    world.fake.reachable = False
+    report = world.service.run("cli")
+    assert report.status == "failed"
+    assert "Plex is unreachable" in report.message and "Nothing was changed" in report.message
+    assert world.on_cache() == set() and world.registry.entries() == []
+    row = world.db.query("SELECT status, error FROM cycles WHERE id = ?", (report.cycle_id,))[0]
+    assert row["status"] == "failed" and "unreachable" in row["error"]
+    assert world.notifier.messages[-1][2] == "failure"
+
+
+@pytest.mark.parametrize("how", ["dry_run", "TEST_MODE"])
+def test_dry_run_touches_nothing(world: World, how: str) -> None:
+    show_a, _, _ = two_users(world)
+    world.set(MOVER_EXCLUDE_FILE=str(world.config / "exclude.txt"))
+    world.service.run("cli")
+    before_cache, before_reg = world.on_cache(), world.registry.entries()
+    world.fake.watch(show_a[0].key, "alice")
+    extra = world.movie("m9", "Extra")
+    world.want(extra, "alice", Reason.WATCHLIST)
+    (world.config / "exclude.txt").write_text("user line\n")
+    (world.cache / "movies").mkdir(exist_ok=True)
+    (world.cache / "movies" / "fresh.mkv").write_bytes(b"x" * 10)
+    if how == "TEST_MODE":
+        world.set(TEST_MODE="true")
+    report = world.service.run("cli", dry_run=how == "dry_run")
+    assert report.status == "dry-run" and report.dry_run
+    assert [o.title for o in report.cached] == ["Extra (2020)"]
+    assert [o.title for o in report.restored] == [show_a[0].display_title]
+    assert world.on_cache() == before_cache | {"movies/fresh.mkv"}
+    assert world.registry.entries() == before_reg
+    assert (world.config / "exclude.txt").read_text() == "user line\n"
+    plan = world.service.last_plan()
+    assert plan is not None and len(plan.actions) == 2
+
+
+def test_one_cycle_at_a_time(world: World) -> None:
+    with world.service.lock.hold("test"), pytest.raises(CycleBusy, match="already running"):
+        world.service.run("cli")
+    assert world.service.run("cli").status == "ok"
+
+
+def test_exit_if_active_session(world: World) -> None:
+    show_a, _, _ = two_users(world)
+    world.set(EXIT_IF_ACTIVE_SESSION="true")
+    world.fake.play("bob", show_a[3].key)
+    report = world.service.run("schedule")
+    assert report.status == "skipped" and "EXIT_IF_ACTIVE_SESSION" in report.message
+    assert world.on_cache() == set()
+
+
+def test_history_and_interrupted_cycles(world: World) -> None:
+    world.db.execute("INSERT INTO cycles (started_at, trigger) VALUES ('2026-01-01T00:00:00+00:00', 'cli')")
+    two_users(world)
+    world.service.run("cli")
+    history = world.service.history(10)
+    assert [h["status"] for h in history] == ["ok", "failed"]
+    assert "interrupted" in history[1]["error"]
+    assert history[0]["summary"]["cached"] == 5

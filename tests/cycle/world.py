@@ -1,0 +1,95 @@
+"""A small world for cycle tests: real array/cache folders under tmp_path, a real SQLite state database,
+and either the in-repo fakes (``cacherr.testing``) or the real Plex emulator and file engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
+from cacherr.domain.cache import CacheEntry
+from cacherr.domain.media import MediaItem, Reason
+from cacherr.ports import FileEngine, MediaServer
+from cacherr.services.cycle import CycleService
+from cacherr.settings import Settings, build_settings
+from cacherr.testing import CopyingFileEngine, FakeMediaServer, FixedClock, RecordingNotifier, Roots, episode, movie
+
+KB = 1024
+
+
+@dataclass
+class World:
+    root: Path
+    values: dict[str, Any] = field(default_factory=dict)
+    clock: FixedClock = field(default_factory=FixedClock)
+    notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
+
+    def __post_init__(self) -> None:
+        self.array = self.root / "array"
+        self.cache = self.root / "cache"
+        self.config = self.root / "config"
+        for d in (self.array, self.cache, self.config):
+            d.mkdir(parents=True, exist_ok=True)
+        self.roots = Roots("/data", str(self.array), str(self.cache))
+        self.values = {"PLEX_SOURCE": "/data", "REAL_SOURCE": str(self.array), "CACHE_DESTINATION": str(self.cache),
+                       "PLEX_TOKEN": "test-token-123", "CACHE_RETENTION_HOURS": "12", **self.values}
+        self.db: Database = open_database(self.config / "cacherr.db")
+        self.registry = SqliteCacheRegistry(self.db)
+        self.server: MediaServer = FakeMediaServer(users=["alice", "bob"], clock=self.clock)
+        self.engine: FileEngine = CopyingFileEngine(self.registry, self.clock)
+        self.settings: Settings = build_settings(self.values, {})
+        self.service = CycleService(
+            settings=lambda: self.settings, media_server=lambda: self.server, engine=lambda: self.engine,
+            registry=self.registry, db=self.db, config_dir=self.config, clock=self.clock,
+            notifier=lambda: self.notifier)
+
+    @property
+    def fake(self) -> FakeMediaServer:
+        assert isinstance(self.server, FakeMediaServer)
+        return self.server
+
+    def set(self, **values: Any) -> None:
+        self.values.update({k: str(v) for k, v in values.items()})
+        self.settings = build_settings(self.values, {})
+
+    def write(self, item: MediaItem, content: bytes | None = None) -> MediaItem:
+        for f in item.files:
+            p = Path(f.array_path)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(content if content is not None else item.key.encode() * (f.size // len(item.key)))
+        return item
+
+    def movie(self, key: str, title: str, size: int = 4 * KB, **kw: Any) -> MediaItem:
+        size -= size % len(key)
+        item = self.write(movie(key, title, size, roots=self.roots, **kw))
+        self.fake.add(item)
+        return item
+
+    def show(self, name: str, episodes: int, size: int = 2 * KB, season: int = 1) -> list[MediaItem]:
+        items = []
+        for n in range(1, episodes + 1):
+            key = f"{name[:3].lower()}{season}{n:02d}"
+            items.append(self.write(episode(key, name, season, n, size - size % len(key), roots=self.roots)))
+        self.fake.add(*items)
+        return items
+
+    def want(self, item: MediaItem, user: str, reason: Reason, rank: int = 0) -> None:
+        self.fake.want(item.key, user, reason, rank)
+
+    def on_cache(self) -> set[str]:
+        return {str(p.relative_to(self.cache)) for p in self.cache.rglob("*") if p.is_file()}
+
+    def on_array(self) -> set[str]:
+        return {str(p.relative_to(self.array)) for p in self.array.rglob("*") if p.is_file()}
+
+    def cached_keys(self) -> set[str]:
+        return {e.item_key or "" for e in self.registry.entries()}
+
+    def entry(self, item: MediaItem) -> CacheEntry:
+        found = [e for e in self.registry.entries() if e.item_key == item.key]
+        assert found, f"{item.display_title} is not in the registry"
+        return found[0]
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,1 @@
+"""Integration tests: Apprise to a local receiver, Trakt against its emulator."""

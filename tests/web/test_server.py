@@ -1,0 +1,71 @@
+"""The real server: ``start_in_thread`` over loopback, and ``cacherr serve`` stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from cacherr.web.server import start_in_thread
+from tests.web.conftest import World
+
+
+def get_json(url: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.status, json.loads(r.read())
+
+
+def test_start_in_thread_serves_and_stops(world: World) -> None:
+    handle = start_in_thread(world.app, "127.0.0.1", 0)
+    try:
+        assert handle.port > 0 and handle.url.startswith("http://127.0.0.1:")
+        status, body = get_json(handle.url + "/health")
+        assert status == 200 and body["live"] is True
+        assert get_json(handle.url + "/api/v1/status")[1]["cache"]["entries"] == 0
+    finally:
+        handle.stop()
+    assert not handle.thread.is_alive()
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", handle.port)) != 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_cacherr_serve_answers_then_exits_cleanly_on_sigterm(tmp_path: Path, clean_env: dict[str, str]) -> None:
+    port = free_port()
+    for d in ("array", "cache", "plex", "config"):
+        (tmp_path / d).mkdir()
+    env = {**os.environ, "CONFIG_DIR": str(tmp_path / "config"), "WEB_HOST": "127.0.0.1", "WEB_PORT": str(port),
+           "REAL_SOURCE": str(tmp_path / "array"), "CACHE_DESTINATION": str(tmp_path / "cache"),
+           "PLEX_SOURCE": str(tmp_path / "plex"), "SCHEDULE": "off", "PLEX_URL": "http://127.0.0.1:9"}
+    proc = subprocess.Popen([sys.executable, "-m", "cacherr", "serve"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, body = get_json(f"http://127.0.0.1:{port}/health")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.2)
+        assert status == 200 and body["database"] is True
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+        assert proc.returncode == 0, out
+        assert "shutting down" in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -1,0 +1,139 @@
+"""Settings over the API: sources, env locks, masked secrets, per-field errors, atomic save, live apply;
+the Plex webhook; and no secret ever leaving the server in full."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from tests.web.conftest import SECRETS, World, wait_for
+
+
+def by_name(w: World) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {s["name"]: s for s in w.client.get("/api/v1/settings").get_json()["settings"]}
+
+
+def test_settings_show_source_lock_group_and_mask(world_factory: Callable[..., World]) -> None:
+    w = world_factory(env={"PLEX_TOKEN": SECRETS["PLEX_TOKEN"], "TZ": "Europe/Paris"},
+                      saved={"NUMBER_EPISODES": 3})
+    s = by_name(w)
+    assert s["TZ"]["source"] == "env" and s["TZ"]["locked"] is True
+    assert s["NUMBER_EPISODES"]["source"] == "file" and s["NUMBER_EPISODES"]["value"] == 3
+    assert s["DAYS_TO_MONITOR"]["source"] == "default" and s["DAYS_TO_MONITOR"]["locked"] is False
+    token = s["PLEX_TOKEN"]
+    assert token["secret"] and token["is_set"] and token["value"].startswith("****")
+    assert SECRETS["PLEX_TOKEN"] not in json.dumps(token)
+    assert s["WEB_PORT"]["group"] == "Web" and s["WEB_PORT"]["restart"] is True
+    assert s["VERIFY"]["kind"] == "choice" and s["VERIFY"]["choices"] == ["size", "hash"]
+    assert s["TEST_MODE"]["kind"] == "bool"
+
+
+def test_patch_saves_atomically_and_applies_at_once(world: World) -> None:
+    r = world.client.patch("/api/v1/settings", json={"NUMBER_EPISODES": "7", "TEST_MODE": True},
+                           headers={"X-CSRF-Token": world.csrf()})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["saved"] == ["NUMBER_EPISODES", "TEST_MODE"]
+    assert world.store.current.NUMBER_EPISODES == 7 and world.store.current.TEST_MODE is True
+    saved = json.loads((world.store.path).read_text())
+    assert saved["NUMBER_EPISODES"] == 7
+    assert world.client.get("/api/v1/status").get_json()["test_mode"] is True
+    assert b"Test mode is on" in world.client.get("/").data
+
+
+def test_invalid_values_get_an_error_per_field_and_nothing_is_saved(world: World) -> None:
+    before = world.store.path.read_text()
+    r = world.client.patch("/api/v1/settings", json={"CACHE_LIMIT": "lots", "NUMBER_EPISODES": 500,
+                                                     "DAYS_TO_MONITOR": 5},
+                           headers={"X-CSRF-Token": world.csrf()})
+    body = r.get_json()
+    assert r.status_code == 422
+    assert "500GB" in body["fields"]["CACHE_LIMIT"]
+    assert "100" in body["fields"]["NUMBER_EPISODES"]
+    assert "DAYS_TO_MONITOR" not in body["fields"]
+    assert world.store.path.read_text() == before and world.store.current.DAYS_TO_MONITOR == 99
+
+
+def test_locked_and_unknown_settings_are_refused(world_factory: Callable[..., World]) -> None:
+    w = world_factory(env={"TZ": "Europe/Paris"})
+    r = w.client.patch("/api/v1/settings", json={"TZ": "Etc/UTC", "NOPE": 1}, headers={"X-CSRF-Token": w.csrf()})
+    body = r.get_json()
+    assert r.status_code == 422
+    assert "environment variable" in body["fields"]["TZ"] and body["fields"]["NOPE"] == "unknown setting"
+
+
+def test_masked_secret_sent_back_is_kept_and_password_is_hashed(world_factory: Callable[..., World]) -> None:
+    w = world_factory(saved={"PLEX_TOKEN": SECRETS["PLEX_TOKEN"]})
+    masked = by_name(w)["PLEX_TOKEN"]["value"]
+    r = w.client.patch("/api/v1/settings", json={"PLEX_TOKEN": masked, "WEB_PASSWORD": "hunter2-hunter2"},
+                       headers={"X-CSRF-Token": w.csrf()})
+    assert r.status_code == 200
+    saved = json.loads(w.store.path.read_text())
+    assert saved["PLEX_TOKEN"] == SECRETS["PLEX_TOKEN"]
+    assert saved["WEB_PASSWORD"].startswith(("scrypt:", "pbkdf2:")) and "hunter2" not in saved["WEB_PASSWORD"]
+
+
+def test_webhook_checks_its_secret_and_hands_the_payload_to_the_scheduler(
+        world_factory: Callable[..., World]) -> None:
+    off = world_factory()
+    assert off.client.post("/api/v1/webhook/plex?secret=x", data={"payload": "{}"}).status_code == 403
+    w = world_factory(saved={"WEBHOOK_SECRET": SECRETS["WEBHOOK_SECRET"], "API_KEY": SECRETS["API_KEY"]})
+    event = {"event": "media.play", "Account": {"title": "alice"}, "Metadata": {"ratingKey": "101"}}
+    assert w.client.post("/api/v1/webhook/plex?secret=wrong",
+                         data={"payload": json.dumps(event)}).status_code == 403
+    assert w.client.post("/api/v1/webhook/plex", data={"payload": json.dumps(event)}).status_code == 403
+    bad = w.client.post(f"/api/v1/webhook/plex?secret={SECRETS['WEBHOOK_SECRET']}", data={"payload": "{nope"})
+    assert bad.status_code == 400
+    r = w.client.post(f"/api/v1/webhook/plex?secret={SECRETS['WEBHOOK_SECRET']}",
+                      data={"payload": json.dumps(event)}, content_type="multipart/form-data")
+    assert r.status_code == 200 and r.get_json()["event"] == "media.play"
+    assert wait_for(w.scheduler.received.is_set)
+    assert w.scheduler.webhooks == [event]
+
+
+def test_no_secret_ever_leaves_the_server_in_full(world_factory: Callable[..., World]) -> None:
+    saved = {**SECRETS, "NOTIFY_URLS": "discord://webhookid/notifyTOKENsecret777",
+             "WEB_USERNAME": "admin", "WEB_PASSWORD": "passwordSECRET-0000"}
+    w = world_factory(saved=saved)
+    headers = {"X-Api-Key": SECRETS["API_KEY"]}
+    w.add_entry("Movie")
+    w.cycle.run("test")
+    bodies = []
+    with redacted_ring():
+        logging.getLogger("cacherr.test").warning("token is %s", SECRETS["PLEX_TOKEN"])
+        tail = w.client.get("/api/v1/logs", headers=headers).get_data(as_text=True)
+    assert "token is ****" in tail
+    bodies.append(tail)
+    for path in ("/api/v1/settings", "/api/v1/status", "/api/v1/media", "/api/v1/cycles", "/api/v1/logs",
+                 "/api/v1/plan", "/api/v1/openapi.json", "/api/v1/session", "/health"):
+        r = w.client.get(path, headers=headers)
+        assert r.status_code == 200, path
+        bodies.append(r.get_data(as_text=True))
+    login = w.client.post("/login", data={"username": "admin", "password": "passwordSECRET-0000",
+                                          "csrf_token": w.csrf()})
+    assert login.status_code == 302
+    for path in ("/", "/media", "/plan", "/history", "/settings", "/logs"):
+        bodies.append(w.client.get(path).get_data(as_text=True))
+    bodies.append(w.client.patch("/api/v1/settings", json={"PLEX_TOKEN": "bad token!"},
+                                 headers=headers).get_data(as_text=True))
+    text = "\n".join(bodies)
+    for raw in [*SECRETS.values(), "notifyTOKENsecret777", "passwordSECRET-0000", "bad token!"]:
+        assert raw not in text, raw
+
+
+@contextmanager
+def redacted_ring() -> Iterator[None]:
+    """The ring buffer with the redacting filter, as ``build_container`` sets it up."""
+    from cacherr.logs import REDACTOR, RING
+
+    REDACTOR.set_secrets(SECRETS.values())
+    RING.addFilter(REDACTOR)
+    root = logging.getLogger()
+    root.addHandler(RING)
+    try:
+        yield
+    finally:
+        root.removeHandler(RING)
+        RING.removeFilter(REDACTOR)
+        REDACTOR.set_secrets(())
