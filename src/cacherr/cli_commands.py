@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from cacherr.bootstrap import Container
-from cacherr.cli import fail, main, not_built, with_container
+from cacherr.cli import fail, main, with_container
 
 
 @main.command()

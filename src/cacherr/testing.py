@@ -155,6 +155,8 @@ class CopyingFileEngine:
         self.clock = clock or FixedClock()
         self.executed: list[Action] = []
         self.fail_paths: set[str] = set()
+        self.recover_calls = 0
+        self.pending_recovery: list[str] = []  # what the next recover() reports as done
         self._lock = threading.Lock()
 
     def execute(self, actions: Sequence[Action], *, mode: CacheMode,
@@ -200,7 +202,8 @@ class CopyingFileEngine:
         self.registry.remove(str(dst))
 
     def recover(self) -> list[str]:
-        return []
+        self.recover_calls += 1
+        return list(self.pending_recovery)
 
 
 @dataclass

@@ -8,21 +8,21 @@ import os
 
 os.environ.setdefault("PLEXAPI_CONFIG_PATH", "/nonexistent/plexapi.ini")
 
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-import requests  # noqa: E402
+import requests
 
-from cacherr.adapters.plex import PlexMediaServer  # noqa: E402
-from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database  # noqa: E402
-from cacherr.demo.lab import Lab, file_hash, make_lab  # noqa: E402
-from cacherr.demo.plex_emulator import Episode, Movie, PlexEmulator, World  # noqa: E402
-from cacherr.domain.cache import CacheEntry  # noqa: E402
-from cacherr.fileops import EngineConfig, build_engine  # noqa: E402
-from cacherr.services.cycle import CycleService  # noqa: E402
-from cacherr.settings import Settings, build_settings  # noqa: E402
-from cacherr.testing import FixedClock, RecordingNotifier  # noqa: E402
+from cacherr.adapters.plex import PlexMediaServer
+from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
+from cacherr.demo.lab import Lab, file_hash, make_lab
+from cacherr.demo.plex_emulator import Episode, Movie, PlexEmulator, World
+from cacherr.domain.cache import CacheEntry
+from cacherr.fileops import EngineConfig, build_engine
+from cacherr.services.cycle import CycleService
+from cacherr.settings import Settings, build_settings
+from cacherr.testing import FixedClock, RecordingNotifier
 
 KB = 1024
 START = 1_790_000_000.0
@@ -32,6 +32,7 @@ START = 1_790_000_000.0
 class RealWorld:
     root: Path
     union: bool = False
+    cache_size: int | None = None  # mount the cache as a tmpfs this big (root only)
     values: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -43,7 +44,7 @@ class RealWorld:
         self.bob = self.plex.add_user("bob")
         self.movies = self.plex.add_section("Movies", "movie", "/data/movies")
         self.tv = self.plex.add_section("TV Shows", "show", "/data/tv")
-        self.lab: Lab = make_lab(self.root / "lab", {}, union=self.union)
+        self.lab: Lab = make_lab(self.root / "lab", {}, union=self.union, cache_size=self.cache_size)
         self.config = self.root / "config"
         self.config.mkdir()
         self.emu = PlexEmulator(self.plex).start()

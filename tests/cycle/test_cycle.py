@@ -88,7 +88,7 @@ def test_left_every_list_goes_back_after_retention(world: World) -> None:
 
 
 def test_cache_too_small_keeps_the_best_and_fails_nothing(world: World) -> None:
-    show_a, show_b, film = two_users(world)  # 4 episodes of 2 KB, a 4 KB movie
+    show_a, show_b, _film = two_users(world)  # 4 episodes of 2 KB, a 4 KB movie
     world.set(CACHE_LIMIT=str(7 * KB))
     report = world.service.run("cli")
     assert report.status == "ok"
@@ -198,3 +198,39 @@ def test_history_and_interrupted_cycles(world: World) -> None:
     assert [h["status"] for h in history] == ["ok", "failed"]
     assert "interrupted" in history[1]["error"]
     assert history[0]["summary"]["cached"] == 5
+
+
+def test_recovery_runs_before_a_real_cycle_only_once_plex_answered(world: World) -> None:
+    from cacherr.testing import CopyingFileEngine
+
+    engine = world.engine
+    assert isinstance(engine, CopyingFileEngine)
+    world.fake.reachable = False
+    world.service.run("cli")
+    world.fake.reachable = True
+    world.service.run("cli", dry_run=True)
+    assert engine.recover_calls == 0
+    engine.pending_recovery = ["finished copy of x.mkv"]
+    report = world.service.run("cli")
+    assert engine.recover_calls == 1 and any("recovered 1" in p for p in report.problems)
+    assert report.extra["recovered"] == ["finished copy of x.mkv"]
+
+
+def test_files_plex_does_not_know_are_left_alone(world: World) -> None:
+    stray = world.cache / "movies" / "Unknown (1999)" / "Unknown (1999).mkv"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"x" * 100)
+    (world.cache / "movies" / ".hidden.mkv").write_bytes(b"y")
+    report = world.service.run("cli")
+    assert report.status == "ok" and world.registry.entries() == [] and stray.exists()
+
+
+def test_a_failed_operation_makes_the_cycle_partial(world: World) -> None:
+    from cacherr.testing import CopyingFileEngine
+
+    show_a, _, film = two_users(world)
+    assert isinstance(world.engine, CopyingFileEngine)
+    world.engine.fail_paths.add(film.files[0].cache_path)
+    report = world.service.run("cli")
+    assert report.status == "partial" and len(report.failed) == 1 and len(report.cached) == 4
+    assert "1 operation(s) failed: Heat (1995): injected failure" in report.message

@@ -124,7 +124,9 @@ def test_plex_unreachable_touches_nothing(rw: RealWorld) -> None:
 
 
 def test_cli_exits_non_zero_when_plex_is_unreachable(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME", "LANG")}
+    from cacherr.settings import Settings
+
+    env = {k: v for k, v in os.environ.items() if k not in Settings.model_fields and k != "CONFIG_DIR"}
     (tmp_path / "array").mkdir()
     (tmp_path / "cache").mkdir()
     env.update({"CONFIG_DIR": str(tmp_path / "config"), "PLEX_URL": "http://127.0.0.1:9", "PLEX_TOKEN": "abcdefgh12",
@@ -200,3 +202,39 @@ def test_union_layout_plex_always_sees_complete_files(tmp_path: Path, clean_env:
         assert not rw.on_cache(heat) and rw.intact(heat) and rw.intact(andor.episode(1, 2))
     finally:
         rw.close()
+
+
+def test_small_real_cache_drive_fills_by_priority(tmp_path: Path, clean_env: dict[str, str]) -> None:
+    """A real 256 KB tmpfs as the cache: the plan follows the drive's real free space and MIN_FREE_SPACE."""
+    require_root()
+    rw = RealWorld(tmp_path, cache_size=256 * KB, values={"MIN_FREE_SPACE": "16KB"})
+    try:
+        films = [rw.movie(f"Film {i}", 2000 + i, size=64 * KB) for i in range(6)]
+        rw.plex.set_progress("alice", films[5], 60_000)  # in progress: the most important
+        for f in films[:5]:
+            rw.plex.add_to_watchlist("bob", f)
+        report = rw.service.run("cli")
+        assert report.status == "ok", (report.message, report.failed)
+        assert rw.on_cache(films[5])
+        assert 2 <= len(report.cached) <= 3 and not report.failed
+        assert any("free space on the cache" in s or "MIN_FREE_SPACE" in s for s in report.skipped)
+        assert not rw.partials()
+        assert all(rw.intact(f) for f in films)
+    finally:
+        rw.close()
+
+
+def test_fresh_download_on_the_cache_goes_back_once_watched(rw: RealWorld) -> None:
+    fresh = rw.movie("Fresh", 2026)
+    rel = rw.path_of(fresh)
+    rw.lab.cache(rel).parent.mkdir(parents=True, exist_ok=True)
+    rw.lab.array(rel).rename(rw.lab.cache(rel))  # Sonarr/Radarr imported it straight to the cache
+    report = rw.service.run("cli")
+    assert report.status == "ok" and not report.restored
+    entry = rw.entry(fresh)
+    assert entry.pre_existing and entry.reason is Reason.PRE_EXISTING
+    rw.plex.mark_watched("bob", fresh)
+    report = rw.service.run("cli")
+    assert report.status == "ok", (report.message, report.failed)
+    assert [o.reason for o in report.restored] == ["was already on the cache; watched by bob"]
+    assert rw.on_array(fresh) and not rw.on_cache(fresh) and rw.intact(fresh)

@@ -142,7 +142,7 @@ def test_watchlist_through_discover(emu: PlexEmulator, session: requests.Session
     account = MyPlexAccount(token="owner-token", session=session, timeout=5)
     items = account.watchlist()
     inception = next(m for m in emu.world.movies() if m.title == "Inception")
-    assert [(i.title, i.guid) for i in items][0] == ("Inception", inception.guid)
+    assert (items[0].title, items[0].guid) == ("Inception", inception.guid)
     assert items[1].title == "Not Here"
     alice = MyPlexAccount(token="alice-token", session=session, timeout=5)
     assert [i.title for i in alice.watchlist()] == ["The Matrix"]

@@ -7,9 +7,11 @@ import time
 
 import pytest
 
+from cacherr.adapters.plex import PlexMediaServer
 from cacherr.demo.plex_emulator import PlexEmulator, World
 from cacherr.domain.errors import PlexUnavailable
 from cacherr.domain.media import Reason
+from cacherr.domain.paths import PathMapper
 from tests.plex.conftest import MakeServer
 
 
@@ -57,6 +59,7 @@ def test_malformed_xml_for_one_user_is_reported(emu: PlexEmulator, make_server: 
 
 def test_refused_connection(emu: PlexEmulator, make_server: MakeServer) -> None:
     server = make_server(retries=1)
+    assert server.ping() is True  # a kept-alive connection exists now
     emu.stop()
     with pytest.raises(PlexUnavailable, match="unreachable") as err:
         server.snapshot()
@@ -129,3 +132,14 @@ def test_dropped_connection_for_a_user(emu: PlexEmulator, make_server: MakeServe
     snap = make_server(retries=1).snapshot()
     assert any(p.startswith("user alice: could not read their On Deck") for p in snap.problems)
     assert any(w.user == "bob" for w in snap.wants)
+
+
+def test_tracked_items_deleted_from_plex_are_absent(mapper: PathMapper) -> None:
+    world = World(clock=lambda: 1_790_000_000)
+    movies = world.add_section("Movies", "movie", "/data/movies")
+    world.add_movie(movies, "Only One", 2000)
+    with PlexEmulator(world) as emu:
+        server = PlexMediaServer(url=emu.url, token="owner-token", mapper=mapper, session=emu.session())
+        snap = server.snapshot(tracked_keys=["999999", "999998"])
+        assert (snap.items, snap.wants, snap.problems) == ({}, (), ())
+        assert emu.count("/library/metadata/{keys}") == 1  # answered 404, taken as "gone"

@@ -8,6 +8,7 @@ The only test-specific wiring: the file engine copies in 1 MB chunks with a shor
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -16,15 +17,15 @@ from typing import Any
 
 os.environ.setdefault("PLEXAPI_CONFIG_PATH", "/nonexistent/plexapi.ini")
 
-from cacherr.bootstrap import Container, build_container  # noqa: E402
-from cacherr.demo.lab import Lab  # noqa: E402
-from cacherr.demo.plex_emulator import PlexEmulator  # noqa: E402
-from cacherr.demo.runner import build_lab, demo_env  # noqa: E402
-from cacherr.demo.sample import demo_world, media_files  # noqa: E402
-from cacherr.fileops import EngineConfig, build_engine  # noqa: E402
-from cacherr.fileops.faults import Faults  # noqa: E402
-from cacherr.web.app import create_app  # noqa: E402
-from cacherr.web.server import ServerHandle, start_in_thread  # noqa: E402
+from cacherr.bootstrap import Container, build_container
+from cacherr.demo.lab import Lab
+from cacherr.demo.plex_emulator import PlexEmulator
+from cacherr.demo.runner import build_lab, demo_env
+from cacherr.demo.sample import demo_world, media_files
+from cacherr.fileops import EngineConfig, build_engine
+from cacherr.fileops.faults import Faults
+from cacherr.web.app import create_app
+from cacherr.web.server import ServerHandle, start_in_thread
 
 
 class SlowCopy(Faults):
@@ -78,6 +79,10 @@ def start_live(root: Path, *, copy_delay: float = 0.12, **settings: Any) -> Live
     env.update({"SCHEDULE": "off", "SESSION_POLL_SECONDS": "0", "CACHE_LIMIT": "2GB", "PLEX_TIMEOUT": "5",
                 **{k: str(v) for k, v in settings.items()}})
     env.pop("WEB_PORT", None)
+    editable = {k: env.pop(k) for k in ("NUMBER_EPISODES",)}  # saved, not env-locked: the UI may change it
+    editable["NUMBER_EPISODES"] = "1"
+    (root / "config").mkdir(exist_ok=True)
+    (root / "config" / "cacherr_config.json").write_text(json.dumps(editable))
     container = build_container(root / "config", env=env, console_log=False)
     try:
         slow_engine(container, copy_delay)

@@ -66,6 +66,24 @@ class PlexConnector:
             raise PlexUnavailable("PLEX_TOKEN is not set: Cacherr needs the server owner's X-Plex-Token")
         return self.guard("the server identity", lambda: self.server(self._token))
 
+    def raw_items(self, server: Any, path: str, page: int) -> list[ET.Element]:
+        """Every item element of a paged listing, read with plexapi's ``query`` (Start/Size headers);
+        [] when Plex answers 404."""
+        out: list[ET.Element] = []
+        start = 0
+        while True:
+            try:
+                data = server.query(path, headers={"X-Plex-Container-Start": str(start),
+                                                   "X-Plex-Container-Size": str(page)})
+            except NotFound:  # deleted meanwhile
+                return out
+            chunk = [el for el in (data if data is not None else []) if el.tag in ("Video", "Directory")]
+            out.extend(chunk)
+            start += len(chunk)
+            total = int(data.attrib.get("totalSize") or data.attrib.get("size") or 0) if data is not None else 0
+            if not chunk or start >= total:
+                return out
+
     def fetch(self, server: Any, ekey: str | list[int], **kwargs: Any) -> list[Any]:
         try:
             return list(server.fetchItems(ekey, **kwargs))
@@ -181,9 +199,11 @@ class PlexMediaServer:
         if cv.attr(current, "type") != "episode":
             return ()
         path = f"/library/metadata/{cv.attr(current, 'grandparentRatingKey')}/allLeaves"
-        leaves = guard("a show's episodes", partial(self._connector.fetch, owner, path, container_size=500))
-        keys = [int(cv.attr(e, "ratingKey")) for e in cv.next_after(leaves, cv.order(current), count)]
-        return tuple(self._items(owner, keys).values())
+        elements = guard("a show's episodes", partial(self._connector.raw_items, owner, path, 500))
+        leaves = [cv.leaf_of(el) for el in elements]
+        keys = [int(e.key) for e in cv.next_after(leaves, cv.order(current), count)]
+        items = self._items(owner, keys)
+        return tuple(items[str(k)] for k in keys if str(k) in items)
 
     def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:
         """Resolve Plex paths to items by listing the movies/episodes of the sections holding them
@@ -201,11 +221,10 @@ class PlexMediaServer:
                 continue
             libtype = 1 if section.type == "movie" else 4
             path = f"/library/sections/{section.key}/all?type={libtype}"
-            listing = guard("a library listing", partial(owner.fetchItems, path, container_size=2000))
-            for video in listing:
-                for part in cv.parts_of(video):
-                    if cv.attr(part, "file") in wanted:
-                        found[str(part.file)] = int(cv.attr(video, "ratingKey"))
+            for el in guard("a library listing", partial(self._connector.raw_items, owner, path, 2000)):
+                for part in el.iter("Part"):
+                    if part.get("file") in wanted:
+                        found[str(part.get("file"))] = int(str(el.get("ratingKey")))
         items = self._items(owner, list(dict.fromkeys(found.values())))
         return {path: items[str(key)] for path, key in found.items() if str(key) in items}
 

@@ -8,7 +8,9 @@ list of 100 items costs no request at all.
 from __future__ import annotations
 
 import posixpath
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,11 +69,6 @@ def order(ep: Any) -> tuple[int, int]:
 
 def parts_of(video: Any) -> list[Any]:
     return [p for m in attr(video, "media", []) for p in (attr(m, "parts", []) or [])]
-
-
-def has_file(video: Any) -> bool:
-    """True when Plex knows at least one file for the item (missing episodes have no Media/Part)."""
-    return any(attr(p, "file") and attr(p, "exists", True) is not False for p in parts_of(video))
 
 
 def timestamp(value: Any) -> datetime | None:
@@ -146,19 +143,41 @@ def to_item(video: Any, mapper: PathMapper, problems: Problems) -> MediaItem:
     )
 
 
-def next_after(leaves: Iterable[Any], current: tuple[int, int], count: int) -> list[Any]:
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """One episode of an allLeaves listing, read straight from the XML (no plexapi object)."""
+
+    key: str
+    season: int
+    index: int
+    watched: bool
+    has_file: bool
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (self.season, self.index)
+
+
+def leaf_of(el: ET.Element) -> Leaf:
+    files = [p for p in el.iter("Part") if p.get("file") and p.get("exists") != "0"]
+    season, index = int_or_none(el.get("parentIndex")), int_or_none(el.get("index"))
+    return Leaf(str(el.get("ratingKey")), 9999 if season is None else season, 9999 if index is None else index,
+                bool(int_or_none(el.get("viewCount")) or 0), bool(files))
+
+
+def next_after(leaves: Iterable[Leaf], current: tuple[int, int], count: int) -> list[Leaf]:
     """The ``count`` episodes after ``current`` in (season, episode) order, skipping specials
     (season 0) and episodes without a file."""
-    later = sorted((e for e in leaves if order(e)[0] > 0 and order(e) > current and has_file(e)), key=order)
+    later = sorted((e for e in leaves if e.season > 0 and e.order > current and e.has_file), key=lambda e: e.order)
     return later[:count]
 
 
-def first_unwatched(leaves: Iterable[Any], count: int) -> list[Any]:
+def first_unwatched(leaves: Iterable[Leaf], count: int) -> list[Leaf]:
     """The first ``count`` unwatched regular episodes with a file (for watchlisted shows)."""
-    eps = sorted((e for e in leaves if order(e)[0] > 0 and has_file(e) and not attr(e, "viewCount", 0)), key=order)
+    eps = sorted((e for e in leaves if e.season > 0 and e.has_file and not e.watched), key=lambda e: e.order)
     return eps[:count]
 
 
-def first_episodes(leaves: Iterable[Any], count: int) -> list[Any]:
+def first_episodes(leaves: Iterable[Leaf], count: int) -> list[Leaf]:
     """The first ``count`` regular episodes with a file (for Trakt shows: nobody's state applies)."""
-    return sorted((e for e in leaves if order(e)[0] > 0 and has_file(e)), key=order)[:count]
+    return sorted((e for e in leaves if e.season > 0 and e.has_file), key=lambda e: e.order)[:count]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from cacherr.domain.paths import normalise
 from cacherr.fileops.copy import KERNEL_CHUNK
 from cacherr.fileops.fsutil import FolderPolicy
 from cacherr.fileops.protocols import SizeLimitLike
@@ -37,7 +37,8 @@ class EngineConfig:
     @classmethod
     def from_settings(cls, settings: Any, **overrides: Any) -> EngineConfig:
         """Build from a ``cacherr.settings.Settings`` (duck-typed: fileops does not import settings)."""
-        roots = tuple((normalise(m.array_path), normalise(m.cache_path)) for m in settings.path_mappings())
+        roots = tuple((os.path.normpath(m.array_path), os.path.normpath(m.cache_path))
+                      for m in settings.path_mappings())
         values: dict[str, Any] = {
             "roots": roots,
             "verify": settings.VERIFY,

@@ -25,6 +25,7 @@ import xxhash
 from cacherr.domain.errors import CacherrError
 from cacherr.fileops.faults import NO_FAULTS, Faults
 from cacherr.fileops.fsutil import FileStamp
+from cacherr.fileops.readback import ReadBack
 
 HASH_BUFFER = 1 << 20
 KERNEL_CHUNK = 64 << 20
@@ -85,17 +86,20 @@ def _copy_to_new(src: str, src_fd: int, s1: FileStamp, tmp: str, opts: CopyOptio
         dst_fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     except OSError as exc:
         raise _classify(exc, tmp, "create the temp file") from None
+    readback = ReadBack(dst_fd, opts.chunk) if opts.hash_verify else None
     try:
         try:
-            src_hash = _transfer(src_fd, dst_fd, s1.size, opts, on_bytes, faults)
+            src_hash = _transfer(src_fd, dst_fd, s1.size, opts, on_bytes, faults, readback)
             _check_source_unchanged(src, src_fd, s1)
             faults.hit("copy:fsync")
             os.fsync(dst_fd)
-            dst_hash = _verify(dst_fd, s1.size, src_hash, tmp)
+            dst_hash = _verify(dst_fd, s1.size, src_hash, tmp, readback)
             _apply_metadata(dst_fd, s1, opts.strict_owner)
             os.fsync(dst_fd)
             tmp_ino = os.fstat(dst_fd).st_ino
         finally:
+            if readback is not None:
+                readback.abort()
             os.close(dst_fd)
     except Exception as exc:
         _discard(tmp)
@@ -108,9 +112,9 @@ def _copy_to_new(src: str, src_fd: int, s1: FileStamp, tmp: str, opts: CopyOptio
 
 
 def _transfer(src_fd: int, dst_fd: int, size: int, opts: CopyOptions, on_bytes: ByteCallback | None,
-              faults: Faults) -> str | None:
-    if opts.hash_verify:
-        return _hashing_loop(src_fd, dst_fd, opts, on_bytes, faults)
+              faults: Faults, readback: ReadBack | None) -> str | None:
+    if readback is not None:
+        return _hashing_loop(src_fd, dst_fd, opts, on_bytes, faults, readback)
     _kernel_copy(src_fd, dst_fd, size, opts, on_bytes, faults)
     return None
 
@@ -141,7 +145,7 @@ def _kernel_copy(src_fd: int, dst_fd: int, size: int, opts: CopyOptions, on_byte
 
 
 def _hashing_loop(src_fd: int, dst_fd: int, opts: CopyOptions, on_bytes: ByteCallback | None,
-                  faults: Faults) -> str:
+                  faults: Faults, readback: ReadBack) -> str:
     hasher = xxhash.xxh3_128()
     buf = bytearray(HASH_BUFFER)
     view = memoryview(buf)
@@ -157,6 +161,7 @@ def _hashing_loop(src_fd: int, dst_fd: int, opts: CopyOptions, on_bytes: ByteCal
         while written < n:
             written += os.write(dst_fd, chunk[written:])
         done += n
+        readback.written(done)
         if done - reported >= opts.report_every:
             if on_bytes is not None:
                 on_bytes(done)
@@ -168,24 +173,23 @@ def _hashing_loop(src_fd: int, dst_fd: int, opts: CopyOptions, on_bytes: ByteCal
 
 
 def _check_source_unchanged(src: str, src_fd: int, s1: FileStamp) -> None:
-    s2 = FileStamp.of(os.fstat(src_fd))
-    if not s1.same_version(s2):
-        raise CopyFailed("source_changed", f"source changed during the copy (written to or replaced): {src}")
     try:
         now = FileStamp.of(os.lstat(src))
     except FileNotFoundError:
         raise CopyFailed("source_gone", f"source vanished during the copy: {src}") from None
     if (now.dev, now.ino) != (s1.dev, s1.ino):
         raise CopyFailed("source_changed", f"source was replaced during the copy: {src}")
+    if not s1.same_version(FileStamp.of(os.fstat(src_fd))):
+        raise CopyFailed("source_changed", f"source changed during the copy (written to): {src}")
 
 
-def _verify(dst_fd: int, size: int, src_hash: str | None, tmp: str) -> str | None:
+def _verify(dst_fd: int, size: int, src_hash: str | None, tmp: str, readback: ReadBack | None) -> str | None:
     got = os.fstat(dst_fd).st_size
     if got != size:
         raise CopyFailed("verify_failed", f"copy has {got} bytes, source has {size}: {tmp}")
-    if src_hash is None:
+    if src_hash is None or readback is None:
         return None
-    dst_hash = hash_fd(dst_fd)
+    dst_hash = readback.result()
     if dst_hash != src_hash:
         raise CopyFailed("verify_failed", f"copy's content hash differs from the source's: {tmp}")
     return dst_hash

@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from cacherr.domain.cache import Action, ActionKind, CacheMode
 from cacherr.domain.errors import CacherrError
-from cacherr.domain.paths import normalise
 from cacherr.fileops.config import EngineConfig
 from cacherr.fileops.context import Ctx, Outcome, ProgressFn, action_to_json
 from cacherr.fileops.exclude import ExcludeResult, sync_exclude_file
@@ -26,11 +25,18 @@ from cacherr.fileops.flows import start_cache, start_restore
 from cacherr.fileops.fsutil import FileStamp, is_regular, is_symlink, lstat_or_none
 from cacherr.fileops.inuse import InUseCheck, proc_holders
 from cacherr.fileops.journal import Journal, OpRow, Status
-from cacherr.fileops.preflight import FileChangedError, Located, locate, refuse_union_roots, wait_stable
+from cacherr.fileops.preflight import (
+    FileChangedError,
+    Located,
+    locate,
+    real_path,
+    refuse_union_roots,
+    wait_stable,
+)
 from cacherr.fileops.protocols import EntryRegistry, JournalDatabase, ProgressSink
 from cacherr.fileops.recovery import recover
-from cacherr.fileops.steps import abandon
 from cacherr.fileops.sidecars import find_sidecars
+from cacherr.fileops.steps import abandon
 from cacherr.ports import OpResult
 
 Flow = Callable[[Ctx, OpRow, Located, ProgressFn | None], Outcome]
@@ -92,7 +98,7 @@ class Engine:
     def _cache(self, action: Action, mode: CacheMode, on_progress: ProgressFn | None,
                notes: list[str]) -> Outcome:
         loc = locate(self.config.roots, action.array_path, action.cache_path)
-        src, dst = normalise(action.array_path), normalise(action.cache_path)
+        src, dst = real_path(action.array_path), real_path(action.cache_path)
         st = lstat_or_none(src)
         if st is None or is_symlink(st):
             if is_regular(lstat_or_none(dst)) and self.registry.by_path(dst) is not None:
@@ -137,7 +143,7 @@ class Engine:
     def _restore(self, action: Action, mode: CacheMode, on_progress: ProgressFn | None,
                  notes: list[str]) -> Outcome:
         loc = locate(self.config.roots, action.array_path, action.cache_path)
-        src, dst = normalise(action.cache_path), normalise(action.array_path)
+        src, dst = real_path(action.cache_path), real_path(action.array_path)
         st = lstat_or_none(src)
         entry = self.registry.by_path(src)
         if st is None:

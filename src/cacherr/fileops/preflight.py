@@ -12,11 +12,22 @@ import time
 from dataclasses import dataclass
 
 from cacherr.domain.errors import CacherrError, InsufficientSpace, UnsafePath
-from cacherr.domain.paths import is_union_view, is_within, normalise
+from cacherr.domain.paths import UNRAID_UNION
 from cacherr.fileops.fsutil import FileStamp
 from cacherr.fileops.protocols import SizeLimitLike
 
 UNION_FS_TYPES = frozenset({"fuse.shfs", "shfs", "fuse.mergerfs", "mergerfs"})
+
+
+def real_path(path: str) -> str:
+    """Normalise a real (Linux) path: ``//``, ``.`` and ``..`` collapse; a backslash is a name character
+    here (unlike ``domain.paths.normalise``, which reads it as a Windows separator)."""
+    return os.path.normpath(path) if path else path
+
+
+def within(path: str, root: str) -> bool:
+    p, r = real_path(path), real_path(root)
+    return p == r or p.startswith(r.rstrip("/") + "/")
 
 
 def mount_fstype(path: str) -> str:
@@ -28,7 +39,7 @@ def mount_fstype(path: str) -> str:
             for line in fh:
                 left, _, right = line.partition(" - ")
                 point = left.split()[4].replace("\\040", " ")
-                if is_within(real, point) and len(point) >= len(best):
+                if within(real, point) and len(point) >= len(best):
                     best, fstype = point, right.split()[0]
     except OSError:
         return ""
@@ -41,7 +52,7 @@ def refuse_union_roots(roots: tuple[tuple[str, str], ...]) -> None:
     for array_root, cache_root in roots:
         for label, root in (("array", array_root), ("cache", cache_root)):
             fstype = mount_fstype(root) if os.path.exists(root) else ""
-            if is_union_view(root) or fstype in UNION_FS_TYPES:
+            if within(root, UNRAID_UNION) or fstype in UNION_FS_TYPES:
                 what = f"a union view ({fstype})" if fstype in UNION_FS_TYPES else "the union view /mnt/user"
                 raise UnsafePath(
                     f"the {label} path {root} is {what}: Cacherr never moves files through a union, "
@@ -59,11 +70,11 @@ class Located:
 
 def locate(roots: tuple[tuple[str, str], ...], array_path: str, cache_path: str) -> Located:
     """Find the mapping an action belongs to; both paths must be the same relative path below it."""
-    a, c = normalise(array_path), normalise(cache_path)
+    a, c = real_path(array_path), real_path(cache_path)
     for array_root, cache_root in roots:
-        if is_within(a, array_root) and a != array_root:
-            rel = a[len(array_root):].lstrip("/")
-            if normalise(os.path.join(cache_root, rel)) == c and ".." not in rel.split("/"):
+        if within(a, array_root) and a != real_path(array_root):
+            rel = a[len(real_path(array_root)):].lstrip("/")
+            if real_path(os.path.join(cache_root, rel)) == c and ".." not in rel.split("/"):
                 _check_no_symlinked_folders(array_root, a)
                 _check_no_symlinked_folders(cache_root, c)
                 return Located(array_root, cache_root, rel)

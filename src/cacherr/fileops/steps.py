@@ -140,8 +140,8 @@ def abandon(ctx: Ctx, op: OpRow, exc: BaseException) -> Outcome:
     op = ctx.journal.get(op.id)
     if op.status != Status.ACTIVE.value:
         return Outcome(Status(op.status), op.message, 0, op.id)
-    reason = f"{getattr(exc, 'strerror', None) or exc}" + (f": {exc.filename}" if getattr(exc, "filename", None)
-                                                          else "")
+    filename = getattr(exc, "filename", None)
+    reason = f"{getattr(exc, 'strerror', None) or exc}" + (f": {filename}" if filename else "")
     if op.step in (Step.PLANNED, Step.COPYING, Step.COMMITTING) and not destination_intact(op, op.dst_path):
         tmp = lstat_or_none(op.tmp_path)
         if tmp is not None and stat.S_ISREG(tmp.st_mode):

@@ -13,8 +13,10 @@ Deterministic and pure. The order of work:
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import accumulate
@@ -44,6 +46,11 @@ class _Unit:
     priority: int  # higher = evicted first
     reason: Reason
     label: str  # what it is, for the why of an eviction
+    wanted: WantedItem | None = None
+
+    @property
+    def what(self) -> str:
+        return self.wanted.why if self.wanted is not None else self.label
 
     @property
     def size(self) -> int:
@@ -95,10 +102,8 @@ def _playing(snapshot: Snapshot) -> tuple[dict[str, set[str]], set[str]]:
     return keys, paths
 
 
-def _in_play(e: CacheEntry, keys: dict[str, set[str]], paths: set[str]) -> set[str] | None:
-    if e.cache_path in paths or (e.item_key is not None and e.item_key in keys):
-        return keys.get(e.item_key or "", set()) or {"someone"}
-    return None
+def _in_play(entries: Sequence[CacheEntry], keys: dict[str, set[str]], paths: set[str]) -> bool:
+    return any(e.cache_path in paths or (e.item_key is not None and e.item_key in keys) for e in entries)
 
 
 def _group(entries: Sequence[CacheEntry]) -> dict[str, list[CacheEntry]]:
@@ -108,11 +113,28 @@ def _group(entries: Sequence[CacheEntry]) -> dict[str, list[CacheEntry]]:
     return out
 
 
+def _fate(w: _Work, entries: Sequence[CacheEntry], wanting: dict[str, set[str]],
+          known: frozenset[str]) -> tuple[str, str]:
+    """What becomes of unwanted cached media: ("back", why) now, ("idle", "") within retention, or
+    ("found", "") for a pre-existing file nobody has watched yet."""
+    first = entries[0]
+    watchers = watched_by_all(first, w.snapshot, wanting, known) if w.policy.watched_move else None
+    if watchers is not None:
+        why = f"watched by {user_list(watchers)}"
+        return "back", f"was already on the cache; {why}" if first.pre_existing else why
+    if first.pre_existing and first.last_wanted_at is None:
+        return "found", ""
+    age = w.now - max(idle_since(e) for e in entries)
+    if age < w.policy.retention:
+        return "idle", ""
+    return "back", f"left every wanted list {_hours(age)} ago (CACHE_RETENTION_HOURS={_hours(w.policy.retention)})"
+
+
 def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
     """Decide every cached entry's fate; return the evictable units (lowest priority first)."""
     index = {wi.item.key: i for i, wi in enumerate(wanted)}
     play_keys, play_paths = _playing(w.snapshot)
-    wanting = wanting_users(w.snapshot)
+    wanting, known = wanting_users(w.snapshot), frozenset(w.snapshot.users)
     held: list[_Unit] = []
     found: list[tuple[datetime, _Unit]] = []
     idle: list[tuple[datetime, _Unit]] = []
@@ -120,36 +142,25 @@ def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
     for key, entries in sorted(_group(w.state.entries).items()):
         if any(e.pinned for e in entries):
             continue
-        players = set().union(*(_in_play(e, play_keys, play_paths) or set() for e in entries))
+        in_play = bool(play_keys) and _in_play(entries, play_keys, play_paths)
         if key in index:
-            wi = wanted[index[key]]
-            if not players:
-                held.append(_Unit(key, entries, index[key], wi.reason, wi.why))
+            if not in_play:
+                held.append(_Unit(key, entries, index[key], wanted[index[key]].reason, "", wanted[index[key]]))
             continue
+        fate, why = _fate(w, entries, wanting, known)
+        retained += fate == "idle"
         first = entries[0]
-        watchers = watched_by_all(first, w.snapshot, wanting) if w.policy.watched_move else None
-        since = max(idle_since(e) for e in entries)
-        if watchers is not None:
-            why = f"watched by {user_list(watchers)}"
-            if first.pre_existing:
-                why = f"was already on the cache; {why}"
-        elif not first.pre_existing or first.last_wanted_at is not None:
-            age = w.now - since
-            if age < w.policy.retention:
-                retained += 1
-                if not players:
-                    idle.append((since, _Unit(key, entries, 0, first.reason, "kept after it left every wanted "
-                                              "list")))
-                continue
-            why = (f"left every wanted list {_hours(age)} ago (CACHE_RETENTION_HOURS="
-                   f"{_hours(w.policy.retention)})")
-        else:
-            if not players:
-                found.append((first.cached_at, _Unit(key, entries, 0, first.reason, "was already on the cache, "
-                                                     "not yet watched")))
+        if in_play:
             continue
-        if w.policy.give_back and not players:
-            w.give_back(entries, Reason.PRE_EXISTING if first.pre_existing else first.reason, why)
+        if fate == "back":
+            if w.policy.give_back:
+                w.give_back(entries, Reason.PRE_EXISTING if first.pre_existing else first.reason, why)
+        elif fate == "idle":
+            idle.append((max(idle_since(e) for e in entries),
+                         _Unit(key, entries, 0, first.reason, "kept after it left every wanted list")))
+        else:
+            found.append((first.cached_at, _Unit(key, entries, 0, first.reason,
+                                                 "was already on the cache, not yet watched")))
     if retained:
         w.notes.append(f"{retained} item(s) kept on the cache within CACHE_RETENTION_HOURS")
     return _evict_order(len(wanted), held, found, idle)
@@ -243,7 +254,7 @@ def _evict_for(w: _Work, wi: WantedItem, need: int, ev: _Evictor, end: int) -> N
         if unit.reason is Reason.TRAKT:
             w.trakt_used -= unit.size
         w.give_back(unit.entries, unit.reason, f"makes room for {wi.item.display_title} ({wi.why}); "
-                                               f"this was {unit.label}")
+                                               f"this was {unit.what}")
 
 
 def _no_room(w: _Work, wi: WantedItem, need: int, freeable: int) -> str:
@@ -263,8 +274,26 @@ def _path(files: Sequence[MediaFile]) -> str:
     return files[0].array_path if files else ""
 
 
+@contextmanager
+def _no_gc_pause() -> Iterator[None]:
+    """Planning allocates many small short-lived objects next to a large live heap (the snapshot); a
+    full collection over that heap costs more than the plan itself. Collection resumes afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_plan(snapshot: Snapshot, cache_state: CacheState, policy: Policy, now: datetime) -> Plan:
     """Decide what to cache and what to give back. Pure and deterministic."""
+    with _no_gc_pause():
+        return _build(snapshot, cache_state, policy, now)
+
+
+def _build(snapshot: Snapshot, cache_state: CacheState, policy: Policy, now: datetime) -> Plan:
     wanted = aggregate_wants(snapshot)
     w = _Work(snapshot, cache_state, policy, now, used=cache_state.used_by_cacherr, free=cache_state.free_bytes)
     usage_before = w.used

@@ -63,8 +63,11 @@ class WantedItem:
     reason: Reason
     rank: int
     users: frozenset[str]
-    why: str
     reasons: frozenset[Reason] = field(default_factory=frozenset)
+
+    @property
+    def why(self) -> str:
+        return describe(self.reason, self.rank, self.users)
 
     @property
     def sort_key(self) -> tuple[int, int, int, str]:
@@ -140,13 +143,13 @@ def aggregate_wants(snapshot: Snapshot) -> list[WantedItem]:
     out = []
     for key, (reason, rank) in best.items():
         who = frozenset(users.get(key, ()))
-        out.append(WantedItem(snapshot.items[key], reason, rank, who, describe(reason, rank, who),
-                              frozenset(reasons[key])))
+        out.append(WantedItem(snapshot.items[key], reason, rank, who, frozenset(reasons[key])))
     out.sort(key=lambda w: w.sort_key)
     return out
 
 
-def watched_by_all(entry: CacheEntry, snapshot: Snapshot, wanting: Mapping[str, set[str]]) -> frozenset[str] | None:
+def watched_by_all(entry: CacheEntry, snapshot: Snapshot, wanting: Mapping[str, set[str]],
+                   known: frozenset[str] | None = None) -> frozenset[str] | None:
     """The users whose watching sends ``entry`` back, or None while someone interested has not watched it.
 
     Media nobody asked for (found on the cache, or a Trakt pick) goes back once anyone has watched it.
@@ -157,8 +160,8 @@ def watched_by_all(entry: CacheEntry, snapshot: Snapshot, wanting: Mapping[str, 
     watched = snapshot.watched_by.get(entry.item_key, frozenset())
     if not watched:
         return None
-    known = set(snapshot.users)
-    interested = {u for u in entry.users if u in known} | wanting.get(entry.item_key, set())
+    interested = (entry.users & known if known is not None else entry.users.intersection(snapshot.users)) | \
+        wanting.get(entry.item_key, set())
     if not interested:
         return frozenset(watched)
     return frozenset(interested) if interested <= watched else None

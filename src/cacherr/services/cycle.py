@@ -116,7 +116,7 @@ class CycleService:
     def preview(self) -> Plan:
         """The plan a cycle would carry out now. Changes nothing, records nothing."""
         settings = self._settings()
-        return self._prepare(self._media_server(), settings, self.clock.now(), persist=False).plan
+        return self._prepare(self._media_server(), settings, self.clock.now()).plan
 
     # --- the cycle ----------------------------------------------------------------------------
     def run(self, trigger: str = "manual", dry_run: bool = False,
@@ -140,9 +140,7 @@ class CycleService:
                 users = ", ".join(sorted({s.user for s in active}))
                 return self._finish(rb, None, "skipped", f"skipped: {len(active)} active play session(s) "
                                     f"({users}) and EXIT_IF_ACTIVE_SESSION is on")
-            if not dry:
-                self._recover(rb)
-            prepared = self._prepare(server, settings, started, persist=not dry)
+            prepared = self._prepare(server, settings, started, rb=None if dry else rb)
             rb.problems.extend(prepared.problems)
             rb.add_plan_skips(prepared.plan)
             if dry:
@@ -169,19 +167,25 @@ class CycleService:
             rb.problems.append(f"recovered {len(done)} interrupted file operation(s) first")
             rb.extra["recovered"] = list(done)
 
-    def _prepare(self, server: MediaServer, settings: Settings, now: datetime, *, persist: bool) -> Prepared:
+    def _prepare(self, server: MediaServer, settings: Settings, now: datetime, *,
+                 rb: ReportBuilder | None = None) -> Prepared:
+        """Read Plex first (it may be unreachable: then nothing has been touched). With ``rb`` (a real
+        cycle) recover interrupted operations and save adopted files; without (dry run) change nothing."""
         mapper = PathMapper(settings.path_mappings())
-        roots = cache_roots(mapper)
         entries = self.registry.entries()
         adoption = adopt(server, self.disk, mapper, {e.cache_path for e in entries}, now)
-        if persist:
+        tracked = {e.item_key for e in (*entries, *adoption.entries) if e.item_key}
+        snapshot = self._snapshot(server, tracked)
+        if rb is not None:
+            self._recover(rb)
+            known = {e.cache_path for e in self.registry.entries()}
             for e in adoption.entries:
-                self.registry.upsert(e)
-            entries = self.registry.entries() if adoption.entries else entries
+                if e.cache_path not in known:
+                    self.registry.upsert(e)
+            entries = self.registry.entries()
         else:
             entries = [*entries, *adoption.entries]
-        total, free = self.disk.usage(roots)
-        snapshot = self._snapshot(server, {e.item_key for e in entries if e.item_key})
+        total, free = self.disk.usage(cache_roots(mapper))
         policy = Policy.from_settings(settings, total)
         state = CacheState(tuple(entries), total, free)
         plan = build_plan(snapshot, state, policy, now)
@@ -256,8 +260,7 @@ class CycleService:
         self.recorder.finish(report, plan)
         if status not in ("dry-run",):
             self.recorder.sample_usage(report.finished_at, total - free, total, used, report.bytes_moved)
-        if status != "failed" or rb.trigger not in ("realtime",):
-            notify(self._notifier(), report)
+        notify(self._notifier(), report)
         log.info("cycle %s (%s) %s: %d cached, %d given back, %d failed%s", report.cycle_id, rb.trigger, status,
                  len(report.cached), len(report.restored), len(report.failed), f" - {message}" if message else "")
         return report

@@ -74,7 +74,7 @@ class Realtime:
     def __init__(self, service: CycleService, busy_wait: float = BUSY_WAIT_SECONDS) -> None:
         self.service = service
         self.busy_wait = busy_wait
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cacherr-realtime")
+        self._pool: ThreadPoolExecutor | None = None
         self._pending: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
@@ -85,7 +85,9 @@ class Realtime:
             if key in self._pending:
                 return None
             self._pending.add(key)
-        return self._pool.submit(self._work, user, item_key, trigger)
+            if self._pool is None:  # started on first use, and again after a shutdown
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cacherr-realtime")
+            return self._pool.submit(self._work, user, item_key, trigger)
 
     def _work(self, user: str, item_key: str, trigger: str) -> CycleReport | None:
         try:
@@ -125,4 +127,10 @@ class Realtime:
         return WebhookResult(event, "ignored", "only media.play, media.resume, media.stop and media.scrobble act")
 
     def shutdown(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        """Stop the worker (``wait``: finish queued work first, else drop it)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+            if not wait:
+                self._pending.clear()
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=not wait)

@@ -5,9 +5,10 @@ Settings, notifications and the Plex webhook are in ``api_settings``. Every view
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response
 from werkzeug.exceptions import NotFound, ServiceUnavailable
 
 from cacherr import __version__
@@ -55,9 +56,11 @@ from cacherr.web.schemas import (
 )
 from cacherr.web.services import CycleRunner
 
+STATUS_TTL = 0.5
+
 
 def ok(model: Any, status: int = 200) -> tuple[Response, int]:
-    return jsonify(model.model_dump(mode="json")), status
+    return Response(model.model_dump_json(), mimetype="application/json"), status
 
 
 def _cycle() -> CycleRunner:
@@ -68,7 +71,8 @@ def _cycle() -> CycleRunner:
 
 
 @SPEC.route(health_bp, "/health", "GET", summary="Liveness and readiness (for Docker's HEALTHCHECK)",
-            tag="health", response=HealthOut, errors=(503,), public=True)
+            tag="health", response=HealthOut, public=True,
+            also=((503, HealthOut, "Not ready: the database cannot be reached"),))
 def health() -> tuple[Response, int]:
     services = state().services
     try:
@@ -90,20 +94,33 @@ def health() -> tuple[Response, int]:
 def status() -> tuple[Response, int]:
     st = state()
     services, settings = st.services, st.store.current
-    q = services.queries
-    running = q.last_cycle(finished=False)
-    last = q.last_cycle(finished=True)
+    busy, job = st.jobs.running(), st.jobs.current
+    cache, last, running, extras = _stored_status((busy, job))
     nxt = services.next_run()
     out = StatusOut(
-        cache=CacheUsageOut.model_validate(q.cache_usage(settings)),
-        last_cycle=CycleOut.model_validate(last) if last else None,
-        running_cycle=CycleOut.model_validate(running) if running else None,
-        next_run=nxt.isoformat(timespec="seconds") if nxt else None,
-        busy=st.jobs.running(), job=job_out(st.jobs.current),
+        cache=cache, last_cycle=last, running_cycle=running,
+        next_run=nxt.isoformat(timespec="seconds") if nxt else None, busy=busy, job=job_out(job),
         operations=[op_out(op) for op in services.progress.snapshot()],
         scheduler=services.scheduler_running(), plex=services.plex.last()[0],
-        test_mode=settings.TEST_MODE, auth_enabled=auth_enabled(settings))
+        test_mode=settings.TEST_MODE, auth_enabled=auth_enabled(settings), integrations=extras)
     return ok(out)
+
+
+def _stored_status(key: object) -> tuple[CacheUsageOut, CycleOut | None, CycleOut | None, dict[str, Any]]:
+    """Cache usage and the last/running cycle, reused for ``STATUS_TTL`` seconds while ``key`` (the web
+    job state) is unchanged: many dashboards polling cost one set of queries. Progress stays live."""
+    st = state()
+    now = time.monotonic()
+    hit = st.extra.get("status")
+    if hit is not None and hit[1] == key and now - hit[0] < STATUS_TTL:
+        return hit[2]  # type: ignore[no-any-return]
+    q = st.services.queries
+    last, running = q.last_cycle(finished=True), q.last_cycle(finished=False)
+    value = (CacheUsageOut.model_validate(q.cache_usage(st.store.current)),
+             CycleOut.model_validate(last) if last else None,
+             CycleOut.model_validate(running) if running else None, st.services.integrations())
+    st.extra["status"] = (now, key, value)
+    return value
 
 
 @SPEC.route(bp, "/session", "GET", summary="The caller's session: user and the CSRF token for changes",
@@ -191,8 +208,8 @@ def last_plan() -> tuple[Response, int]:
 def _describe(report: object) -> str:
     if not isinstance(report, CycleReport):
         return "done"
-    parts = [f"{report.trigger} {report.cycle_id} {report.status}",
-             f"{len(report.cached)} cached", f"{len(report.restored)} restored"]
+    parts = [f"{report.status} (#{report.cycle_id}): {len(report.cached)} cached",
+             f"{len(report.restored)} given back"]
     if report.failed:
         parts.append(f"{len(report.failed)} failed")
     return ", ".join(parts) + (f": {report.message}" if report.message else "")

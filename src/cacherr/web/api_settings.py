@@ -149,15 +149,20 @@ def put_settings() -> tuple[Response, int]:
 @SPEC.route(bp, "/notifications/test", "POST", summary="Send a test notification to NOTIFY_URLS",
             tag="notifications", response=NotifyOut, errors=(400, 503))
 def test_notification() -> tuple[Response, int]:
-    if not state().store.current.NOTIFY_URLS:
-        raise BadInput("no notification target: set NOTIFY_URLS first")
     factory = state().services.notifier
     notifier = factory() if factory is not None else None
     if notifier is None:
         raise ServiceUnavailable("notifications are not available in this build")
-    delivered = notifier.notify("Cacherr test notification", "If you can read this, notifications work.",
-                                level="info")
-    message = "delivered" if delivered else "not delivered: check NOTIFY_URLS and the log"
+    enabled = getattr(notifier, "enabled", None)
+    if enabled is False or (enabled is None and not state().store.current.NOTIFY_URLS):
+        raise BadInput("no notification target: set NOTIFY_URLS (or mount Unraid's notify script)")
+    send_test = getattr(notifier, "send_test", None)
+    if callable(send_test):
+        delivered, message = send_test()
+    else:
+        delivered = notifier.notify("Cacherr test notification", "If you can read this, notifications work.",
+                                    level="info")
+        message = "delivered" if delivered else "not delivered: check NOTIFY_URLS and the log"
     return ok(NotifyOut(delivered=bool(delivered), message=message))
 
 

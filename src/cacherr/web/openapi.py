@@ -42,6 +42,7 @@ class Operation:
     errors: tuple[int, ...] = ()
     public: bool = False
     description: str = ""
+    also: tuple[tuple[int, type[BaseModel], str], ...] = ()  # further documented answers with their own body
 
 
 @dataclass
@@ -68,6 +69,7 @@ class ApiSpec:
             models.add((op.response, "serialization"))
             if op.body is not None:
                 models.add((op.body, "validation"))
+            models.update((model, "serialization") for _, model, _ in op.also)
         _, defs = models_json_schema(sorted(models, key=lambda m: m[0].__name__), ref_template=REF)
         paths: dict[str, dict[str, Any]] = {}
         for op in self.operations:
@@ -98,7 +100,7 @@ class ApiSpec:
         out: dict[str, Any] = {
             "summary": op.summary, "tags": [op.tag],
             "operationId": f"{op.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', op.rule.lower()).strip('_')}",
-            "responses": {str(op.status): _json_response(op.response, "OK" if op.status < 300 else "Accepted")},
+            "responses": {str(op.status): _json_response(op.response, "Accepted" if op.status == 202 else "OK")},
         }
         if op.description:
             out["description"] = op.description
@@ -117,11 +119,15 @@ class ApiSpec:
         if _path_params(op.rule):
             errors.add(404)
         if not op.public:
-            errors.update((401, 403))
+            errors.add(401)
+            if op.method != "GET":
+                errors.add(403)  # CSRF
         if op.body is not None:
             errors.add(415)
         for code in sorted(errors):
             out["responses"][str(code)] = _json_response(ErrorOut, ERROR_TEXT.get(code, "Error"))
+        for code, model, text in op.also:
+            out["responses"][str(code)] = _json_response(model, text)
         if op.public:
             out["security"] = []
         return out

@@ -91,6 +91,8 @@ class StatusOut(_Out):
     plex: bool | None
     test_mode: bool
     auth_enabled: bool
+    integrations: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Health of notifications and Trakt, when configured (no secrets).")
 
 
 # --- media -------------------------------------------------------------------------------------

@@ -96,6 +96,7 @@ class WebServices:
     db_ping: Callable[[], bool] = lambda: True
     log_tail: Callable[[int, int], list[tuple[int, str, str]]] = RING.tail
     path_mapper: Callable[[], Any] | None = None
+    trakt: Callable[[], Any] | None = None
     plex: PlexHealth = field(init=False)
 
     def __post_init__(self) -> None:
@@ -115,6 +116,19 @@ class WebServices:
             return None
         value = _call(self.scheduler, "running", "is_running", "healthy")
         return None if value is None else bool(value)
+
+    def integrations(self) -> dict[str, dict[str, Any]]:
+        """Health of the optional extras (notifications, Trakt) when they report one; never secrets."""
+        out: dict[str, dict[str, Any]] = {}
+        for name, factory in (("notifications", self.notifier), ("trakt", self.trakt)):
+            try:
+                obj = factory() if factory is not None else None
+                health = getattr(obj, "health", None)
+                if callable(health):
+                    out[name] = dict(health())
+            except Exception:
+                log.debug("%s health failed", name, exc_info=True)
+        return out
 
     def cycle_busy(self) -> bool:
         value = _call(self.cycle, "busy", "is_busy", "running") if self.cycle is not None else None
@@ -141,7 +155,7 @@ class WebServices:
             scheduler=scheduler,
             notifier=(lambda: _optional(container, "notifier")),
             plex_ping=_plex_ping(container), db_ping=container.db.ping,
-            path_mapper=container.path_mapper,
+            path_mapper=container.path_mapper, trakt=(lambda: _optional(container, "trakt")),
         )
 
 

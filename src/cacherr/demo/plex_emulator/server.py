@@ -12,7 +12,9 @@ connection without an answer). Connection refused: ``emu.stop()``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 import time
 from collections import Counter
@@ -77,6 +79,7 @@ class PlexEmulator:
         self.log: list[RequestRecord] = []
         self._counts: Counter[tuple[str, str | None]] = Counter()
         self.overrides: dict[str, bytes] = {}
+        self._connections: set[socket.socket] = set()
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self) -> PlexEmulator:
@@ -86,16 +89,23 @@ class PlexEmulator:
         self._httpd = ThreadingHTTPServer((self._host, self._port), handler)
         self._httpd.daemon_threads = True
         self._port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="plex-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="plex-emulator",
+                                        daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        """Stop serving; the port then refuses connections (``start()`` again binds the same port)."""
+        """Stop serving; the port then refuses connections (``start()`` again binds the same port), and
+        kept-alive connections are closed (a client sees a dropped connection, then refusals)."""
         if self._httpd is None:
             return
         self._httpd.shutdown()
         self._httpd.server_close()
+        with self._lock:
+            conns, self._connections = list(self._connections), set()
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
         if self._thread:
             self._thread.join(5)
         self._httpd = self._thread = None
@@ -219,6 +229,17 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out in separate writes: no 40 ms stalls
     server_version = "PlexMediaServer/1.41.3"
 
+    def setup(self) -> None:
+        super().setup()
+        with self.emulator._lock:
+            self.emulator._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.emulator._lock:
+            self.emulator._connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("plex emulator: " + format, *args)
 
@@ -236,6 +257,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         emu = self.emulator
+        if not emu.running:  # stopped: a kept-alive connection gets no answer
+            self.close_connection = True
+            return
         headers = {k.lower(): v for k, v in self.headers.items()}
         length = int(headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""

@@ -104,11 +104,19 @@
     setText("#next-cycle", s.next_run ? when(s.next_run) : "not scheduled");
     setText("#running-cycle", s.running_cycle ? "yes, since " + when(s.running_cycle.started_at) : (s.busy ? "starting…" : "no"));
     setDot("#h-plex", s.plex); setDot("#h-scheduler", s.scheduler); setDot("#h-db", true);
+    [["notifications", "#h-notify"], ["trakt", "#h-trakt"]].forEach(function (pair) {
+      var h = (s.integrations || {})[pair[0]], row = $(pair[1] + "-row");
+      if (!row) return;
+      row.hidden = !(h && h.configured);
+      if (!h || !h.configured) return;
+      setDot(pair[1], h.ok === undefined ? null : !!h.ok);
+      setText(pair[1] + "-text", h.ok === false ? (h.last_error || h.message || "failing") : "");
+    });
     var job = s.job, js = $("#job-status");
     if (js) {
       if (!job) js.textContent = "";
       else if (job.running) js.textContent = "Running: " + job.kind + " (started " + when(job.started_at) + ")";
-      else js.textContent = "Last " + job.kind + ": " + (job.ok ? "done" : "failed") + (job.message ? " – " + job.message : "");
+      else js.textContent = "Last " + job.kind + (job.ok ? "" : " failed") + ": " + (job.message || (job.ok ? "done" : ""));
       js.className = "job " + (job && !job.running && job.ok === false ? "error" : "muted");
     }
     ["#run-now", "#dry-run"].forEach(function (sel) { var b = $(sel); if (b) b.disabled = !!s.busy; });
@@ -128,21 +136,27 @@
     if (!samples.length) { g.fillText("No data yet: the chart fills in as cycles run.", 10, h / 2); return; }
     var maxUsed = Math.max.apply(null, samples.map(function (x) { return x.by_cacherr; }).concat([1]));
     var maxMoved = Math.max.apply(null, samples.map(function (x) { return x.bytes_moved; }).concat([1]));
-    var pad = 24, step = (w - 2 * pad) / Math.max(1, samples.length - 1), bw = Math.max(2, Math.min(16, step * 0.6));
+    var pad = 28, step = (w - 2 * pad) / Math.max(1, samples.length - 1), bw = Math.max(2, Math.min(16, step * 0.6));
     g.fillStyle = "rgba(90,150,230,0.55)";
     samples.forEach(function (x, i) {
       var bh = (h - 2 * pad) * x.bytes_moved / maxMoved;
       g.fillRect(pad + i * step - bw / 2, h - pad - bh, bw, bh);
     });
+    var yOf = function (x) { return h - pad - (h - 2 * pad) * x.by_cacherr / maxUsed; };
     g.strokeStyle = "#e5a00d"; g.lineWidth = 2; g.beginPath();
-    samples.forEach(function (x, i) {
-      var y = h - pad - (h - 2 * pad) * x.by_cacherr / maxUsed;
-      if (i === 0) g.moveTo(pad, y); else g.lineTo(pad + i * step, y);
-    });
+    samples.forEach(function (x, i) { if (i === 0) g.moveTo(pad, yOf(x)); else g.lineTo(pad + i * step, yOf(x)); });
     g.stroke();
+    g.fillStyle = "#e5a00d";
+    samples.forEach(function (x, i) { g.beginPath(); g.arc(pad + i * step, yOf(x), 3, 0, 2 * Math.PI); g.fill(); });
     g.fillStyle = style.color;
     g.fillText(bytes(maxUsed) + " held (max)", pad, 14);
-    g.fillText(bytes(maxMoved) + " moved (max)", w / 2, 14);
+    g.textAlign = "right";
+    g.fillText(bytes(maxMoved) + " moved in one cycle (max)", w - pad, 14);
+    var stamp = function (x) { var d = new Date(x.ts); return d.toLocaleDateString() + " " + d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); };
+    g.fillStyle = style.color; g.globalAlpha = 0.7;
+    g.fillText(stamp(samples[samples.length - 1]), w - pad, h - 6);
+    if (samples.length > 1) { g.textAlign = "left"; g.fillText(stamp(samples[0]), pad, h - 6); }
+    g.globalAlpha = 1; g.textAlign = "left";
   }
 
   function startJob(path, body, label) {

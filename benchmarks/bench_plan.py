@@ -1,0 +1,135 @@
+"""build_plan at scale: 100,000 library items, 10,000 cached files, 50 users.
+
+Figures:
+- plan time (median of runs) against a reference in the same process: merely building the item index
+  and sorting the wants and cache entries (the least any planner must do), for a ratio;
+- peak RSS (VmHWM; ``resource.getrusage`` as a fallback) of a fresh process that generates the data and
+  plans (target < 200 MB), against a process that only imports the planner.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "src"))
+
+from common import Row  # noqa: E402
+
+from cacherr.domain.cache import CacheEntry, CacheMode, CacheState  # noqa: E402
+from cacherr.domain.media import MediaFile, MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want  # noqa: E402
+from cacherr.planning import Policy, build_plan  # noqa: E402
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+GB = 1024**3
+
+
+def generate(items: int, cached: int, users: int, seed: int = 7) -> tuple[Snapshot, CacheState]:
+    rng = random.Random(seed)
+    names = [f"user{u:02d}" for u in range(users)]
+    lib: dict[str, MediaItem] = {}
+    for i in range(items):
+        key = str(100_000 + i)
+        rel = f"tv/Show {i // 100}/Season 01/Show {i // 100} - S01E{i % 100:02d}.mkv" if i % 5 else \
+            f"movies/Movie {i}/Movie {i}.mkv"
+        f = MediaFile(f"/data/{rel}", f"/mnt/user0/media/{rel}", f"/mnt/cache/media/{rel}",
+                      rng.randint(1, 8) * GB // 4)
+        kind = MediaKind.MOVIE if i % 5 == 0 else MediaKind.EPISODE
+        lib[key] = MediaItem(key, kind, f"Title {i}", "Movies" if kind is MediaKind.MOVIE else "TV", (f,),
+                             show_key=None if kind is MediaKind.MOVIE else f"s{i // 100}",
+                             season=None if kind is MediaKind.MOVIE else 1, episode=i % 100)
+    keys = list(lib)
+    wants: list[Want] = []
+    for u in names:
+        for show in rng.sample(range(items // 100), 12):  # on deck + 5 next episodes in 12 shows
+            base = show * 100 + rng.randint(1, 90)
+            wants.append(Want(keys[base], u, Reason.ON_DECK))
+            wants.extend(Want(keys[base + n], u, Reason.NEXT_EPISODE, n - 1) for n in range(1, 6))
+        wants.extend(Want(k, u, Reason.WATCHLIST, r) for r, k in enumerate(rng.sample(keys[::5], 30)))
+    wants.extend(Want(k, "", Reason.TRAKT, r) for r, k in enumerate(rng.sample(keys[::5], 20)))
+    cached_keys = rng.sample(keys, cached)
+    entries = []
+    watched: dict[str, frozenset[str]] = {}
+    for n, k in enumerate(cached_keys):
+        f = lib[k].files[0]
+        who = frozenset(rng.sample(names, rng.randint(1, 3)))
+        entries.append(CacheEntry(f.cache_path, f.array_path, f.size, CacheMode.COPY, NOW - timedelta(days=3),
+                                  k, lib[k].title, lib[k].library, Reason.ON_DECK, who, n % 500 == 0,
+                                  n % 50 == 1, NOW - timedelta(hours=rng.randint(0, 48))))
+        if n % 3 == 0:
+            watched[k] = who
+    sessions = tuple(PlaySession(names[i], cached_keys[i], lib[cached_keys[i]].files[0].plex_path)
+                     for i in range(20))
+    snap = Snapshot(NOW, tuple(names), lib, tuple(wants), watched, sessions)
+    used = sum(e.size for e in entries)
+    return snap, CacheState(tuple(entries), used * 2, used)
+
+
+def reference(snapshot: Snapshot, state: CacheState) -> None:
+    """The least a planner does: index the items, sort the wants and the cache entries."""
+    index = {k: v.files for k, v in snapshot.items.items()}
+    sorted(snapshot.wants, key=lambda w: (w.reason, w.rank, w.item_key))
+    sorted(state.entries, key=lambda e: e.cache_path)
+    assert index
+
+
+def timed(fn: object, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+CHILD = """
+import json, resource, sys, time
+sys.path[:0] = {paths!r}
+import bench_plan
+from cacherr.planning import Policy, build_plan
+if {plan!r}:
+    snap, state = bench_plan.generate({items}, {cached}, {users})
+    plan = build_plan(snap, state, Policy(limit_bytes=int(state.used_by_cacherr * 0.5)), bench_plan.NOW)
+# VmHWM: the peak of this program only (ru_maxrss can carry the forking parent's peak across exec)
+hwm = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")]
+print(json.dumps({{"rss_kb": hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
+"""
+
+
+def child_rss(items: int, cached: int, users: int, plan: bool) -> float:
+    code = CHILD.format(paths=[str(HERE), str(HERE.parent / "src")], plan=plan, items=items, cached=cached,
+                        users=users)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=600)
+    return json.loads(out.stdout.strip().splitlines()[-1])["rss_kb"] / 1024
+
+
+def run(quick: bool) -> list[Row]:
+    items, cached, users = (20_000, 2_000, 10) if quick else (100_000, 10_000, 50)
+    runs = 3 if quick else 5
+    snap, state = generate(items, cached, users)
+    policy = Policy(limit_bytes=int(state.used_by_cacherr * 0.5), retention=timedelta(hours=12))
+    plan = build_plan(snap, state, policy, NOW)
+    t_plan = timed(lambda: build_plan(snap, state, policy, NOW), runs)
+    t_ref = timed(lambda: reference(snap, state), runs)
+    rss = child_rss(items, cached, users, plan=True)
+    rss_base = child_rss(items, cached, users, plan=False)
+    size = f"{items:,} items, {cached:,} cached, {users} users, {len(snap.wants):,} wants"
+    return [
+        Row("plan", "build_plan time", t_plan * 1000, "ms", t_ref * 1000, "< 1000 ms",
+            f"{size}; {len(plan.actions):,} actions, {len(plan.skips):,} skips; reference: index+sort inputs"),
+        Row("plan", "peak RSS (generate + plan)", rss, "MB", rss_base, "< 200 MB",
+            "reference: a process that only imports the planner"),
+    ]
+
+
+if __name__ == "__main__":
+    for row in run("--quick" in sys.argv):
+        print(row.as_dict())
