@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
@@ -44,7 +45,7 @@ def _ops_table(title: str, rows: list[tuple[str, OpOutcome]]) -> Table:
     for col in ("", "title", "size", "why / error"):
         table.add_column(col, overflow="fold")
     for mark, o in rows:
-        table.add_row(mark, o.title, human_bytes(o.size), o.error or o.reason)
+        table.add_row(mark, escape(o.title), human_bytes(o.size), escape(o.error or o.reason))
     return table
 
 
@@ -55,15 +56,15 @@ def print_report(console: Console, report: CycleReport) -> None:
     if rows:
         console.print(_ops_table(f"Cycle {report.cycle_id} ({report.trigger})", rows))
     for line in report.skipped:
-        console.print(f"[yellow]skipped:[/] {line}", markup=True, soft_wrap=True, highlight=False)
+        console.print(f"[yellow]skipped:[/] {escape(line)}", soft_wrap=True, highlight=False)
     for line in report.problems:
-        console.print(f"[yellow]note:[/] {line}", soft_wrap=True)
+        console.print(f"[yellow]note:[/] {escape(line)}", soft_wrap=True)
     console.print(f"{len(report.cached)} cached, {len(report.restored)} given back, {len(report.failed)} failed "
                   f"({human_bytes(report.bytes_moved)} {verb} moved in {human_duration(report.seconds)}); "
                   f"cache: {human_bytes(report.cache_free_bytes)} free, "
                   f"{human_bytes(report.cache_used_by_cacherr)} held by Cacherr. Status: {report.status}")
     if report.message:
-        console.print(report.message, soft_wrap=True, markup=False)
+        console.print(report.message, soft_wrap=True, markup=False, highlight=False)
 
 
 def print_plan(console: Console, plan: Plan, as_json: bool) -> None:
@@ -74,16 +75,16 @@ def print_plan(console: Console, plan: Plan, as_json: bool) -> None:
     for col in ("action", "title", "size", "priority", "why"):
         table.add_column(col, overflow="fold")
     for a in plan.actions:
-        table.add_row("cache" if a.kind.value == "cache" else "give back", a.title, human_bytes(a.size),
-                      a.reason.label, a.why)
+        table.add_row("cache" if a.kind.value == "cache" else "give back", escape(a.title), human_bytes(a.size),
+                      a.reason.label, escape(a.why))
     if plan.actions:
         console.print(table)
     else:
         console.print("Nothing to do: the cache already holds what is wanted.")
     for s in plan.skips:
-        console.print(f"[yellow]skip:[/] {s.title}: {s.why}", soft_wrap=True)
+        console.print(f"[yellow]skip:[/] {escape(s.title)}: {escape(s.why)}", soft_wrap=True)
     for n in plan.notes:
-        console.print(f"note: {n}", soft_wrap=True)
+        console.print(f"note: {escape(n)}", soft_wrap=True)
     console.print(f"Cache used by Cacherr: {human_bytes(plan.usage_before)} now, {human_bytes(plan.usage_after)} "
                   f"after (budget {human_bytes(plan.budget_bytes)}).")
 

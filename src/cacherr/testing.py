@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -221,7 +221,3 @@ class StaticTrakt:
 
     def picks(self) -> tuple[TraktPick, ...]:
         return self.fixed
-
-
-def with_users(snapshot: Snapshot, *users: str) -> Snapshot:
-    return replace(snapshot, users=tuple(users))

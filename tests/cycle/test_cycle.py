@@ -7,11 +7,11 @@ import json
 import pytest
 
 from cacherr.domain.errors import CycleBusy
-from cacherr.domain.media import Reason
+from cacherr.domain.media import MediaItem, Reason
 from tests.cycle.world import KB, World
 
 
-def two_users(world: World) -> tuple[list, list, object]:
+def two_users(world: World) -> tuple[list[MediaItem], list[MediaItem], MediaItem]:
     show_a = world.show("Andor", 4)
     show_b = world.show("Bluey", 3)
     film = world.movie("m1", "Heat", year=1995)
@@ -228,9 +228,34 @@ def test_files_plex_does_not_know_are_left_alone(world: World) -> None:
 def test_a_failed_operation_makes_the_cycle_partial(world: World) -> None:
     from cacherr.testing import CopyingFileEngine
 
-    show_a, _, film = two_users(world)
+    _, _, film = two_users(world)
     assert isinstance(world.engine, CopyingFileEngine)
     world.engine.fail_paths.add(film.files[0].cache_path)
     report = world.service.run("cli")
     assert report.status == "partial" and len(report.failed) == 1 and len(report.cached) == 4
     assert "1 operation(s) failed: Heat (1995): injected failure" in report.message
+
+
+def test_trakt_picks_are_cached_within_their_budget(world: World) -> None:
+    from cacherr.ports import TraktPick
+    from cacherr.testing import StaticTrakt
+
+    films = [world.movie(f"t{i}", f"Trending {i}") for i in range(3)]
+    picks = tuple(TraktPick("movie", f.title, 2020, {"plex": f.key}, rank=i) for i, f in enumerate(films))
+    world.service._trakt = lambda: StaticTrakt(picks)
+    world.set(TRAKT_CLIENT_ID="client-id-123", TRAKT_MAX_BYTES=str(9 * KB))
+    report = world.service.run("schedule")
+    assert world.cached_keys() == {"t0", "t1"}
+    assert all(world.entry(f).reason is Reason.TRAKT for f in films[:2])
+    assert any("TRAKT_MAX_BYTES" in s for s in report.skipped)
+
+
+def test_a_failing_trakt_source_does_not_stop_the_cycle(world: World) -> None:
+    class Broken:
+        def picks(self) -> tuple[()]:
+            raise RuntimeError("trakt is down")
+
+    two_users(world)
+    world.service._trakt = lambda: Broken()
+    world.set(TRAKT_CLIENT_ID="client-id-123")
+    assert world.service.run("cli").status == "ok"

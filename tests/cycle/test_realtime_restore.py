@@ -159,3 +159,18 @@ def test_lock_is_shared_across_processes(world: World) -> None:
         proc.wait()
     assert not world.service.busy
     assert world.service.run("cli").status == "ok"
+
+
+def test_restore_with_a_broken_engine_is_recorded_as_failed(world: World) -> None:
+    film = world.movie("m1", "Jaws", year=1975)
+    world.want(film, "alice", Reason.WATCHLIST)
+    world.service.run("cli")
+
+    def broken() -> object:
+        raise UnsafePath("/mnt/user/media is Unraid's union view")
+
+    world.service._engine = broken  # type: ignore[assignment]
+    report = world.service.restore_all()
+    assert report.status == "failed" and "union view" in report.message
+    assert world.service.history(1)[0]["status"] == "failed"
+    assert world.on_cache() != set()

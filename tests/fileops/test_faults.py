@@ -223,3 +223,24 @@ def test_unreadable_source_is_skipped_with_a_clear_error(lab: Lab, tmp_path: Pat
     os.chmod(src, 0o644)
     assert where(lab, MOVIE) == "array" and temp_leftovers(lab) == []
     assert file_hash(src) == lab.hashes[MOVIE]
+
+
+def test_hash_verify_catches_bytes_that_changed_on_the_way_to_disk(lab: Lab, engine_for: EngineFactory) -> None:
+    """Corrupt the tail of the temp file right before its fsync (a bad write that the stream hash of the
+    source cannot see): only reading the destination back catches it."""
+
+    class FlipLastByte(Faults):
+        def hit(self, name: str) -> None:
+            if name == "copy:fsync":
+                [tmp] = [p for p in lab.cache(MOVIE).parent.iterdir() if p.name.endswith(".partial")]
+                with open(tmp, "r+b") as fh:
+                    fh.seek(-1, 2)
+                    last = fh.read(1)
+                    fh.seek(-1, 2)
+                    fh.write(bytes([last[0] ^ 0xFF]))
+
+    [res] = engine_for(lab, verify="hash", faults=FlipLastByte()).execute([action(lab, MOVIE)], mode=CacheMode.MOVE)
+    assert not res.ok and "hash differs" in res.message
+    assert where(lab, MOVIE) == "array" and temp_leftovers(lab) == []
+    [res] = engine_for(lab, verify="size", faults=FlipLastByte()).execute([action(lab, MOVIE)], mode=CacheMode.COPY)
+    assert res.ok  # size verification cannot see it: that is what VERIFY=hash is for

@@ -46,7 +46,7 @@ def test_status_reports_integrations_without_secrets(real: tuple[Container, Flas
 
 
 def test_plex_down_gives_a_clear_answer_not_a_500(real: tuple[Container, FlaskClient]) -> None:
-    container, client = real
+    _, client = real
     headers = {"X-Api-Key": SECRETS["API_KEY"]}
     r = client.post("/api/v1/plan/preview", headers=headers)
     assert r.status_code == 503 and r.get_json()["error"]

@@ -2,9 +2,10 @@
 
 Request budget (see docs/plex.md): per user ``GET /`` + On Deck + one allLeaves per On Deck show
 + (watchlist) plex.tv account + discover + metadata + one allLeaves per watchlisted show + one
-batched ``/library/metadata/{k1,k2,...}`` per 100 wanted/tracked items; once per cycle: plex.tv
-users and shared servers, the sessions, and (only with watchlists or Trakt picks) the library's
-guid map. Nothing walks the library item by item.
+batched ``/library/metadata/{k1,k2,...}`` per 100 of its items (tracked keys and its own wants) for
+watched state; the owner's batches (all wanted, tracked and playing items) give the items' details.
+Once per cycle: plex.tv users and shared servers, the sessions, and (only with watchlists or Trakt
+picks) the library's guid map, one 2,000-item page per library. Nothing walks the library item by item.
 """
 
 from __future__ import annotations

@@ -313,12 +313,19 @@ class CycleService:
         if dry:
             rb.add_planned(plan)
             return self._finish(rb, plan, "dry-run", "TEST_MODE is on: nothing was changed")
-        if plan.actions:
-            mode = Policy.from_settings(settings, 0).mode
-            rb.add_results(execute_plan(self._engine(), plan, mode, entries, board_callback(self.progress, plan)))
-            problem = self.write_exclude(settings)
-            if problem:
-                rb.problems.append(problem)
+        try:
+            if plan.actions:
+                mode = Policy.from_settings(settings, 0).mode
+                callback = board_callback(self.progress, plan)
+                rb.add_results(execute_plan(self._engine(), plan, mode, entries, callback))
+                problem = self.write_exclude(settings)
+                if problem:
+                    rb.problems.append(problem)
+        except CacherrError as exc:
+            return self._finish(rb, plan, "failed", str(exc))
+        except Exception as exc:
+            log.exception("%s %s failed", trigger, rb.cycle_id)
+            return self._finish(rb, plan, "failed", f"unexpected error: {type(exc).__name__}: {exc} (see the log)")
         return self._finish(rb, plan, rb.status(), _failure_message(rb))
 
 

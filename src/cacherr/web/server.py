@@ -92,9 +92,9 @@ def serve_forever(app: Any, host: str, port: int, on_stop: Callable[[], None] = 
 
 def recover_at_start(container: Any) -> list[str]:
     """Finish or roll back file operations a crash left half-done, before anything else runs."""
-    from cacherr.web.services import _optional
+    from cacherr.web.services import optional
 
-    engine = _optional(container, "file_engine")
+    engine = optional(container, "file_engine")
     if engine is None or not hasattr(engine, "recover"):
         return []
     notes: list[str] = engine.recover()
@@ -106,10 +106,10 @@ def recover_at_start(container: Any) -> list[str]:
 def serve_container(container: Any) -> None:
     """``cacherr serve``: recovery, then the scheduler, then the web server until SIGTERM."""
     from cacherr.web.app import create_app
-    from cacherr.web.services import _optional
+    from cacherr.web.services import optional
 
     recover_at_start(container)
-    scheduler = _optional(container, "scheduler")
+    scheduler = optional(container, "scheduler")
     if scheduler is not None and hasattr(scheduler, "start"):
         scheduler.start()
     app = create_app(container)

@@ -148,18 +148,18 @@ class WebServices:
         progress = _call(container, "progress_board", "progress") or ProgressBoard()
         if not isinstance(progress, ProgressBoard):
             progress = ProgressBoard()
-        cycle = _optional(container, "cycle_service", "cycle")
-        scheduler = _optional(container, "scheduler")
+        cycle = optional(container, "cycle_service", "cycle")
+        scheduler = optional(container, "scheduler")
         return cls(
             store=container.store, queries=Queries(container.db), progress=progress, cycle=cycle,
             scheduler=scheduler,
-            notifier=(lambda: _optional(container, "notifier")),
+            notifier=(lambda: optional(container, "notifier")),
             plex_ping=_plex_ping(container), db_ping=container.db.ping,
-            path_mapper=container.path_mapper, trakt=(lambda: _optional(container, "trakt")),
+            path_mapper=container.path_mapper, trakt=(lambda: optional(container, "trakt")),
         )
 
 
-def _optional(container: Any, *names: str) -> Any:
+def optional(container: Any, *names: str) -> Any:
     """A capability from the container, or None when it is not built (NotImplementedError)."""
     try:
         return _call(container, *names)
@@ -172,7 +172,7 @@ def _optional(container: Any, *names: str) -> Any:
 
 def _plex_ping(container: Any) -> Callable[[], bool] | None:
     def ping() -> bool:
-        server = _optional(container, "media_server")
+        server = optional(container, "media_server")
         return bool(server is not None and server.ping())
 
     return ping

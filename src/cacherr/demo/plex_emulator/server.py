@@ -62,6 +62,7 @@ class RequestRecord:
     endpoint: str
     user: str | None
     status: int
+    seconds: float = 0.0  # time the emulator spent answering (not counting injected delays)
 
 
 class PlexEmulator:
@@ -176,10 +177,11 @@ class PlexEmulator:
                     return f
         return None
 
-    def _record(self, method: str, path: str, label: str, user: User | None, status: int) -> None:
+    def _record(self, method: str, path: str, label: str, user: User | None, status: int,
+                seconds: float = 0.0) -> None:
         with self._lock:
             self._counts[(label, user.name if user else None)] += 1
-            self.log.append(RequestRecord(method, path, label, user.name if user else None, status))
+            self.log.append(RequestRecord(method, path, label, user.name if user else None, status, seconds))
 
     # --- dispatch ----------------------------------------------------------------------------
     def dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[Response, str]:
@@ -273,9 +275,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "slow":
             time.sleep(fault.delay)
             fault = None
+        started = time.perf_counter()
         response, label = emu.dispatch(method, self.path, headers, body)
         response = _apply_fault(fault, response)
-        emu._record(method, self.path, label, user, response.status)
+        emu._record(method, self.path, label, user, response.status, time.perf_counter() - started)
         self._send(response)
 
     def _send(self, response: Response) -> None:
