@@ -34,7 +34,7 @@ def progress_bars(console: Console, enabled: bool = True) -> Iterator[ProgressFn
         def update(op_id: int, path: str, done: int, total: int) -> None:
             with lock:
                 if op_id not in tasks:
-                    tasks[op_id] = bars.add_task(path.rsplit("/", 1)[-1][:60], total=total or None)
+                    tasks[op_id] = bars.add_task(escape(path.rsplit("/", 1)[-1][:60]), total=total or None)
                 bars.update(tasks[op_id], completed=done, total=total or None)
 
         yield update

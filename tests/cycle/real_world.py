@@ -81,6 +81,7 @@ class RealWorld:
         self.emu.stop()
         self.session.close()
         self.session = self.emu.session()
+        self.set()  # new settings value: the service builds a new media server on this session
 
     def set(self, **values: Any) -> None:
         self.values.update({k: str(v) for k, v in values.items()})

@@ -244,3 +244,19 @@ def test_union_shows_complete_files_at_every_step(union_lab: Lab, engine_for: En
     assert len(checks) > 30
     assert_invariant(union_lab)
 
+
+
+def test_the_array_only_view_is_accepted(db: Database, registry: SqliteCacheRegistry) -> None:
+    build_engine(db, registry, EngineConfig(roots=(("/mnt/user0/media", "/mnt/cache/media"),)))
+    build_engine(db, registry, EngineConfig(roots=(("/mnt/disk3/media", "/mnt/cache/media"),)))
+
+
+def test_same_folder_for_array_and_cache_is_refused(lab: Lab, db: Database, registry: SqliteCacheRegistry) -> None:
+    with pytest.raises(UnsafePath, match="union"):
+        build_engine(db, registry, EngineConfig(roots=((str(lab.array_root), str(lab.array_root)),)))
+
+
+def test_the_union_probe_leaves_nothing_behind(lab: Lab, db: Database, registry: SqliteCacheRegistry) -> None:
+    before = sorted(os.listdir(lab.cache_root))
+    build_engine(db, registry, config_for(lab))
+    assert sorted(os.listdir(lab.cache_root)) == before

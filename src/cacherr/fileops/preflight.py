@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 
 from cacherr.domain.errors import CacherrError, InsufficientSpace, UnsafePath
 from cacherr.domain.paths import UNRAID_UNION
 from cacherr.fileops.fsutil import FileStamp
 from cacherr.fileops.protocols import SizeLimitLike
-
-UNION_FS_TYPES = frozenset({"fuse.shfs", "shfs", "fuse.mergerfs", "mergerfs"})
 
 
 def real_path(path: str) -> str:
@@ -47,18 +46,43 @@ def mount_fstype(path: str) -> str:
 
 
 def refuse_union_roots(roots: tuple[tuple[str, str], ...]) -> None:
-    """Raise ``UnsafePath`` when a configured array or cache root is a union view (Unraid's /mnt/user
-    or any shfs/mergerfs mount): copying through it can read and truncate the same file."""
+    """Raise ``UnsafePath`` when a configured root is a union view such as Unraid's /mnt/user: copying
+    through it can read and truncate the same file. Caught two ways: by name (/mnt/user), and by a probe
+    (a file made in the cache root that shows up under the array root means the array root shows the
+    cache: a union, or the same folder). /mnt/user0, /mnt/diskN and a mergerfs of array disks only
+    pass the probe."""
     for array_root, cache_root in roots:
         for label, root in (("array", array_root), ("cache", cache_root)):
-            fstype = mount_fstype(root) if os.path.exists(root) else ""
-            if within(root, UNRAID_UNION) or fstype in UNION_FS_TYPES:
-                what = f"a union view ({fstype})" if fstype in UNION_FS_TYPES else "the union view /mnt/user"
-                raise UnsafePath(
-                    f"the {label} path {root} is {what}: Cacherr never moves files through a union, "
-                    "because a copy from /mnt/user/x to /mnt/cache/x can read and truncate the same file. "
-                    "Use the array-only path /mnt/user0/<share> (or /mnt/diskN/<share>) for REAL_SOURCE, "
-                    "and the pool path /mnt/cache/<share> for CACHE_DESTINATION")
+            if within(root, UNRAID_UNION):
+                raise UnsafePath(_union_message(label, root, "the union view /mnt/user"))
+        if _shows_cache(array_root, cache_root):
+            raise UnsafePath(_union_message("array", array_root, f"a union view that shows the cache {cache_root} "
+                                            f"({mount_fstype(array_root) or 'same folder'})"))
+
+
+def _union_message(label: str, root: str, what: str) -> str:
+    return (f"the {label} path {root} is {what}: Cacherr never moves files through a union, because a copy "
+            "from /mnt/user/x to /mnt/cache/x can read and truncate the same file. Use the array-only path "
+            "/mnt/user0/<share> (or /mnt/diskN/<share>) for REAL_SOURCE, and the pool path /mnt/cache/<share> "
+            "for CACHE_DESTINATION")
+
+
+def _shows_cache(array_root: str, cache_root: str) -> bool:
+    if not (os.path.isdir(array_root) and os.path.isdir(cache_root)):
+        return False
+    if os.path.samefile(array_root, cache_root):
+        return True
+    name = f".cacherr-probe-{uuid.uuid4().hex}"
+    probe = os.path.join(cache_root, name)
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return False  # a read-only cache cannot be probed; every copy to it will fail anyway
+    os.close(fd)
+    try:
+        return os.path.lexists(os.path.join(array_root, name))
+    finally:
+        os.unlink(probe)
 
 
 @dataclass(frozen=True, slots=True)

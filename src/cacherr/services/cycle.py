@@ -8,6 +8,7 @@ next call) and never imports an adapter.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -87,13 +88,21 @@ class CycleService:
         self.disk: DiskProbe = disk or LocalDisk()
         self.progress = progress
         self._write_exclude = exclude_writer or _default_exclude_writer
+        self._server: tuple[Settings, MediaServer] | None = None
+        self._server_lock = threading.Lock()
 
     # --- providers ----------------------------------------------------------------------------
     def current_settings(self) -> Settings:
         return self._settings()
 
     def media_server(self) -> MediaServer:
-        return self._media_server()
+        """The media server for the current settings: built once per settings value (a reload that
+        changes any setting builds a new one), shared by cycles, the session watcher and real time."""
+        settings = self._settings()
+        with self._server_lock:
+            if self._server is None or self._server[0] is not settings:
+                self._server = (settings, self._media_server())
+            return self._server[1]
 
     def usage(self) -> tuple[int, int]:
         """(total, free) bytes of the cache filesystem(s)."""
@@ -111,12 +120,12 @@ class CycleService:
         return self.recorder.history(limit, offset)
 
     def sessions(self) -> tuple[PlaySession, ...]:
-        return self._media_server().sessions()
+        return self.media_server().sessions()
 
     def preview(self) -> Plan:
         """The plan a cycle would carry out now. Changes nothing, records nothing."""
         settings = self._settings()
-        return self._prepare(self._media_server(), settings, self.clock.now()).plan
+        return self._prepare(self.media_server(), settings, self.clock.now()).plan
 
     # --- the cycle ----------------------------------------------------------------------------
     def run(self, trigger: str = "manual", dry_run: bool = False,
@@ -134,7 +143,7 @@ class CycleService:
         rb = ReportBuilder(self.recorder.start(trigger, started, dry), trigger, started, dry)
         prepared: Prepared | None = None
         try:
-            server = self._media_server()
+            server = self.media_server()
             active = server.sessions() if settings.EXIT_IF_ACTIVE_SESSION else ()
             if active:
                 users = ", ".join(sorted({s.user for s in active}))
