@@ -66,7 +66,7 @@ def generate(items: int, cached: int, users: int, seed: int = 7) -> tuple[Snapsh
                                   n % 50 == 1, NOW - timedelta(hours=rng.randint(0, 48))))
         if n % 3 == 0:
             watched[k] = who
-    sessions = tuple(PlaySession(names[i], cached_keys[i], lib[cached_keys[i]].files[0].plex_path)
+    sessions = tuple(PlaySession(names[i % users], cached_keys[i], lib[cached_keys[i]].files[0].plex_path)
                      for i in range(20))
     snap = Snapshot(NOW, tuple(names), lib, tuple(wants), watched, sessions)
     used = sum(e.size for e in entries)

@@ -259,3 +259,20 @@ def test_a_failing_trakt_source_does_not_stop_the_cycle(world: World) -> None:
     world.service._trakt = lambda: Broken()
     world.set(TRAKT_CLIENT_ID="client-id-123")
     assert world.service.run("cli").status == "ok"
+
+
+def test_media_server_is_built_once_per_settings_value(world: World) -> None:
+    built = []
+
+    def provider() -> object:
+        built.append(1)
+        return world.server
+
+    world.service._media_server = provider  # type: ignore[assignment]
+    world.service.run("cli")
+    world.service.preview()
+    world.service.sessions()
+    assert len(built) == 1
+    world.set(NUMBER_EPISODES="3")
+    world.service.sessions()
+    assert len(built) == 2

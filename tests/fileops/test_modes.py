@@ -122,3 +122,22 @@ def test_already_cached_is_a_skip(lab: Lab, engine_for: EngineFactory) -> None:
     engine.execute([action(lab, MOVIE)], mode=CacheMode.MOVE)
     [again] = engine.execute([action(lab, MOVIE)], mode=CacheMode.MOVE)
     assert again.ok and again.skipped and "already cached" in again.message
+
+
+def test_extended_attributes_travel(lab: Lab, engine_for: EngineFactory) -> None:
+    src = str(lab.array(MOVIE))
+    try:
+        os.setxattr(src, "user.cacherr.test", b"kept")
+    except OSError:
+        pytest.skip("this filesystem has no user extended attributes")
+    [res] = engine_for(lab).execute([action(lab, MOVIE)], mode=CacheMode.MOVE)
+    assert res.ok, res.message
+    assert os.getxattr(str(lab.cache(MOVIE)), "user.cacherr.test") == b"kept"
+
+
+def test_copy_mode_recache_is_a_cheap_skip(lab: Lab, engine_for: EngineFactory) -> None:
+    engine = engine_for(lab)
+    engine.execute([action(lab, MOVIE)], mode=CacheMode.COPY)
+    [again] = engine.execute([action(lab, MOVIE)], mode=CacheMode.COPY)
+    assert again.skipped and again.message == "already cached"
+    assert len(engine.journal.recent(10)) == 1  # no second operation journaled

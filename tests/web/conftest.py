@@ -111,9 +111,13 @@ class FakeScheduler:
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     received: threading.Event = field(default_factory=threading.Event)
 
-    def handle_plex_webhook(self, payload: dict[str, Any]) -> None:
+    def handle_plex_webhook(self, payload: dict[str, Any]) -> dict[str, str]:
+        """Like scheduler.CacheScheduler: queue the work, answer at once."""
         self.webhooks.append(payload)
         self.received.set()
+        if payload.get("event") != "media.play":
+            return {"event": str(payload.get("event")), "action": "ignored", "detail": "not a play event"}
+        return {"event": "media.play", "action": "cache-next", "detail": "next episodes for alice"}
 
 
 @dataclass

@@ -168,3 +168,13 @@ def test_every_page_renders(world: World) -> None:
         assert b"<title>Cacherr" in r.data
     assert b"Rendered Movie" in world.client.get("/media").data
     assert b"Authentication is off" in world.client.get("/").data
+
+
+def test_media_page_pages_and_keeps_the_filters(world: World) -> None:
+    for i in range(5):
+        world.add_entry(f"Paged {i}", user="dave")
+    html = world.client.get("/media?per_page=2&user=dave&q=Paged").get_data(as_text=True)
+    assert html.count('<tr data-id=') == 2
+    assert "page=3" in html and "user=dave" in html and "q=Paged" in html
+    last = world.client.get("/media?per_page=2&user=dave&q=Paged&page=3").get_data(as_text=True)
+    assert last.count('<tr data-id=') == 1

@@ -104,6 +104,7 @@ def test_run_now_moves_files_and_the_progress_bar_reaches_the_end(page, live: Li
     shot(page, "media")
     page.goto("/history")
     assert "ok" in page.inner_text("#cycles-table")
+    assert "done" in page.inner_text("#ops-table")  # the engine's journal
     shot(page, "history")
 
 

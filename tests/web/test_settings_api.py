@@ -88,6 +88,7 @@ def test_webhook_checks_its_secret_and_hands_the_payload_to_the_scheduler(
     r = w.client.post(f"/api/v1/webhook/plex?secret={SECRETS['WEBHOOK_SECRET']}",
                       data={"payload": json.dumps(event)}, content_type="multipart/form-data")
     assert r.status_code == 200 and r.get_json()["event"] == "media.play"
+    assert r.get_json()["message"] == "cache-next: next episodes for alice"
     assert wait_for(w.scheduler.received.is_set)
     assert w.scheduler.webhooks == [event]
 
@@ -137,3 +138,13 @@ def redacted_ring() -> Iterator[None]:
         root.removeHandler(RING)
         RING.removeFilter(REDACTOR)
         REDACTOR.set_secrets(())
+
+
+def test_sizes_read_as_people_write_them_and_round_trip(world_factory: Callable[..., World]) -> None:
+    w = world_factory(saved={"CACHE_LIMIT": "2GB", "MIN_FREE_SPACE": "10%"})
+    s = by_name(w)
+    assert (s["CACHE_LIMIT"]["value"], s["MIN_FREE_SPACE"]["value"]) == ("2GB", "10%")
+    r = w.client.patch("/api/v1/settings", json={"CACHE_LIMIT": s["CACHE_LIMIT"]["value"]},
+                       headers={"X-CSRF-Token": w.csrf()})
+    assert r.status_code == 200 and r.get_json()["saved"] == []
+    assert w.store.current.CACHE_LIMIT.bytes == 2 * 1024**3

@@ -40,6 +40,7 @@ from cacherr.settings import Settings
 
 DEMO_TOKEN = "owner-token"  # noqa: S105  (the emulator's owner token, not a secret)
 HEALTH_TIMEOUT = 60.0
+STOPPED = frozenset({0, 130, -signal.SIGINT, -signal.SIGTERM})  # how a server asked to stop exits
 
 
 @dataclass
@@ -119,8 +120,11 @@ class Demo:
         while not self.stopping.is_set():
             code = self.server.poll()
             if code is not None:
+                if code in STOPPED:  # Ctrl-C reaches the whole process group: the server stopped first
+                    self.options.out("\nthe dashboard server stopped; stopping the demo...")
+                    return 0
                 self.options.out(f"cacherr serve exited with code {code}; see {self.root / 'serve.log'}")
-                return code or 1
+                return code
             if time.monotonic() >= next_tick:
                 self.options.out(f"  [{time.strftime('%H:%M:%S')}] {self.story.tick()}")
                 next_tick = time.monotonic() + self.options.tick_seconds

@@ -29,6 +29,7 @@ from cacherr.fileops.readback import ReadBack
 
 HASH_BUFFER = 1 << 20
 KERNEL_CHUNK = 64 << 20
+XATTR_PREFIXES = ("user.", "system.posix_acl_access", "system.posix_acl_default")
 ByteCallback = Callable[[int], None]
 
 
@@ -94,7 +95,7 @@ def _copy_to_new(src: str, src_fd: int, s1: FileStamp, tmp: str, opts: CopyOptio
             faults.hit("copy:fsync")
             os.fsync(dst_fd)
             dst_hash = _verify(dst_fd, s1.size, src_hash, tmp, readback)
-            _apply_metadata(dst_fd, s1, opts.strict_owner)
+            _apply_metadata(src_fd, dst_fd, s1, opts.strict_owner)
             os.fsync(dst_fd)
             tmp_ino = os.fstat(dst_fd).st_ino
         finally:
@@ -218,15 +219,33 @@ def hash_file(path: str) -> str:
         os.close(fd)
 
 
-def _apply_metadata(fd: int, s1: FileStamp, strict_owner: bool) -> None:
+def _apply_metadata(src_fd: int, fd: int, s1: FileStamp, strict_owner: bool) -> None:
+    """Owner, then extended attributes and ACLs, then mode (chown may clear bits), times last."""
     try:
         os.fchown(fd, s1.uid, s1.gid)
     except PermissionError:
         if strict_owner:
             raise CopyFailed("permission", f"cannot give the copy its owner {s1.uid}:{s1.gid} (run as root "
                              "or with PUID matching the files), so the source is kept") from None
-    os.fchmod(fd, s1.mode)  # after chown, which may clear setuid/setgid bits
+    _copy_xattrs(src_fd, fd)
+    os.fchmod(fd, s1.mode)
     os.utime(fd, ns=(s1.atime_ns, s1.mtime_ns))
+
+
+def _copy_xattrs(src_fd: int, fd: int) -> None:
+    """user.* and POSIX ACL attributes, where both filesystems support them (best effort)."""
+    try:
+        names = os.listxattr(src_fd)
+    except OSError:
+        return
+    for name in names:
+        if not name.startswith(XATTR_PREFIXES):
+            continue
+        try:
+            os.setxattr(fd, name, os.getxattr(src_fd, name))
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM, errno.ENOSPC, errno.E2BIG):
+                raise
 
 
 def _discard(tmp: str) -> None:

@@ -107,6 +107,8 @@ class Engine:
             return Outcome(Status.FAILED, f"{src} {what}")
         if not is_regular(st):
             return Outcome(Status.FAILED, f"{src} is not a regular file")
+        if self._already_cached(st, dst):
+            return Outcome(Status.SKIPPED, "already cached")
         try:
             stamp = wait_stable(src, FileStamp.of(st), self.config.settle_seconds, self.config.recent_seconds)
         except FileChangedError as exc:
@@ -122,6 +124,12 @@ class Engine:
             for sc in sorted(set(action.sidecars) | set(find_sidecars(src))):
                 notes.extend(self._sidecar(sc, loc, side_mode, op.id, cache=True))
         return outcome
+
+    def _already_cached(self, st: os.stat_result, dst: str) -> bool:
+        """Recorded, and the cache copy has the array copy's size and mtime (copy mode, re-planned)."""
+        cached = lstat_or_none(dst)
+        return (is_regular(cached) and cached is not None and self.registry.by_path(dst) is not None
+                and (cached.st_size, cached.st_mtime_ns) == (st.st_size, st.st_mtime_ns))
 
     def _effective_mode(self, stamp: FileStamp, mode: CacheMode, src: str,
                         notes: list[str]) -> tuple[CacheMode, str]:

@@ -139,9 +139,6 @@ class Journal:
         return self._update(op, {"status": status.value, "message": message, "step": step},
                             f"{status.value}: {message}" if message else status.value, also)
 
-    def progress(self, op: OpRow, bytes_done: int) -> None:
-        self.db.execute("UPDATE file_ops SET bytes_done = ? WHERE id = ?", (bytes_done, op.id))
-
     def _update(self, op: OpRow, values: dict[str, Any], event: str,
                 also: Callable[[sqlite3.Connection], None] | None) -> OpRow:
         values["updated_at"] = _now()

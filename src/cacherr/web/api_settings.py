@@ -16,7 +16,7 @@ from pydantic import BaseModel, SecretStr
 from werkzeug.exceptions import Forbidden, ServiceUnavailable
 
 from cacherr.domain.errors import ConfigError
-from cacherr.settings import Settings, display_value, field_meta
+from cacherr.settings import Settings, SizeLimit, display_value, field_meta
 from cacherr.web.api import ok
 from cacherr.web.api_common import SPEC, BadInput, bp, parse_body, parse_query, state
 from cacherr.web.auth import hash_password
@@ -62,13 +62,23 @@ def settings_out() -> SettingsOut:
         if group not in groups:
             groups.append(group)
         kind, choices = _kind(name)
-        value = display_value(current, name)
+        value = _size_text(current, name)
         rows.append(SettingOut(
             name=name, value=value, source=store.source_of(name), locked=name in locked,
             secret=bool(meta.get("secret")), is_set=bool(value), group=group,
             description=Settings.model_fields[name].description or "", advanced=bool(meta.get("advanced")),
             restart=bool(meta.get("restart")), kind=kind, choices=choices))
     return SettingsOut(groups=groups, settings=rows)
+
+
+def _size_text(settings: Settings, name: str) -> Any:
+    """Sizes as people write them (``2GB`` rather than ``2147483648``); other values as displayed."""
+    raw = getattr(settings, name)
+    if isinstance(raw, SizeLimit) and raw.bytes:
+        for unit, factor in (("TB", 1024**4), ("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+            if raw.bytes % factor == 0:
+                return f"{raw.bytes // factor}{unit}"
+    return display_value(settings, name)
 
 
 @SPEC.route(bp, "/settings", "GET", summary="Effective settings with source, env locks; secrets masked",
@@ -182,7 +192,9 @@ def plex_webhook() -> tuple[Response, int]:
     if handler is None:
         return ok(WebhookOut(accepted=False, event=_str(event), message="no real-time handler is running"))
     result = handler(payload)  # the handler queues the work and returns at once
-    action, detail = getattr(result, "action", "accepted"), getattr(result, "detail", "")
+    info = result if isinstance(result, dict) else {"action": getattr(result, "action", "accepted"),
+                                                    "detail": getattr(result, "detail", "")}
+    action, detail = str(info.get("action") or "accepted"), str(info.get("detail") or "")
     return ok(WebhookOut(accepted=action != "rejected", event=_str(event),
                          message=f"{action}: {detail}" if detail else str(action)))
 
