@@ -260,3 +260,18 @@ def test_the_union_probe_leaves_nothing_behind(lab: Lab, db: Database, registry:
     before = sorted(os.listdir(lab.cache_root))
     build_engine(db, registry, config_for(lab))
     assert sorted(os.listdir(lab.cache_root)) == before
+
+
+def test_a_name_that_is_not_utf8_is_refused_cleanly(lab: Lab, engine_for: EngineFactory) -> None:
+    folder = os.fsencode(str(lab.array("Movies/Heat (1995)")))
+    bad = os.path.join(folder, b"Heat \xff.mkv")
+    with open(bad, "wb") as fh:
+        fh.write(b"x" * 100)
+    act = action(lab, MOVIE)
+    rel_bad = os.fsdecode(bad)[len(str(lab.array_root)) + 1:]
+    weird = type(act)(kind=act.kind, array_path=os.fsdecode(bad), cache_path=str(lab.cache(rel_bad)), size=100,
+                      reason=act.reason, why="")
+    results = engine_for(lab).execute([weird, act], mode=CacheMode.MOVE)
+    assert not results[0].ok and "UTF-8" in results[0].message
+    assert results[1].ok  # the bad name next to it does not stop the video (nor is it taken as a subtitle)
+    assert os.path.exists(bad)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -187,3 +188,38 @@ def test_started_as_non_root_it_keeps_that_user(sandbox: Sandbox) -> None:
                             capture_output=True, text=True, timeout=60, check=False)
     assert _lines(result) == ["4321", "0002"]
     assert "PUID/PGID are ignored" in result.stderr
+
+
+@pytest.mark.slow
+def test_container_start_serves_health_as_puid_and_stops_on_sigterm(sandbox: Sandbox) -> None:
+    """What `docker run` does, minus Docker: entrypoint -> setpriv -> `cacherr serve`, then `docker stop`."""
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for name in ("array", "cache"):
+        (sandbox.base / name).mkdir()
+    env = {"PUID": "99", "PGID": "100", "WEB_HOST": "127.0.0.1", "WEB_PORT": str(port), "SCHEDULE": "off",
+           "REAL_SOURCE": str(sandbox.base / "array"), "CACHE_DESTINATION": str(sandbox.base / "cache"),
+           "PLEX_URL": "http://127.0.0.1:9", "SESSION_POLL_SECONDS": "0"}
+    cacherr = Path(sys.executable).parent / "cacherr"
+    proc = subprocess.Popen(sandbox.argv(str(cacherr), "serve"), env=sandbox.env(**env),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        healthy = False
+        while time.monotonic() < deadline and proc.poll() is None and not healthy:
+            try:
+                healthy = requests.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
+            except requests.RequestException:
+                time.sleep(0.3)
+        assert healthy, "no /health answer"
+        db = sandbox.config / "cacherr.db"
+        assert (db.stat().st_uid, db.stat().st_gid) == (99, 100), "Cacherr runs as PUID:PGID"
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    finally:
+        proc.kill()
+        out = proc.communicate()[0].decode(errors="replace")
+    assert code == 0, out

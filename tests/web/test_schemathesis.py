@@ -7,10 +7,11 @@ settings store and SQLite, with the hand-written cycle/scheduler fakes (mutating
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -25,26 +26,24 @@ from tests.web.conftest import SECRETS, World, make_world
 HEADERS = {"X-Api-Key": SECRETS["API_KEY"]}
 
 
-@pytest.fixture(scope="module")
-def fuzz_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    w = make_world(Path(tmp_path_factory.mktemp("fuzz")),
-                   saved={"API_KEY": SECRETS["API_KEY"], "WEBHOOK_SECRET": SECRETS["WEBHOOK_SECRET"]})
+def _fuzz_world() -> World:
+    """Built at collection (schemathesis needs the document to generate the test cases); its folder
+    is removed at exit."""
+    root = Path(tempfile.mkdtemp(prefix="cacherr-schemathesis-"))
+    atexit.register(shutil.rmtree, root, True)
+    w = make_world(root, saved={"API_KEY": SECRETS["API_KEY"], "WEBHOOK_SECRET": SECRETS["WEBHOOK_SECRET"]})
+    atexit.register(w.db.close)
     w.add_entry("Fuzzed Movie")
-    yield w
-    w.db.close()
+    return w
 
 
-@pytest.fixture(scope="module")
-def api_schema(fuzz_world: World) -> object:
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_world.app, headers=HEADERS)
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
+WORLD = _fuzz_world()
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WORLD.app, headers=HEADERS)
 
 
 @schema.parametrize()
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_openapi_document(case: schemathesis.Case, fuzz_world: World) -> None:
+def test_api_conforms_to_its_openapi_document(case: schemathesis.Case) -> None:
     case.call_and_validate(headers=HEADERS, checks=[not_a_server_error, status_code_conformance,
                                                     content_type_conformance, response_schema_conformance])
-    fuzz_world.app.extensions["cacherr"].jobs.join(5)  # let a started cycle or restore finish
+    WORLD.app.extensions["cacherr"].jobs.join(5)  # let a started cycle or restore finish

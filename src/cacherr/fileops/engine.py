@@ -196,8 +196,8 @@ class Engine:
             except OSError as exc:
                 outcome = abandon(self.ctx, op, exc)
         except (CacherrError, OSError) as exc:
-            return [f"subtitle {os.path.basename(path)}: {exc}"]
-        return [] if outcome.ok else [f"subtitle {os.path.basename(path)}: {outcome.message}"]
+            return [f"subtitle {_shown(path)}: {exc}"]
+        return [] if outcome.ok else [f"subtitle {_shown(path)}: {outcome.message}"]
 
     def _with_board(self, op: OpRow, title: str, flow: Flow, loc: Located,
                     on_progress: ProgressFn | None) -> Outcome:
@@ -211,6 +211,11 @@ class Engine:
         finally:
             if board is not None:
                 board.finish(op.id)
+
+
+def _shown(path: str) -> str:
+    """A file name safe to print and store (bytes that are not UTF-8 shown as escapes)."""
+    return os.path.basename(path).encode("utf-8", "backslashreplace").decode()
 
 
 def build_engine(db: JournalDatabase, registry: EntryRegistry, config: EngineConfig, *,

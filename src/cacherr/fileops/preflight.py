@@ -95,6 +95,12 @@ class Located:
 def locate(roots: tuple[tuple[str, str], ...], array_path: str, cache_path: str) -> Located:
     """Find the mapping an action belongs to; both paths must be the same relative path below it."""
     a, c = real_path(array_path), real_path(cache_path)
+    for path in (a, c):
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UnsafePath(f"{path.encode('utf-8', 'backslashreplace').decode()}: the name is not valid "
+                             "UTF-8; rename the file (Plex cannot match it either)") from None
     for array_root, cache_root in roots:
         if within(a, array_root) and a != real_path(array_root):
             rel = a[len(real_path(array_root)):].lstrip("/")
