@@ -25,6 +25,7 @@ from cacherr.demo.lab import Lab, make_lab
 from cacherr.domain.cache import CacheMode
 from cacherr.fileops import build_engine
 from cacherr.fileops.faults import Faults
+from tests.conftest import require_root, require_tool
 from tests.fileops.conftest import config_for
 from tests.fileops.helpers import MiB, action, assert_invariant, restore, temp_leftovers, where
 
@@ -43,8 +44,8 @@ def _engine(lab: Lab, db_path: Path, faults: Faults | None = None, verify: str =
                             faults=faults, in_use=lambda _p: [])
 
 
-def _prepare(root: Path, kind: str, mode: CacheMode) -> tuple[Lab, Path]:
-    lab = make_lab(root, FILES)
+def _prepare(root: Path, kind: str, mode: CacheMode, union: bool = False) -> tuple[Lab, Path]:
+    lab = make_lab(root, FILES, cache_size=8 * MiB if union else None, union=union)
     db_path = root / "state.db"
     if kind == "restore":
         db, engine = _engine(lab, db_path)
@@ -100,25 +101,47 @@ SCENARIOS = [("cache", CacheMode.COPY, "size"), ("cache", CacheMode.MOVE, "hash"
 def test_kill_at_every_step_then_recover(tmp_path: Path, kind: str, mode: CacheMode, verify: str) -> None:
     points = _points(tmp_path, kind, mode, verify)
     for i, (name, nth) in enumerate(points):
-        where_ = f"{kind}/{mode.value} killed at {name}#{nth}"
         lab, db_path = _prepare(tmp_path / f"p{i}", kind, mode)
-        proc = _child(lab, db_path, mode, kind, name, nth, verify)
-        assert proc.returncode == -signal.SIGKILL, f"{where_}: child was not killed ({proc.returncode}) {proc.stderr}"
-        assert_invariant(lab)  # at the instant of the crash, before any recovery
-        db, engine = _engine(lab, db_path, verify=verify)
-        notes = engine.recover()
-        db.close()
-        assert_invariant(lab)
-        _check_consistent(lab, db_path, kind, mode)
-        db, engine = _engine(lab, db_path, verify=verify)
-        again = engine.recover()
-        assert not [n for n in again if "interrupted" in n], f"{where_}: recovery not idempotent: {notes} {again}"
-        act = action(lab, MOVIE) if kind == "cache" else restore(lab, MOVIE)
-        results = engine.execute([act], mode=mode)
-        db.close()
-        assert all(r.ok for r in results), f"{where_}: re-run failed: {[r.message for r in results]}"
-        assert where(lab, MOVIE) == (FINAL[mode] if kind == "cache" else "array"), where_
-        assert_invariant(lab)
+        _kill_recover_rerun(lab, db_path, kind, mode, verify, name, nth)
+
+
+@pytest.mark.parametrize("kind", ["cache", "restore"])
+def test_kill_at_every_step_seen_through_a_real_union(tmp_path: Path, kind: str) -> None:
+    """The same, on the Unraid-like layout: tmpfs cache pool, array folder, mergerfs union as /mnt/user;
+    what Plex sees is read through the union after each kill."""
+    require_root()
+    require_tool("mergerfs")
+    mode = CacheMode.MOVE
+    points = _points(tmp_path, kind, mode, "size")
+    for i, (name, nth) in enumerate(points):
+        lab, db_path = _prepare(tmp_path / f"u{i}", kind, mode, union=True)
+        try:
+            assert lab.union_root is not None
+            _kill_recover_rerun(lab, db_path, kind, mode, "size", name, nth)
+        finally:
+            lab.close()
+
+
+def _kill_recover_rerun(lab: Lab, db_path: Path, kind: str, mode: CacheMode, verify: str, name: str,
+                        nth: int) -> None:
+    where_ = f"{kind}/{mode.value} killed at {name}#{nth}"
+    proc = _child(lab, db_path, mode, kind, name, nth, verify)
+    assert proc.returncode == -signal.SIGKILL, f"{where_}: child was not killed ({proc.returncode}) {proc.stderr}"
+    assert_invariant(lab)  # at the instant of the crash, before any recovery
+    db, engine = _engine(lab, db_path, verify=verify)
+    notes = engine.recover()
+    db.close()
+    assert_invariant(lab)
+    _check_consistent(lab, db_path, kind, mode)
+    db, engine = _engine(lab, db_path, verify=verify)
+    again = engine.recover()
+    assert not [n for n in again if "interrupted" in n], f"{where_}: recovery not idempotent: {notes} {again}"
+    act = action(lab, MOVIE) if kind == "cache" else restore(lab, MOVIE)
+    results = engine.execute([act], mode=mode)
+    db.close()
+    assert all(r.ok for r in results), f"{where_}: re-run failed: {[r.message for r in results]}"
+    assert where(lab, MOVIE) == (FINAL[mode] if kind == "cache" else "array"), where_
+    assert_invariant(lab)
 
 
 @pytest.mark.parametrize("recovery_point", ["recover:op", "before:removing_source", "before:unlink",

@@ -202,3 +202,9 @@ def test_over_budget_already_evicts_nothing_without_a_need() -> None:
                 policy=Policy(limit_bytes=GB))
     plan = plan_for(case)
     assert plan.actions == ()
+
+
+def test_titles_not_in_the_library_reach_the_plan_notes() -> None:
+    snap = replace(snapshot(Case("x")), not_in_library=("Dune (2021) [trakt movies/trending]",))
+    plan = build_plan(snap, CacheState((), 2 * TB, TB), Policy(), NOW)
+    assert "Dune (2021) [trakt movies/trending]: not in your library" in plan.notes

@@ -307,5 +307,6 @@ def _build(snapshot: Snapshot, cache_state: CacheState, policy: Policy, now: dat
         _place(w, wi, i, ev, cached, play_keys)
     limit = policy.limit_bytes
     budget = limit if limit is not None else max(usage_before + cache_state.free_bytes - policy.min_free_bytes, 0)
+    w.notes.extend(f"{title}: not in your library" for title in snapshot.not_in_library)
     return Plan(created_at=now, actions=(*w.restores, *w.caches), skips=tuple(w.skips), budget_bytes=budget,
                 usage_before=usage_before, usage_after=w.used, notes=tuple(w.notes))
