@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,9 +75,32 @@ def run_checks(container: Container) -> list[Check]:
             results.append(Check(tag + "cache and array on different filesystems", not same_dev,
                                  f"{filesystem_of(m.array_path)} / {filesystem_of(m.cache_path)}",
                                  "caching onto the same disk gains nothing: mount the cache pool" if same_dev else ""))
+            results.append(_union_probe(tag, m.array_path, m.cache_path))
     results.append(_database_check(container))
     results.append(_plex_check(container))
     return results
+
+
+def _union_probe(tag: str, array_path: str, cache_path: str) -> Check:
+    """Catch a union view mounted under another name (e.g. /mnt/user/media at /mediasource in a container).
+
+    A hidden probe file is created in the cache root; if it shows up under the array root, the "array"
+    path also shows the cache, so it is a union (shfs or mergerfs) and must not be mutated through.
+    """
+    name = f".cacherr-probe-{uuid.uuid4().hex}"
+    probe = Path(cache_path) / name
+    try:
+        probe.touch(exist_ok=False)
+    except OSError as exc:
+        return Check(tag + "array path does not show the cache", False, f"cannot write a probe in {cache_path}: "
+                     f"{exc.strerror}", "make the cache folder writable by PUID/PGID")
+    try:
+        leaked = (Path(array_path) / name).exists()
+    finally:
+        probe.unlink(missing_ok=True)
+    fix = ("REAL_SOURCE shows files from the cache: it is a union view (Unraid's /mnt/user, or mergerfs). Mount "
+           "the array side instead: /mnt/user0/<share> or /mnt/diskN/<share>") if leaked else ""
+    return Check(tag + "array path does not show the cache", not leaked, f"probe {name} checked", fix)
 
 
 def _database_check(container: Container) -> Check:

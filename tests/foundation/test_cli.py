@@ -113,3 +113,21 @@ def test_plex_commands_refuse_without_a_token(config_dir: Path, command: list[st
     r = run(command, config_dir)
     assert r.returncode == 2
     assert "PLEX_TOKEN is not set" in r.stderr and "X-Plex-Token" in r.stderr
+
+
+def test_doctor_catches_a_union_view_under_another_name(tmp_path: Path, config_dir: Path) -> None:
+    """The common container mistake: /mnt/user/media mounted at /mediasource. The probe sees the cache in it."""
+    require_root()
+    require(shutil.which("mergerfs") is not None, "needs mergerfs (apt-get install mergerfs)")
+    from cacherr.demo.lab import lab_session
+
+    with lab_session(tmp_path / "lab", {"Movies/A.mkv": 1024}, cache_size=4 * 1024 * 1024, union=True) as lab:
+        assert lab.union_root is not None
+        env = {"REAL_SOURCE": str(lab.union_root), "CACHE_DESTINATION": str(lab.cache_root)}
+        bad = {c["name"]: c for c in json.loads(run(["doctor", "--json"], config_dir, env=env).stdout)}
+        probe = bad["default: array path does not show the cache"]
+        assert not probe["ok"] and "union view" in probe["fix"] and "/mnt/user0" in probe["fix"]
+        env["REAL_SOURCE"] = str(lab.array_root)
+        good = {c["name"]: c for c in json.loads(run(["doctor", "--json"], config_dir, env=env).stdout)}
+        assert good["default: array path does not show the cache"]["ok"]
+        assert [p.name for p in lab.cache_root.iterdir() if p.name.startswith(".cacherr-probe")] == []
