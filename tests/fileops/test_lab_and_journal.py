@@ -65,3 +65,28 @@ def test_a_full_journal_stops_before_touching_anything(tmp_path: Path) -> None:
         unmount(state)
     assert where(lab, MOVIE) == "array" and temp_leftovers(lab) == []
     assert file_hash(lab.array(MOVIE)) == lab.hashes[MOVIE]
+
+
+@pytest.mark.parametrize("corrupt", [False, True])
+def test_after_a_reboot_the_temp_is_rehashed_before_commit(tmp_path: Path, corrupt: bool) -> None:
+    """Power loss between 'verified' and the rename: after the reboot (a new boot id) the temp file may
+    have lost unsynced pages, so it is hashed again; a damaged temp is discarded, never committed."""
+    from cacherr.fileops.faults import Faults, SimulatedCrash
+
+    lab = make_lab(tmp_path / "lab", FILES)
+    db = open_database(tmp_path / "state.db")
+    registry = SqliteCacheRegistry(db)
+    config = config_for(lab, verify="hash")
+    engine = build_engine(db, registry, config, faults=Faults(crash_at="before:committing"), in_use=lambda _p: [])
+    with pytest.raises(SimulatedCrash):
+        engine.execute([action(lab, MOVIE)], mode=CacheMode.MOVE)
+    [op] = engine.journal.active()
+    db.execute("UPDATE file_ops SET boot_id = 'an-earlier-boot' WHERE id = ?", (op.id,))
+    if corrupt:
+        with open(op.tmp_path, "r+b") as fh:
+            fh.write(b"\xff\xff\xff\xff")  # (the first bytes of generated media are zeros)
+    build_engine(db, registry, config, in_use=lambda _p: []).recover()
+    db.close()
+    assert where(lab, MOVIE) == ("array" if corrupt else "cache")
+    assert temp_leftovers(lab) == []
+    assert file_hash(lab.visible(MOVIE)) == lab.hashes[MOVIE]

@@ -141,3 +141,36 @@ def test_copy_mode_recache_is_a_cheap_skip(lab: Lab, engine_for: EngineFactory) 
     [again] = engine.execute([action(lab, MOVIE)], mode=CacheMode.COPY)
     assert again.skipped and again.message == "already cached"
     assert len(engine.journal.recent(10)) == 1  # no second operation journaled
+
+
+def test_parallel_moves_emptying_one_folder_regression(lab: Lab, engine_for: EngineFactory) -> None:
+    """Bug: two moves out of one folder raced; the second one's folder fsync found the folder already
+    removed by the first (ENOENT) and the move was reported failed with both copies kept. Here the
+    "other move" removes the emptied folder exactly between the unlink and the folder fsync."""
+    from cacherr.fileops.faults import Faults
+
+    folder = lab.array(MOVIE).parent
+
+    class OtherMoveEmptiesTheFolder(Faults):
+        def hit(self, name: str) -> None:
+            if name == "after:unlink" and folder.exists():
+                folder.rmdir()
+
+    [res] = engine_for(lab, faults=OtherMoveEmptiesTheFolder()).execute([action(lab, MOVIE)], mode=CacheMode.MOVE)
+    assert res.ok, res.message
+    assert where(lab, MOVIE) == "cache"
+    rels = [f"TV/Other/Season 02/Other - S02E{i:02d}.mkv" for i in range(1, 9)]
+    for rel in rels:
+        lab.add(rel, 64 * 1024)
+    results = engine_for(lab, max_concurrent_cache=4).execute([action(lab, r) for r in rels], mode=CacheMode.MOVE)
+    assert all(r.ok for r in results), [r.message for r in results if not r.ok]
+    assert not lab.array("TV/Other").exists()
+    assert_invariant(lab)
+
+
+def test_bytes_moved_counts_only_bytes_copied(lab: Lab, engine_for: EngineFactory) -> None:
+    engine = engine_for(lab)
+    size = lab.array(MOVIE).stat().st_size
+    [cached] = engine.execute([action(lab, MOVIE)], mode=CacheMode.COPY)
+    [dropped] = engine.execute([restore(lab, MOVIE)], mode=CacheMode.COPY)  # only the cache copy goes
+    assert (cached.bytes_moved, dropped.bytes_moved) == (size, 0)

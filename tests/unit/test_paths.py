@@ -80,3 +80,9 @@ def test_mapping_needs_absolute_paths_and_at_least_one() -> None:
         PathMapping("x", "data", "/a", "/c")
     with pytest.raises(UnsafePath, match="no path mapping"):
         PathMapper([])
+
+
+def test_backslash_is_part_of_a_linux_file_name() -> None:
+    """Regression: normalise() once turned '\\' into '/', mangling real names like 'AC\\DC Live.mkv'."""
+    m = MAPPER.map("/data/Music/AC\\DC Live.mkv")
+    assert m.array_path == "/mnt/user0/media/Music/AC\\DC Live.mkv"

@@ -19,7 +19,7 @@ def normalise(path: str) -> str:
     """Collapse ``//``, ``.`` and ``..`` and strip a trailing slash (``/`` stays ``/``)."""
     if not path:
         return path
-    return posixpath.normpath(path.replace("\\", "/")).replace("//", "/")
+    return posixpath.normpath(path).replace("//", "/")
 
 
 def is_within(path: str, root: str) -> bool:

@@ -74,7 +74,7 @@ class Ctx:
         row = self.journal.finish(op, status, message, also=also)
         if status is not Status.DONE:
             log.warning("%s %s: %s (%s)", op.kind, op.array_path, status.value, message)
-        return Outcome(status, message, row.size if status is Status.DONE else 0, op.id)
+        return Outcome(status, message, row.bytes_done if status is Status.DONE else 0, op.id)
 
     def reporter(self, op: OpRow, on_progress: ProgressFn | None) -> Callable[[int], None]:
         """A bytes-done callback feeding the progress board, the caller's callback and the journal."""

@@ -127,8 +127,15 @@ def unlink_durable(path: str) -> bool:
         os.unlink(path)
     except FileNotFoundError:
         return False
-    fsync_dir(os.path.dirname(path))
+    fsync_dir_if_there(os.path.dirname(path))
     return True
+
+
+def fsync_dir_if_there(path: str) -> None:
+    """fsync a folder that a parallel operation may just have removed (emptied by two moves at once;
+    its removal was made durable by whoever removed it)."""
+    with contextlib.suppress(FileNotFoundError):
+        fsync_dir(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +201,7 @@ def remove_empty_parents(path: str, root: str) -> list[str]:
         except OSError:
             break
         removed.append(d)
-        fsync_dir(os.path.dirname(d))
+        fsync_dir_if_there(os.path.dirname(d))
         d = os.path.dirname(d)
     return removed
 

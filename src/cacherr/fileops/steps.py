@@ -5,6 +5,7 @@ repeats a destructive action on the wrong file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 
@@ -14,6 +15,7 @@ from cacherr.fileops.fsutil import (
     FileStamp,
     commit,
     fsync_dir,
+    fsync_dir_if_there,
     is_regular,
     lstat_or_none,
     make_parents,
@@ -126,8 +128,10 @@ def remove_source(ctx: Ctx, op: OpRow, target: str, root: str, *, strict: bool) 
     if ctx.writers(target):
         return ctx.finish(op, Status.CONFLICT, f"{target} is open for writing; both copies kept")
     ctx.hit("before:unlink")
-    unlink_durable(target)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(target)
     ctx.hit("after:unlink")
+    fsync_dir_if_there(os.path.dirname(target))
     if ctx.config.remove_empty_folders:
         remove_empty_parents(target, root)
     return None
