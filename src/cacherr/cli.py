@@ -104,8 +104,4 @@ def config_cmd(ctx: click.Context, container: Container, as_json: bool, show_all
     console.print(table)
 
 
-def not_built(what: str, issue: str) -> None:
-    fail(f"`cacherr {what}` is not built yet (it arrives with {issue}); nothing was done.", 3)
-
-
 from cacherr import cli_commands  # noqa: E402,F401  (registers the remaining commands)

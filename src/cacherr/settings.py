@@ -15,105 +15,30 @@ import json
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from cacherr.domain.errors import ConfigError
 from cacherr.domain.paths import PathMapping
+from cacherr.settings_types import (
+    SIZE_HINT,
+    TRAKT_LIST_NAMES,
+    PathMappingSetting,
+    Schedule,
+    SizeLimit,
+    mask,
+    parse_size,
+    raw_text,
+)
 
-_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
-_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?)(?:I?B)?\s*$", re.IGNORECASE)
-_PERCENT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
-_INTERVAL_RE = re.compile(r"^\s*(?:every\s+)?(\d+)\s*([smhd])\s*$", re.IGNORECASE)
+__all__ = ["SIZE_HINT", "TRAKT_LIST_NAMES", "PathMappingSetting", "Schedule", "Settings", "SizeLimit", "build_settings",
+           "display_value", "env_locked", "field_meta", "mask", "missing_for_plex", "parse_size", "raw_text",
+           "serialise"]
+
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-~.]{8,128}$")
-
-SIZE_HINT = "expected a size like 500GB or a percentage like 80%"
-TRAKT_LIST_NAMES = tuple(f"{kind}/{name}" for kind in ("movies", "shows")
-                         for name in ("trending", "popular", "anticipated"))
-
-
-def parse_size(text: str) -> int:
-    """Parse ``500GB``, ``1.5T``, ``800MiB`` or plain bytes. Units are binary (1 GB = 1024**3 bytes)."""
-    m = _SIZE_RE.match(text)
-    if not m:
-        raise ValueError("expected a size like 500GB, 1.5TB or 800MB")
-    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
-
-
-@dataclass(frozen=True, slots=True)
-class SizeLimit:
-    """A size in bytes, or a percentage of the cache filesystem; ``None`` for both means no limit."""
-
-    bytes: int | None = None
-    percent: float | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> SizeLimit:
-        text = (text or "").strip()
-        if text in ("", "0", "none", "off"):
-            return cls()
-        p = _PERCENT_RE.match(text)
-        if p:
-            value = float(p.group(1))
-            if not 0 < value <= 100:
-                raise ValueError("a percentage must be between 0% and 100%")
-            return cls(percent=value)
-        try:
-            return cls(bytes=parse_size(text))
-        except ValueError:
-            raise ValueError(SIZE_HINT) from None
-
-    def resolve(self, total_bytes: int) -> int | None:
-        """Bytes this limit allows on a filesystem of ``total_bytes``; ``None`` means unlimited."""
-        if self.percent is not None:
-            return int(total_bytes * self.percent / 100)
-        return self.bytes
-
-    def __str__(self) -> str:
-        if self.percent is not None:
-            return f"{self.percent:g}%"
-        return "" if self.bytes is None else str(self.bytes)
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """``SCHEDULE``: a cron expression (5 fields) or an interval like ``6h``, ``every 30m``."""
-
-    cron: str | None = None
-    interval_seconds: int | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> Schedule:
-        text = (text or "").strip()
-        if text.lower() in ("", "off", "none", "manual"):
-            return cls()
-        m = _INTERVAL_RE.match(text)
-        if m:
-            seconds = int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2).lower()]
-            if seconds < 60:
-                raise ValueError("an interval must be at least 1m")
-            return cls(interval_seconds=seconds)
-        fields = text.split()
-        if len(fields) == 5 and all(re.fullmatch(r"[\d*/,\-A-Za-z?]+", f) for f in fields):
-            return cls(cron=text)
-        raise ValueError("expected a cron expression like '0 */6 * * *' or an interval like 6h or 'every 30m'")
-
-
-class PathMappingSetting(BaseModel):
-    """One entry of ``PATH_MAPPINGS``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str = "default"
-    plex_path: str
-    real_path: str
-    cache_path: str
-
-    def to_domain(self) -> PathMapping:
-        return PathMapping(self.name, self.plex_path, self.real_path, self.cache_path)
 
 
 def _group(name: str, *, secret: bool = False, advanced: bool = False, restart: bool = False) -> dict[str, Any]:
@@ -412,15 +337,6 @@ def field_meta(name: str) -> dict[str, Any]:
 SECRET_FIELDS: frozenset[str] = frozenset(n for n in Settings.model_fields if field_meta(n).get("secret"))
 
 
-def mask(value: str) -> str:
-    """Show that a secret is set without showing it: ``****ab12`` (short values: ``****``)."""
-    if not value:
-        return ""
-    if "://" in value:
-        return value.split("://", 1)[0] + "://****"
-    return "****" + (value[-4:] if len(value) >= 16 else "")
-
-
 def display_value(settings: Settings, name: str) -> Any:
     """A JSON-friendly value of one setting with secrets masked."""
     value = getattr(settings, name)
@@ -439,20 +355,6 @@ def display_value_item(v: Any) -> Any:
     if isinstance(v, BaseModel):
         return v.model_dump()
     return v
-
-
-def raw_text(value: SizeLimit | Schedule) -> str:
-    if isinstance(value, SizeLimit):
-        return str(value)
-    if value.cron:
-        return value.cron
-    if value.interval_seconds:
-        s = value.interval_seconds
-        for unit, n in (("d", 86400), ("h", 3600), ("m", 60)):
-            if s % n == 0:
-                return f"{s // n}{unit}"
-        return f"{s}s"
-    return "off"
 
 
 def serialise(settings: Settings, name: str) -> Any:
