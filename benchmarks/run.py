@@ -62,7 +62,7 @@ def main() -> int:
     for r in rows:
         table.add_row(r.benchmark, r.metric, r.fmt(r.value), r.fmt(r.reference) if r.reference is not None else "",
                       f"{r.ratio:.3f}" if r.ratio is not None else "", r.target, r.note)
-    Console().print(table)
+    Console(width=max(Console().width, 180)).print(table)
     if args.json:
         args.json.write_text(json.dumps([r.as_dict() for r in rows], indent=2))
     return 1 if failures else 0
