@@ -11,6 +11,7 @@ of the ports, no mocking library.
 
 from __future__ import annotations
 
+import random
 import shutil
 import threading
 from collections.abc import Collection, Iterable, Sequence
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode
+from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, CacheState
 from cacherr.domain.errors import PlexUnavailable
 from cacherr.domain.media import MediaFile, MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
 from cacherr.ports import CacheRegistry, OpResult, ProgressCallback, TraktPick
@@ -221,3 +222,51 @@ class StaticTrakt:
 
     def picks(self) -> tuple[TraktPick, ...]:
         return self.fixed
+
+
+SCALE_NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def generate_plan_inputs(items: int, cached: int, users: int, seed: int = 7,
+                         now: datetime = SCALE_NOW) -> tuple[Snapshot, CacheState]:
+    """A library at scale for the planner: ``items`` episodes and movies, ``cached`` of them on the cache
+    (some pinned, some pre-existing, a third watched), ``users`` users with On Deck, next episodes and
+    watchlists, Trakt picks and 20 sessions. Deterministic for a seed."""
+    rng = random.Random(seed)
+    names = [f"user{u:02d}" for u in range(users)]
+    lib: dict[str, MediaItem] = {}
+    for i in range(items):
+        key = str(100_000 + i)
+        rel = f"tv/Show {i // 100}/Season 01/Show {i // 100} - S01E{i % 100:02d}.mkv" if i % 5 else \
+            f"movies/Movie {i}/Movie {i}.mkv"
+        f = MediaFile(f"/data/{rel}", f"/mnt/user0/media/{rel}", f"/mnt/cache/media/{rel}",
+                      rng.randint(1, 8) * GB // 4)
+        kind = MediaKind.MOVIE if i % 5 == 0 else MediaKind.EPISODE
+        lib[key] = MediaItem(key, kind, f"Title {i}", "Movies" if kind is MediaKind.MOVIE else "TV", (f,),
+                             show_key=None if kind is MediaKind.MOVIE else f"s{i // 100}",
+                             season=None if kind is MediaKind.MOVIE else 1, episode=i % 100)
+    keys = list(lib)
+    wants: list[Want] = []
+    for u in names:
+        for show in rng.sample(range(items // 100), 12):  # on deck + 5 next episodes in 12 shows
+            base = show * 100 + rng.randint(1, 90)
+            wants.append(Want(keys[base], u, Reason.ON_DECK))
+            wants.extend(Want(keys[base + n], u, Reason.NEXT_EPISODE, n - 1) for n in range(1, 6))
+        wants.extend(Want(k, u, Reason.WATCHLIST, r) for r, k in enumerate(rng.sample(keys[::5], 30)))
+    wants.extend(Want(k, "", Reason.TRAKT, r) for r, k in enumerate(rng.sample(keys[::5], 20)))
+    cached_keys = rng.sample(keys, cached)
+    entries = []
+    watched: dict[str, frozenset[str]] = {}
+    for n, k in enumerate(cached_keys):
+        f = lib[k].files[0]
+        who = frozenset(rng.sample(names, rng.randint(1, 3)))
+        entries.append(CacheEntry(f.cache_path, f.array_path, f.size, CacheMode.COPY, now - timedelta(days=3),
+                                  k, lib[k].title, lib[k].library, Reason.ON_DECK, who, n % 500 == 0,
+                                  n % 50 == 1, now - timedelta(hours=rng.randint(0, 48))))
+        if n % 3 == 0:
+            watched[k] = who
+    sessions = tuple(PlaySession(names[i % users], cached_keys[i], lib[cached_keys[i]].files[0].plex_path)
+                     for i in range(20))
+    snap = Snapshot(now, tuple(names), lib, tuple(wants), watched, sessions)
+    used = sum(e.size for e in entries)
+    return snap, CacheState(tuple(entries), used * 2, used)
