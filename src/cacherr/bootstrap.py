@@ -130,7 +130,17 @@ class Container:
         if self.__dict__.get("_file_engine_config") != config:
             self.__dict__["_file_engine"] = build_engine(self.db, self.registry, config, progress=self.progress)
             self.__dict__["_file_engine_config"] = config
+            if self.__dict__.get("_stopping"):
+                self.__dict__["_file_engine"].stop()
         return self.__dict__["_file_engine"]  # type: ignore[no-any-return]
+
+    def stop_file_operations(self) -> None:
+        """On SIGTERM: the running copy is abandoned cleanly (temp file removed, journaled as rolled back)
+        and queued operations are not started. Every media file stays complete where it was."""
+        self.__dict__["_stopping"] = True
+        engine = self.__dict__.get("_file_engine")
+        if engine is not None:
+            engine.stop()
 
     def cycle_service(self) -> CycleService:
         """The cache cycle (CLI, web, scheduler, real time), built once; follows settings reloads."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from typing import Any
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode
 from cacherr.domain.media import Reason
 from cacherr.fileops.config import EngineConfig
+from cacherr.fileops.copy import CopyFailed
 from cacherr.fileops.faults import Faults
 from cacherr.fileops.inuse import Holder, InUseCheck
 from cacherr.fileops.journal import Journal, OpRow, Status, Step
@@ -46,6 +48,7 @@ class Ctx:
     faults: Faults
     board: ProgressSink | None = None
     space: SpaceGuard = field(init=False)
+    stopping: threading.Event = field(default_factory=threading.Event)  # set by Engine.stop()
 
     def __post_init__(self) -> None:
         self.space = SpaceGuard(self.config.cache_limit, self.config.min_free_space)
@@ -85,6 +88,9 @@ class Ctx:
                 self.board.update(op.id, done, op.size)
             if on_progress is not None:
                 on_progress(op.id, path, done, op.size)
+            if self.stopping.is_set():
+                raise CopyFailed("stopping", f"Cacherr is stopping: the copy to {path} was abandoned at "
+                                 f"{done} of {op.size} bytes; it is redone next cycle")
 
         return report
 

@@ -35,7 +35,7 @@ ByteCallback = Callable[[int], None]
 
 class CopyFailed(CacherrError):
     """A copy did not produce a verified temp file. ``reason`` is one of: source_gone, source_changed,
-    verify_failed, no_space, permission, io, not_regular. The temp file is already removed."""
+    verify_failed, no_space, permission, io, not_regular, stopping. The temp file is already removed."""
 
     def __init__(self, reason: str, message: str, errno_: int | None = None) -> None:
         super().__init__(message)

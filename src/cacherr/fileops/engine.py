@@ -68,6 +68,16 @@ class Engine:
         with self._lock:
             return recover(self.ctx)
 
+    def stop(self) -> None:
+        """Stop soon and cleanly (SIGTERM): operations not started yet are skipped, a running copy is
+        abandoned at its next chunk (its temp file removed, journaled as rolled back). Steps past the
+        copy are short and run to their end. Every file stays complete where it was."""
+        self.ctx.stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self.ctx.stopping.is_set()
+
     def sync_exclude(self) -> ExcludeResult | None:
         """Rewrite the Mover Tuning exclude list from the registry (call after every non-dry-run cycle)."""
         return sync_exclude_file(self.config.exclude_file, self.registry.entries())
@@ -83,6 +93,9 @@ class Engine:
     def _run(self, action: Action, mode: CacheMode, on_progress: ProgressFn | None) -> OpResult:
         started = time.monotonic()
         notes: list[str] = []
+        if self.stopping:
+            return OpResult(action=action, ok=True, skipped=True,
+                            message="not started: Cacherr is stopping; it is done next cycle")
         try:
             if action.kind is ActionKind.CACHE:
                 outcome = self._cache(action, mode, on_progress, notes)
@@ -91,9 +104,11 @@ class Engine:
         except (CacherrError, OSError) as exc:
             outcome = Outcome(Status.FAILED, str(exc))
         message = "; ".join(m for m in [outcome.message, *notes] if m)
-        return OpResult(action=action, ok=outcome.status in (Status.DONE, Status.SKIPPED), message=message,
+        # A copy abandoned because Cacherr is stopping is rolled back cleanly: not a failure, a skip.
+        skipped = outcome.status is Status.SKIPPED or (self.stopping and outcome.status is Status.ROLLED_BACK)
+        return OpResult(action=action, ok=outcome.status is Status.DONE or skipped, message=message,
                         bytes_moved=outcome.bytes_moved, seconds=round(time.monotonic() - started, 3),
-                        skipped=outcome.status is Status.SKIPPED)
+                        skipped=skipped)
 
     def _cache(self, action: Action, mode: CacheMode, on_progress: ProgressFn | None,
                notes: list[str]) -> Outcome:

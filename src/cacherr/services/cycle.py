@@ -113,6 +113,11 @@ class CycleService:
     def busy(self) -> bool:
         return self.lock.busy
 
+    @property
+    def running_here(self) -> bool:
+        """A cycle of this process is running (what a clean shutdown waits for)."""
+        return self.lock.held_here
+
     def last_plan(self) -> Plan | None:
         return self.recorder.last_plan()
 

@@ -26,6 +26,11 @@ class CycleLock:
         self.holder = ""  # trigger of the cycle holding the lock in this process
 
     @property
+    def held_here(self) -> bool:
+        """True while a cycle runs in this process."""
+        return self._thread_lock.locked()
+
+    @property
     def busy(self) -> bool:
         """True while a cycle runs in this process or another one."""
         if self._thread_lock.locked():

@@ -103,6 +103,25 @@ def recover_at_start(container: Any) -> list[str]:
     return notes
 
 
+STOP_GRACE_SECONDS = 60.0
+
+
+def wait_for_cycle_end(container: Any, timeout: float) -> bool:
+    """Wait (bounded) for a running cycle to record its end after the engine was told to stop."""
+    import time
+
+    from cacherr.web.services import optional
+
+    service = optional(container, "cycle_service")
+    deadline = time.monotonic() + timeout
+    while service is not None and getattr(service, "running_here", False):
+        if time.monotonic() > deadline:
+            log.warning("a cycle is still running after %.0f s; exiting anyway (the journal recovers it)", timeout)
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def serve_container(container: Any) -> None:
     """``cacherr serve``: recovery, then the scheduler, then the web server until SIGTERM."""
     from cacherr.web.app import create_app
@@ -115,11 +134,15 @@ def serve_container(container: Any) -> None:
     app = create_app(container)
 
     def stop() -> None:
+        stop_operations = getattr(container, "stop_file_operations", None)
+        if stop_operations is not None:
+            stop_operations()
         for name in ("shutdown", "stop"):
             fn = getattr(scheduler, name, None)
             if fn is not None:
                 fn()
                 break
+        wait_for_cycle_end(container, STOP_GRACE_SECONDS)
 
     settings = container.settings
     serve_forever(app, settings.WEB_HOST, settings.WEB_PORT, on_stop=stop)
