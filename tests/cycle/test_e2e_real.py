@@ -44,6 +44,7 @@ def test_two_users_on_deck_shows_and_a_movie(rw: RealWorld) -> None:
     assert len(report.cached) == 7
     assert rw.entry(heat).users == frozenset({"bob"}) and rw.entry(heat).reason is Reason.IN_PROGRESS
     assert rw.entry(andor.episode(1, 2)).reason is Reason.ON_DECK
+    assert rw.entry(heat).library == "Movies" and rw.entry(andor.episode(1, 2)).library == "TV Shows"
     assert not rw.partials()
 
 

@@ -67,6 +67,7 @@ class Action:
     title: str = ""
     users: frozenset[str] = frozenset()
     sidecars: tuple[str, ...] = ()
+    library: str = ""  # Plex library (section) title, recorded in the registry for the dashboard's filter
 
 
 @dataclass(frozen=True, slots=True)

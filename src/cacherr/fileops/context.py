@@ -98,7 +98,8 @@ class Ctx:
 def action_to_json(action: Action) -> dict[str, Any]:
     return {"kind": action.kind.value, "array_path": action.array_path, "cache_path": action.cache_path,
             "size": action.size, "reason": int(action.reason), "why": action.why, "item_key": action.item_key,
-            "title": action.title, "users": sorted(action.users), "sidecars": list(action.sidecars)}
+            "title": action.title, "users": sorted(action.users), "sidecars": list(action.sidecars),
+            "library": action.library}
 
 
 def action_from_json(data: dict[str, Any]) -> Action:
@@ -106,7 +107,8 @@ def action_from_json(data: dict[str, Any]) -> Action:
                   cache_path=str(data["cache_path"]), size=int(data.get("size", 0)),
                   reason=Reason(int(data.get("reason", Reason.PRE_EXISTING))), why=str(data.get("why", "")),
                   item_key=data.get("item_key"), title=str(data.get("title", "")),
-                  users=frozenset(data.get("users", ())), sidecars=tuple(data.get("sidecars", ())))
+                  users=frozenset(data.get("users", ())), sidecars=tuple(data.get("sidecars", ())),
+                  library=str(data.get("library", "")))
 
 
 def entry_for(op: OpRow) -> CacheEntry:
@@ -115,7 +117,7 @@ def entry_for(op: OpRow) -> CacheEntry:
     reason = data.get("reason", int(Reason.PRE_EXISTING))
     return CacheEntry(cache_path=op.cache_path, array_path=op.array_path, size=op.size, mode=CacheMode(op.mode),
                       cached_at=datetime.now(UTC), item_key=data.get("item_key"), title=str(data.get("title", "")),
-                      reason=Reason(int(reason)), users=frozenset(data.get("users", ())),
+                      library=str(data.get("library", "")), reason=Reason(int(reason)), users=frozenset(data.get("users", ())),
                       last_wanted_at=datetime.now(UTC))
 
 

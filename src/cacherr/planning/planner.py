@@ -84,7 +84,7 @@ class _Work:
     def give_back(self, entries: Sequence[CacheEntry], reason: Reason, why: str) -> None:
         for e in entries:
             self.restores.append(Action(ActionKind.RESTORE, e.array_path, e.cache_path, e.size, reason, why,
-                                        e.item_key, e.title, e.users))
+                                        e.item_key, e.title, e.users, library=e.library))
             self.used -= e.size
             self.free += e.size
 
@@ -239,7 +239,7 @@ def _place(w: _Work, wi: WantedItem, prio: int, ev: _Evictor, cached: set[str],
         _evict_for(w, wi, need, ev, end)
     for f in files:
         w.caches.append(Action(ActionKind.CACHE, f.array_path, f.cache_path, f.size, wi.reason, wi.why, item.key,
-                               item.display_title, wi.users, f.sidecars))
+                               item.display_title, wi.users, f.sidecars, library=item.library))
         w.used += f.size
         w.free -= f.size
     if is_trakt:

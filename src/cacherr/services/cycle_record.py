@@ -31,13 +31,14 @@ class SqlDatabase(Protocol):
 def action_to_dict(a: Action) -> dict[str, Any]:
     return {"kind": a.kind.value, "array_path": a.array_path, "cache_path": a.cache_path, "size": a.size,
             "reason": a.reason.label, "why": a.why, "item_key": a.item_key, "title": a.title,
-            "users": sorted(a.users), "sidecars": list(a.sidecars)}
+            "users": sorted(a.users), "sidecars": list(a.sidecars), "library": a.library}
 
 
 def action_from_dict(d: Mapping[str, Any]) -> Action:
     return Action(ActionKind(d["kind"]), d["array_path"], d["cache_path"], int(d["size"]),
                   Reason[str(d["reason"]).upper().replace(" ", "_")], d["why"], d.get("item_key"),
-                  d.get("title", ""), frozenset(d.get("users", ())), tuple(d.get("sidecars", ())))
+                  d.get("title", ""), frozenset(d.get("users", ())), tuple(d.get("sidecars", ())),
+                  library=str(d.get("library", "")))
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
