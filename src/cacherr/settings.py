@@ -11,6 +11,7 @@ defaults. Loading, saving and reloading live in ``settings_store``; this module 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -180,6 +181,11 @@ class Settings(BaseSettings):
     WEBHOOK_SECRET: SecretStr = Field(SecretStr(""), description="Secret the Plex webhook URL must carry "
                                       "(?secret=...). Empty: the webhook is disabled.",
                                       json_schema_extra=_group("Web", secret=True))
+    WEB_TRUSTED_PROXIES: CsvList = Field(
+        ["127.0.0.1", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
+        description="Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For, "
+        "X-Forwarded-Proto and X-Forwarded-Prefix headers are believed; from any other client they are ignored. "
+        "Empty: no proxy is trusted.", json_schema_extra=_group("Web", advanced=True))
 
     # --- Notifications and Trakt -------------------------------------------------------------
     NOTIFY_URLS: Annotated[list[SecretStr], NoDecode] = Field(
@@ -242,6 +248,17 @@ class Settings(BaseSettings):
     @classmethod
     def _csv(cls, v: Any) -> Any:
         return _split_csv(v)
+
+    @field_validator("WEB_TRUSTED_PROXIES", mode="before")
+    @classmethod
+    def _networks(cls, v: Any) -> Any:
+        v = _split_csv(v)
+        for x in v if isinstance(v, list) else ():
+            try:
+                ipaddress.ip_network(str(x), strict=False)
+            except ValueError:
+                raise ValueError(f"{x!r} is not an IP address or network like 192.168.1.0/24") from None
+        return v
 
     @field_validator("NOTIFY_URLS", mode="before")
     @classmethod

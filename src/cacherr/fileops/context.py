@@ -117,8 +117,8 @@ def entry_for(op: OpRow) -> CacheEntry:
     reason = data.get("reason", int(Reason.PRE_EXISTING))
     return CacheEntry(cache_path=op.cache_path, array_path=op.array_path, size=op.size, mode=CacheMode(op.mode),
                       cached_at=datetime.now(UTC), item_key=data.get("item_key"), title=str(data.get("title", "")),
-                      library=str(data.get("library", "")), reason=Reason(int(reason)), users=frozenset(data.get("users", ())),
-                      last_wanted_at=datetime.now(UTC))
+                      library=str(data.get("library", "")), reason=Reason(int(reason)),
+                      users=frozenset(data.get("users", ())), last_wanted_at=datetime.now(UTC))
 
 
 def dumps(data: dict[str, Any]) -> str:

@@ -116,8 +116,12 @@ class Engine:
         src, dst = real_path(action.array_path), real_path(action.cache_path)
         st = lstat_or_none(src)
         if st is None or is_symlink(st):
-            if is_regular(lstat_or_none(dst)) and self.registry.by_path(dst) is not None:
-                return Outcome(Status.SKIPPED, "already cached")
+            if is_regular(lstat_or_none(dst)):
+                if self.registry.by_path(dst) is not None:
+                    return Outcome(Status.SKIPPED, "already cached")
+                if st is None:  # e.g. imported straight to the cache, or hard-linked there: nothing to do
+                    return Outcome(Status.SKIPPED, "already on the cache, and only there (not put there by "
+                                   "Cacherr); left as it is")
             what = "is a symlink (not followed)" if st is not None else "is not on the array"
             return Outcome(Status.FAILED, f"{src} {what}")
         if not is_regular(st):
@@ -181,6 +185,14 @@ class Engine:
         if holders:
             return Outcome(Status.SKIPPED, f"{src} is in use (pid {', '.join(str(h.pid) for h in holders)}); "
                            "it will be restored next cycle")
+        if st.st_nlink > 1 and (entry is None or entry.mode is not CacheMode.SYMLINK):
+            # Removing one name of a link set frees nothing and splits it (a seeding torrent keeps the other
+            # name); copying it back would only duplicate it. Leave it whole, to Unraid's mover.
+            if entry is not None:
+                self.registry.remove(src)
+            return Outcome(Status.SKIPPED, f"{src} is hard-linked on the cache ({st.st_nlink} names, e.g. a "
+                           "seeding torrent): left as it is for Unraid's mover, which moves a link set whole; "
+                           "no longer tracked by Cacherr")
         op_mode = entry.mode if entry is not None else mode
         side_mode = CacheMode.COPY if op_mode is CacheMode.SYMLINK else op_mode
         mapped = {os.path.join(loc.cache_root, s[len(loc.array_root):].lstrip("/")) for s in action.sidecars

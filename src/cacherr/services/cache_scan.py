@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import posixpath
+import stat
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,10 +31,15 @@ class DiskProbe(Protocol):
         ...
 
     def media_files(self, root: str) -> Iterator[tuple[str, int]]:
-        """(absolute path, size) of every video file below ``root``; hidden and temporary files skipped."""
+        """(absolute path, size) of every video file below ``root``; hidden and temporary files skipped,
+        and hard-linked ones (left to Unraid's mover, which keeps a link set together)."""
         ...
 
     def exists(self, path: str) -> bool: ...
+
+    def is_file(self, path: str) -> bool:
+        """``path`` is a regular file itself (a symlink is not followed)."""
+        ...
 
 
 class LocalDisk:
@@ -71,12 +77,21 @@ class LocalDisk:
                     stack.append(entry.path)
                 elif entry.is_file(follow_symlinks=False) and _is_video(entry.name):
                     try:
-                        yield entry.path, entry.stat(follow_symlinks=False).st_size
+                        st = entry.stat(follow_symlinks=False)
                     except OSError:
                         continue
+                    if st.st_nlink > 1:
+                        continue  # hard-linked (a seeding torrent's import): the mover moves link sets whole
+                    yield entry.path, st.st_size
 
     def exists(self, path: str) -> bool:
         return os.path.lexists(path)
+
+    def is_file(self, path: str) -> bool:
+        try:
+            return stat.S_ISREG(os.lstat(path).st_mode)
+        except OSError:
+            return False
 
 
 def _existing(path: str) -> str:
@@ -137,3 +152,14 @@ def adopt(server: MediaServer, disk: DiskProbe, mapper: PathMapper, known: Colle
     if unknown:
         log.info("%d file(s) on the cache are unknown to Plex and left alone", len(unknown))
     return Adoption(tuple(entries), unknown)
+
+
+def moved_back(entries: Sequence[CacheEntry], disk: DiskProbe) -> list[CacheEntry]:
+    """Registry entries whose cache copy is gone while a real file sits at the array path: Unraid's
+    mover (past Mover Tuning's threshold) or the user moved it back behind Cacherr's back. Their rows
+    are stale: kept, the planner would count them as cached and never cache the file again. Nothing on
+    disk is touched. An entry with no file on either side is not listed (a pool or disk that is not
+    mounted looks like that; its row stays and a give-back reports it)."""
+    return [e for e in entries
+            if not disk.exists(e.cache_path) and disk.is_file(e.array_path)]
+

@@ -33,7 +33,7 @@ from cacherr.ports import (
     TraktSource,
 )
 from cacherr.services import restore
-from cacherr.services.cache_scan import DiskProbe, LocalDisk, adopt, cache_roots
+from cacherr.services.cache_scan import DiskProbe, LocalDisk, adopt, cache_roots, moved_back
 from cacherr.services.cycle_exec import ReportBuilder, board_callback, execute_plan, notify
 from cacherr.services.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.services.cycle_record import CycleRecorder, SqlDatabase
@@ -60,6 +60,7 @@ class Prepared:
     plan: Plan
     adopted: tuple[CacheEntry, ...]
     problems: tuple[str, ...]
+    scrobbled: tuple[str, ...] = ()  # item keys of the pending scrobbles this plan counted as watched
 
 
 def _default_exclude_writer(path: str, entries: Sequence[CacheEntry]) -> object:
@@ -189,27 +190,38 @@ class CycleService:
         entries = self.registry.entries()
         adoption = adopt(server, self.disk, mapper, {e.cache_path for e in entries}, now)
         tracked = {e.item_key for e in (*entries, *adoption.entries) if e.item_key}
-        snapshot = self._snapshot(server, tracked)
+        snapshot, scrobbled = self._snapshot(server, tracked)
         if rb is not None:
             self._recover(rb)
+            stale = moved_back(self.registry.entries(), self.disk)
+            for e in stale:
+                self.registry.remove(e.cache_path)
             known = {e.cache_path for e in self.registry.entries()}
             for e in adoption.entries:
                 if e.cache_path not in known:
                     self.registry.upsert(e)
             entries = self.registry.entries()
         else:
-            entries = [*entries, *adoption.entries]
+            stale = moved_back(entries, self.disk)
+            gone = {e.cache_path for e in stale}
+            entries = [*(e for e in entries if e.cache_path not in gone), *adoption.entries]
         total, free = self.disk.usage(cache_roots(mapper))
         policy = Policy.from_settings(settings, total)
         state = CacheState(tuple(entries), total, free)
         plan = build_plan(snapshot, state, policy, now)
         problems = list(snapshot.problems)
+        if stale:
+            problems.append(f"{len(stale)} cached file(s) were moved back to the array outside Cacherr (Unraid's "
+                            "mover?); no longer tracked as cached: "
+                            + ", ".join(e.title or e.cache_path for e in stale[:5])
+                            + (" ..." if len(stale) > 5 else ""))
         if adoption.entries:
             problems.append(f"found {len(adoption.entries)} file(s) already on the cache; tracked as "
                             "pre-existing (they go back once watched)")
-        return Prepared(snapshot, state, policy, plan, adoption.entries, tuple(problems))
+        return Prepared(snapshot, state, policy, plan, adoption.entries, tuple(problems), scrobbled)
 
-    def _snapshot(self, server: MediaServer, tracked: set[str]) -> Snapshot:
+    def _snapshot(self, server: MediaServer, tracked: set[str]) -> tuple[Snapshot, tuple[str, ...]]:
+        """The Plex snapshot with pending scrobbles merged into its watched state; and their item keys."""
         picks: tuple[TraktPick, ...] = ()
         source = self._trakt()
         if source is not None and self._settings().secret("TRAKT_CLIENT_ID"):
@@ -220,11 +232,11 @@ class CycleService:
         snap = server.snapshot(tracked, trakt=picks) if picks else server.snapshot(tracked)
         scrobbled = self.recorder.scrobbles()
         if not scrobbled:
-            return snap
+            return snap, ()
         watched = dict(snap.watched_by)
         for key, users in scrobbled.items():
             watched[key] = watched.get(key, frozenset()) | users
-        return replace(snap, watched_by=watched)
+        return replace(snap, watched_by=watched), tuple(sorted(scrobbled))
 
     def _execute(self, rb: ReportBuilder, prepared: Prepared, settings: Settings,
                  on_progress: ProgressCallback | None) -> None:
@@ -246,7 +258,8 @@ class CycleService:
                 groups.setdefault((int(wi.reason), wi.users), []).extend(paths)
         for (reason, users), paths in groups.items():
             self.registry.mark_wanted(paths, now, Reason(reason), users)
-        self.recorder.clear_scrobbles(self.recorder.scrobbles())
+        # Only the scrobbles this plan used: one that arrived during the cycle counts at the next one.
+        self.recorder.clear_scrobbles(prepared.scrobbled)
         problem = self.write_exclude(settings)
         if problem:
             rb.problems.append(problem)

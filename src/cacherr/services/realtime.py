@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cacherr.domain.cache import CacheState
+from cacherr.domain.cache import CacheMode, CacheState
 from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import MediaKind, Reason, Snapshot, Want
 from cacherr.domain.report import CycleReport
@@ -46,9 +46,12 @@ def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str 
         if not todo:
             return None
         wants = tuple(Want(i.key, user, Reason.NEXT_EPISODE, rank) for rank, i in enumerate(nexts))
-        snapshot = Snapshot(now, (user,), {i.key: i for i in nexts}, wants)
         total, free = service.usage()
         policy = Policy.from_settings(settings, total, give_back=False)
+        # A move (or symlink swap) must not pull a file from under someone playing it right now: the
+        # planner skips those when it knows the sessions (a copy leaves the array file in place).
+        sessions = server.sessions() if policy.mode is not CacheMode.COPY else ()
+        snapshot = Snapshot(now, (user,), {i.key: i for i in nexts}, wants, sessions=sessions)
         plan = build_plan(snapshot, CacheState(tuple(entries), total, free), policy, now)
         if not plan.actions and not plan.skips:
             return None

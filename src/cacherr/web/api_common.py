@@ -77,7 +77,10 @@ def parse_body(model: type[M], *, allow_empty: bool = False) -> M:
         return model.model_validate({})
     if not request.is_json:
         raise UnsupportedMediaType("send a JSON body with Content-Type: application/json")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # JSON nested too deep for the parser
+        data = None
     if data is None:
         raise BadInput("the body is not valid JSON")
     try:

@@ -16,10 +16,11 @@ from pydantic import BaseModel, SecretStr
 from werkzeug.exceptions import Forbidden, ServiceUnavailable
 
 from cacherr.domain.errors import ConfigError
-from cacherr.settings import Settings, SizeLimit, display_value, field_meta
+from cacherr.settings import Settings, SizeLimit, build_settings, display_value, field_meta, mask
+from cacherr.settings_store import read_json_file
 from cacherr.web.api import ok
 from cacherr.web.api_common import SPEC, BadInput, bp, parse_body, parse_query, state
-from cacherr.web.auth import hash_password
+from cacherr.web.auth import HASH_PREFIXES, hash_password
 from cacherr.web.schemas import (
     NotifyOut,
     SettingOut,
@@ -98,8 +99,9 @@ def _message_of(problem: str, name: str) -> str:
 
 
 def prepare_changes(raw: dict[str, Any]) -> dict[str, Any]:
-    """Drop masked secrets sent back unchanged; hash a new dashboard password; refuse unknown names."""
+    """Keep secrets sent back masked; hash a new dashboard password; refuse unknown names."""
     store = state().store
+    current = store.current
     fields: dict[str, str] = {}
     changes: dict[str, Any] = {}
     for name, value in raw.items():
@@ -109,9 +111,18 @@ def prepare_changes(raw: dict[str, Any]) -> dict[str, Any]:
         if name in store.locked:
             fields[name] = "set by an environment variable; change it in the container settings"
             continue
-        if field_meta(name).get("secret") and _is_masked(value):
-            continue  # the masked value came back: unchanged
+        if field_meta(name).get("secret"):
+            if isinstance(getattr(current, name), list):
+                try:
+                    value = _unmask_list(value, [s.get_secret_value() for s in getattr(current, name)])
+                except ValueError as exc:
+                    fields[name] = str(exc)
+                    continue
+            elif _is_masked(value):
+                continue  # the masked value came back: unchanged
         if name == "WEB_PASSWORD" and isinstance(value, str):
+            if value == current.WEB_PASSWORD.get_secret_value() and value.startswith(HASH_PREFIXES):
+                continue  # the saved hash itself came back
             value = hash_password(value)
         changes[name] = value
     if fields:
@@ -121,9 +132,40 @@ def prepare_changes(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_masked(value: Any) -> bool:
-    if isinstance(value, list):
-        return any(_is_masked(v) for v in value)
     return isinstance(value, str) and "****" in value
+
+
+def _split_items(value: Any) -> Any:
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except (ValueError, RecursionError):
+                return value  # the validator reports it
+        return [v.strip() for v in text.split(",") if v.strip()]
+    return value
+
+
+def _unmask_list(value: Any, saved: list[str]) -> Any:
+    """A list of secrets (``NOTIFY_URLS``) where some items came back masked (``discord://****``): each
+    masked item is the saved value it masks, so an item can be added or removed without retyping the
+    others. A mask that matches no saved value is refused rather than saved (it is not a URL)."""
+    items = _split_items(value)
+    if not isinstance(items, list):
+        return value
+    unused = list(saved)
+    out: list[Any] = []
+    for item in items:
+        if not _is_masked(item):
+            out.append(item)
+            continue
+        match = next((s for s in unused if mask(s) == item), None)
+        if match is None:
+            raise ValueError(f"{item!r} is a masked value that matches no saved one: type the full value")
+        unused.remove(match)
+        out.append(match)
+    return out
 
 
 def _save() -> tuple[Response, int]:
@@ -139,9 +181,32 @@ def _save() -> tuple[Response, int]:
             name = _field_of(problem)
             fields.setdefault(name or "settings", _message_of(problem, name) if name else problem)
         raise BadInput("invalid settings: nothing was saved", exc.problems, fields, status=422) from None
+    except (ArithmeticError, RecursionError, ValueError, TypeError):
+        # a value the validators do not turn into a ConfigError (a size of 10^400, JSON nested 10^5 deep)
+        fields = _culprits(changes)
+        raise BadInput("invalid settings: nothing was saved", [f"{k}: {v}" for k, v in fields.items()], fields,
+                       status=422) from None
     changed = sorted(n for n in changes if getattr(before, n) != getattr(after, n))
     restart = [n for n in changed if field_meta(n).get("restart")]
     return ok(SettingsSavedOut(saved=changed, restart_needed=restart, settings=settings_out()))
+
+
+def _culprits(changes: dict[str, Any]) -> dict[str, str]:
+    """Which of ``changes`` cannot be validated at all (tried one by one over the saved values)."""
+    store = state().store
+    try:
+        saved = read_json_file(store.path)
+    except ConfigError:
+        saved = {}
+    out: dict[str, str] = {}
+    for name, value in changes.items():
+        try:
+            build_settings({**saved, name: value}, store.env)
+        except ConfigError:
+            continue
+        except Exception:
+            out[name] = "out of range or malformed"
+    return out or {"settings": "a value is out of range or malformed"}
 
 
 @SPEC.route(bp, "/settings", "PATCH", summary="Change some settings (validated per field, saved atomically, "
@@ -209,7 +274,7 @@ def _payload() -> dict[str, Any]:
         raise BadInput("expected a multipart form with a `payload` part (as Plex sends)")
     try:
         payload = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise BadInput("the `payload` part is not valid JSON") from None
     if not isinstance(payload, dict):
         raise BadInput("the `payload` part must be a JSON object")

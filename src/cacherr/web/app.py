@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cacherr.domain.errors import CacherrError, ConfigError, CycleBusy, PlexUnavailable, UnsafePath
 from cacherr.services.restore import EntryNotFound
@@ -15,6 +14,7 @@ from cacherr.settings_store import SettingsStore
 from cacherr.web import api, api_settings, auth, dashboard  # noqa: F401  (registers the routes)
 from cacherr.web.api_common import SPEC, BadInput, WebState, bp, health_bp
 from cacherr.web.jobs import JobRunner
+from cacherr.web.proxy import TrustedProxyFix
 from cacherr.web.services import WebServices
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,8 @@ def create_app(container_or_services: Any, settings_store: SettingsStore | None 
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False  # type: ignore[attr-defined]
     auth.configure(app, store.config_dir)
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_prefix=1)  # type: ignore[method-assign]
+    # X-Forwarded-* only from WEB_TRUSTED_PROXIES (read per request: a change applies at once)
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, lambda: store.current.WEB_TRUSTED_PROXIES)  # type: ignore[method-assign]
     app.extensions["cacherr"] = WebState(services, store, JobRunner(services.cycle_busy))
     app.register_blueprint(health_bp)
     app.register_blueprint(bp)

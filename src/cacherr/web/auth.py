@@ -7,13 +7,17 @@
   web); with only an API key configured, the login form takes the API key.
 - CSRF: a request that changes something (POST/PUT/PATCH/DELETE) must carry the session's token in
   header ``X-CSRF-Token`` or form field ``csrf_token``, unless it authenticates with ``X-Api-Key``.
-  Session cookies are HttpOnly and SameSite=Lax.
+  Session cookies are HttpOnly and SameSite=Lax, and Secure over HTTPS (directly or through a trusted proxy).
+- Signing out revokes the session id (kept until the cookie would expire); failed sign-ins are throttled per
+  client address and, more loosely, per connecting address (``X-Forwarded-For`` is a client's word unless it
+  comes from ``WEB_TRUSTED_PROXIES``: see ``proxy.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+import json
+import os
 import secrets
 import threading
 import time
@@ -28,6 +32,7 @@ from flask import (
     Response,
     current_app,
     g,
+    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -35,31 +40,38 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cacherr.settings import Settings
+from cacherr.web.proxy import PEER_KEY
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PUBLIC_ENDPOINTS = frozenset({"static", "health.health", "auth.login", "auth.login_post", "api.plex_webhook",
                               "api.session_info"})
 HASH_PREFIXES = ("scrypt:", "pbkdf2:")
 SECRET_KEY_FILE = ".web_secret_key"  # noqa: S105  (a file name)
+REVOKED_FILE = ".web_revoked_sessions"
+SESSION_LIFETIME = 30 * 24 * 3600
+PEER_FAIL_LIMIT = 100  # failed sign-ins per window from one real peer (a proxy, or a client faking addresses)
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
 def hash_password(password: str) -> str:
-    """Hash a dashboard password for saving (already hashed values pass through)."""
-    if not password or password.startswith(HASH_PREFIXES):
-        return password
-    return generate_password_hash(password)
+    """Hash a new dashboard password for saving. Every one, even one that looks like a hash
+    (``pbkdf2:...``): the settings file never holds a password in clear. Empty stays empty (sign-in off)."""
+    return generate_password_hash(password) if password else ""
 
 
 def password_matches(stored: str, given: str) -> bool:
     if not stored:
         return False
     if stored.startswith(HASH_PREFIXES):
-        return check_password_hash(stored, given)
+        try:
+            return check_password_hash(stored, given)
+        except ValueError:  # a malformed hash (hand-edited file, env value): refuse, never a 500
+            return False
     return hmac.compare_digest(stored.encode(), given.encode())
 
 
@@ -75,10 +87,15 @@ def login_kind(settings: Settings) -> str:
 
 
 def credentials_fingerprint(settings: Settings) -> str:
-    """Changes when the credentials change, which signs every session out."""
+    """Changes when the credentials change, which signs every session out.
+
+    Keyed with the server's secret key: the (readable) session cookie carries it, and a plain hash would let
+    whoever holds a cookie test guesses of the password and API key offline."""
     raw = "\0".join((settings.WEB_USERNAME, settings.WEB_PASSWORD.get_secret_value(),
                      settings.API_KEY.get_secret_value()))
-    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+    key = current_app.secret_key
+    key_bytes = key if isinstance(key, bytes) else str(key or "").encode()
+    return hmac.new(key_bytes, raw.encode(), "sha256").hexdigest()[:32]
 
 
 def check_credentials(settings: Settings, username: str, password: str) -> bool:
@@ -112,7 +129,12 @@ def _csrf_ok() -> bool:
 
 
 def is_logged_in(settings: Settings) -> bool:
-    return bool(session.get("user")) and session.get("fp") == credentials_fingerprint(settings)
+    if not session.get("user"):
+        return False
+    sid = session.get("sid")
+    fp = session.get("fp")
+    return (isinstance(sid, str) and isinstance(fp, str) and not _revoked().contains(sid)
+            and hmac.compare_digest(fp.encode(), credentials_fingerprint(settings).encode()))
 
 
 def safe_next(target: str | None) -> str:
@@ -120,7 +142,10 @@ def safe_next(target: str | None) -> str:
     if not target:
         return url_for("dashboard.overview")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    # browsers read "/\\evil.example" (and "/<tab>/evil.example") as "//evil.example": no backslash, no
+    # control character or space anywhere
+    if (parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//")
+            or any(c == "\\" or ord(c) <= 0x20 or ord(c) == 0x7F for c in target)):
         return url_for("dashboard.overview")
     return target
 
@@ -186,8 +211,43 @@ def session_secret(config_dir: Path) -> bytes:
     return key
 
 
+class RevokedSessions:
+    """Ids of sessions signed out before their cookie expired (a signed cookie cannot be taken back), kept
+    until that expiry in ``$CONFIG_DIR/.web_revoked_sessions`` so a restart does not revive them."""
+
+    def __init__(self, path: Path, lifetime: float = SESSION_LIFETIME) -> None:
+        self.path, self.lifetime = path, lifetime
+        self._lock = threading.Lock()
+        self._ids: dict[str, float] = {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                self._ids = {str(k): float(v) for k, v in data.items() if isinstance(v, int | float)}
+        except (OSError, ValueError):
+            pass
+
+    def contains(self, sid: str) -> bool:
+        expiry = self._ids.get(sid)
+        return expiry is not None and expiry > time.time()
+
+    def revoke(self, sid: str) -> None:
+        now = time.time()
+        with self._lock:
+            self._ids = {k: v for k, v in self._ids.items() if v > now}
+            self._ids[sid] = now + self.lifetime
+            try:
+                tmp = self.path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(self._ids), encoding="utf-8")
+                os.chmod(tmp, 0o600)
+                tmp.replace(self.path)
+            except OSError:
+                pass  # still refused until restart
+
+
 class LoginThrottle:
     """At most ``limit`` failed logins per client address in ``window`` seconds."""
+
+    MAX_ADDRESSES = 10_000
 
     def __init__(self, limit: int = 10, window: float = 300.0) -> None:
         self.limit, self.window = limit, window
@@ -203,12 +263,23 @@ class LoginThrottle:
             return q is not None and len(q) >= self.limit
 
     def failed(self, addr: str) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._fails.setdefault(addr, deque()).append(time.monotonic())
+            if len(self._fails) >= self.MAX_ADDRESSES:  # forget addresses whose failures are all old
+                self._fails = {a: q for a, q in self._fails.items() if q and now - q[-1] <= self.window}
+            self._fails.setdefault(addr, deque()).append(now)
 
     def succeeded(self, addr: str) -> None:
         with self._lock:
             self._fails.pop(addr, None)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie gets ``Secure`` when the request came over HTTPS (directly, or through a trusted
+    proxy's ``X-Forwarded-Proto: https``: see ``WEB_TRUSTED_PROXIES``)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or (has_request_context() and request.is_secure)
 
 
 def configure(app: Flask, config_dir: Path) -> None:
@@ -217,8 +288,11 @@ def configure(app: Flask, config_dir: Path) -> None:
         SESSION_COOKIE_NAME="cacherr_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=30 * 24 * 3600,
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
+    app.session_interface = SessionInterface()
+    app.extensions["cacherr.revoked"] = RevokedSessions(config_dir / REVOKED_FILE)
+    app.extensions["cacherr.peer_throttle"] = LoginThrottle(limit=PEER_FAIL_LIMIT)
 
 
 bp = Blueprint("auth", __name__)
@@ -227,6 +301,10 @@ THROTTLE = LoginThrottle()
 
 def _settings() -> Settings:
     return current_app.extensions["cacherr"].store.current  # type: ignore[no-any-return]
+
+
+def _revoked() -> RevokedSessions:
+    return current_app.extensions["cacherr.revoked"]  # type: ignore[no-any-return]
 
 
 @bp.get("/login")
@@ -244,6 +322,8 @@ def login_post() -> tuple[str, int] | Response:
 def _login_post() -> tuple[str, int] | Response:
     settings = _settings()
     addr = request.remote_addr or "?"
+    peer = str(request.environ.get(PEER_KEY) or addr)
+    peer_throttle: LoginThrottle = current_app.extensions["cacherr.peer_throttle"]
     username = request.form.get("username", "")[:200]
     password = request.form.get("password", "")[:1000]
     nxt = request.form.get("next", "")
@@ -251,11 +331,12 @@ def _login_post() -> tuple[str, int] | Response:
     if not _csrf_ok():
         return render_template("login.html", kind=kind, next=nxt, username=username,
                                error="Your session expired: please try again."), 403
-    if THROTTLE.blocked(addr):
+    if THROTTLE.blocked(addr) or peer_throttle.blocked(peer):
         return render_template("login.html", kind=kind, next=nxt, username=username,
                                error="Too many failed attempts: wait a few minutes."), 429
     if kind == "none" or not check_credentials(settings, username, password):
         THROTTLE.failed(addr)
+        peer_throttle.failed(peer)
         error = "Sign-in is not enabled." if kind == "none" else "Wrong username or password."
         return render_template("login.html", kind=kind, next=nxt, username=username, error=error), 401
     THROTTLE.succeeded(addr)
@@ -263,11 +344,15 @@ def _login_post() -> tuple[str, int] | Response:
     session.permanent = True
     session["user"] = username or "admin"
     session["fp"] = credentials_fingerprint(settings)
+    session["sid"] = secrets.token_urlsafe(24)
     session["csrf"] = secrets.token_urlsafe(32)
     return redirect(safe_next(nxt))  # type: ignore[return-value]
 
 
 @bp.post("/logout")
 def logout() -> Response:
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        _revoked().revoke(sid)  # a copy of the cookie no longer signs in either
     session.clear()
     return redirect(url_for("auth.login"))  # type: ignore[return-value]

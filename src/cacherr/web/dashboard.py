@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, g, render_template, request, url_for
@@ -24,7 +25,13 @@ def common() -> dict[str, Any]:
     settings = state().store.current
     return {"csrf_token": csrf_token(), "auth_on": auth_enabled(settings), "login_kind": login_kind(settings),
             "user": g.get("user"), "version": __version__, "nav_pages": PAGES, "test_mode": settings.TEST_MODE,
-            "human": human_bytes}
+            "human": human_bytes, "json_text": json_text}
+
+
+def json_text(value: Any) -> str:
+    """JSON as plain text for a template: autoescaped like any text, so it is safe in an attribute too
+    (Jinja's ``tojson`` is marked safe and keeps ``"``: it breaks out of ``attr="..."``)."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def human_bytes(n: float | None) -> str:

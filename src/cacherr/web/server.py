@@ -19,7 +19,8 @@ THREADS = 8  # dashboard polls + API clients; file copies run in their own threa
 
 
 def make_server(app: Any, host: str, port: int, threads: int = THREADS) -> BaseWSGIServer | MultiSocketServer:
-    # clear_untrusted_proxy_headers: ProxyFix in the app reads X-Forwarded-*, waitress must not drop them
+    # clear_untrusted_proxy_headers: the app reads X-Forwarded-* itself, from WEB_TRUSTED_PROXIES only
+    # (web/proxy.py); waitress must not drop them
     return create_server(app, host=host, port=port, threads=threads, ident="cacherr",
                          clear_untrusted_proxy_headers=False, channel_timeout=60)
 
