@@ -27,7 +27,10 @@ def parse_size(text: str) -> int:
     m = _SIZE_RE.match(text)
     if not m:
         raise ValueError("expected a size like 500GB, 1.5TB or 800MB")
-    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+    try:
+        return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+    except (OverflowError, ValueError):
+        raise ValueError("that size is too large; expected something like 500GB or 4TB") from None
 
 
 @dataclass(frozen=True, slots=True)

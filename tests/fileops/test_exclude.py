@@ -84,3 +84,25 @@ def test_sync_follows_the_registry_and_subtitles(lab: Lab, engine_for: EngineFac
 
 def test_no_exclude_file_configured_is_a_no_op(registry: SqliteCacheRegistry) -> None:
     assert sync_exclude_file("", registry.entries()) is None
+
+
+def test_fresh_download_nobody_wants_is_left_to_the_mover(tmp_path: Path) -> None:
+    """A file found on the cache (pre-existing) is excluded from the mover only once someone wants it or
+    it is pinned; until then Unraid's mover moves it to the array as usual."""
+    from datetime import UTC, datetime
+
+    from cacherr.domain.cache import CacheEntry
+    from cacherr.domain.media import Reason
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def entry(name: str, **kw: object) -> CacheEntry:
+        return CacheEntry(f"/mnt/cache/media/{name}.mkv", f"/mnt/disk1/media/{name}.mkv", 1, CacheMode.MOVE, now,
+                          reason=Reason.PRE_EXISTING, **kw)  # type: ignore[arg-type]
+
+    entries = [entry("ours", pre_existing=False), entry("download", pre_existing=True),
+               entry("wanted", pre_existing=True, last_wanted_at=now), entry("pinned", pre_existing=True, pinned=True)]
+    target = tmp_path / "exclude.txt"
+    sync_exclude_file(str(target), entries)
+    listed = target.read_text().splitlines()[1:]
+    assert listed == ["/mnt/cache/media/ours.mkv", "/mnt/cache/media/pinned.mkv", "/mnt/cache/media/wanted.mkv"]

@@ -123,3 +123,9 @@ def test_secrets_are_masked_for_display() -> None:
     assert {"PLEX_TOKEN", "TRAKT_CLIENT_ID", "NOTIFY_URLS", "API_KEY", "WEB_PASSWORD", "WEBHOOK_SECRET"} <= SECRET_FIELDS
     assert mask("") == "" and mask("short") == "****"
     assert "abcdefghijklmnopqrst" not in repr(s)
+
+
+def test_absurd_size_is_a_clear_error_not_a_crash() -> None:
+    """Regression: CACHE_LIMIT='9'*500 raised OverflowError (a 500 in the web UI)."""
+    with pytest.raises(ConfigError, match="CACHE_LIMIT=9+: expected a size like 500GB"):
+        build_settings({}, {"CACHE_LIMIT": "9" * 500})

@@ -64,10 +64,18 @@ def write_exclude_file(path: str, cache_paths: Iterable[str]) -> ExcludeResult:
     return ExcludeResult(path, len({safe_line(p) for p in paths if p}), len(user), new != old)
 
 
+def belongs_to_cacherr(entry: CacheEntry) -> bool:
+    """A file Cacherr holds on the cache on purpose. A fresh download found there (pre-existing) that nobody
+    has wanted and nobody pinned still belongs to the mover, so it is not excluded from it."""
+    return not entry.pre_existing or entry.pinned or entry.last_wanted_at is not None
+
+
 def cached_paths(entries: Iterable[CacheEntry]) -> list[str]:
-    """Every cache path to exclude: each cached media file, plus its subtitles found on the cache."""
+    """Every cache path to exclude: each media file Cacherr holds, plus its subtitles found on the cache."""
     out: list[str] = []
     for entry in entries:
+        if not belongs_to_cacherr(entry):
+            continue
         out.append(entry.cache_path)
         out.extend(find_sidecars(entry.cache_path))
     return out

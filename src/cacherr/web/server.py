@@ -3,6 +3,7 @@ in a thread for tests and the demo (``start_in_thread(app) -> handle`` with ``.u
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -93,12 +94,20 @@ def serve_forever(app: Any, host: str, port: int, on_stop: Callable[[], None] = 
 
 def recover_at_start(container: Any) -> list[str]:
     """Finish or roll back file operations a crash left half-done, before anything else runs."""
+    from cacherr.domain.errors import CycleBusy
     from cacherr.web.services import optional
 
     engine = optional(container, "file_engine")
     if engine is None or not hasattr(engine, "recover"):
         return []
-    notes: list[str] = engine.recover()
+    service = optional(container, "cycle_service")
+    try:
+        # Under the cycle lock: a `cacherr cycle` running in another process owns its operations.
+        with service.lock.hold("recovery") if service is not None else contextlib.nullcontext():
+            notes: list[str] = engine.recover()
+    except CycleBusy:
+        log.info("recovery at start skipped: a cycle is running in another process (each cycle recovers first)")
+        return []
     for note in notes:
         log.warning("recovery: %s", note)
     return notes
