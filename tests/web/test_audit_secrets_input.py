@@ -112,7 +112,7 @@ def test_audit_deeply_nested_or_huge_values_are_4xx_not_500(world_factory: Calla
     for name, r in cases.items():
         expected_ok = name == "html-page"
         assert (r.status_code == 200) if expected_ok else (400 <= r.status_code < 500), (name, r.status_code)
-    assert cases["size"].get_json()["fields"] == {"CACHE_LIMIT": "out of range or malformed"}
+    assert cases["size"].get_json()["fields"] == {"CACHE_LIMIT": "expected a size like 500GB or a percentage like 80%"}
     assert cases["oversized"].status_code == 413
     assert "CACHE_LIMIT" not in json.loads(w.store.path.read_text())  # nothing was saved
     assert w.cycle.calls == []
