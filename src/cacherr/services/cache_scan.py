@@ -132,9 +132,10 @@ def find_unregistered(disk: DiskProbe, mapper: PathMapper, known: Collection[str
 
 
 def adopt(server: MediaServer, disk: DiskProbe, mapper: PathMapper, known: Collection[str],
-          now: datetime) -> Adoption:
-    """Cache files not in the registry that Plex knows become pre-existing entries (not saved here)."""
-    found = find_unregistered(disk, mapper, known)
+          now: datetime, *, skip: Collection[str] = ()) -> Adoption:
+    """Cache files not in the registry that Plex knows become pre-existing entries (not saved here).
+    ``skip``: cache paths Plex did not know recently; not asked about again (it costs a library listing)."""
+    found = {plex: hit for plex, hit in find_unregistered(disk, mapper, known).items() if hit[0] not in skip}
     if not found:
         return Adoption((), ())
     items = server.items_for_paths(list(found))

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from cacherr.ports import (
     TraktSource,
 )
 from cacherr.services import restore
-from cacherr.services.cache_scan import DiskProbe, LocalDisk, adopt, cache_roots, moved_back
+from cacherr.services.cache_scan import Adoption, DiskProbe, LocalDisk, adopt, cache_roots, moved_back
 from cacherr.services.cycle_exec import ReportBuilder, board_callback, execute_plan, notify
 from cacherr.services.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.services.cycle_record import CycleRecorder, SqlDatabase
@@ -42,6 +42,7 @@ from cacherr.services.realtime import Realtime, WebhookResult, cache_next
 from cacherr.settings import Settings
 
 log = logging.getLogger(__name__)
+UNKNOWN_RECHECK = timedelta(hours=6)
 ExcludeWriter = Callable[[str, Sequence[CacheEntry]], object]
 
 
@@ -91,6 +92,7 @@ class CycleService:
         self._write_exclude = exclude_writer or _default_exclude_writer
         self._server: tuple[Settings, MediaServer] | None = None
         self._server_lock = threading.Lock()
+        self._unknown: dict[str, datetime] = {}  # cache path -> when Plex last did not know it
 
     # --- providers ----------------------------------------------------------------------------
     def current_settings(self) -> Settings:
@@ -188,7 +190,7 @@ class CycleService:
         cycle) recover interrupted operations and save adopted files; without (dry run) change nothing."""
         mapper = PathMapper(settings.path_mappings())
         entries = self.registry.entries()
-        adoption = adopt(server, self.disk, mapper, {e.cache_path for e in entries}, now)
+        adoption = self._adopt(server, mapper, entries, now)
         tracked = {e.item_key for e in (*entries, *adoption.entries) if e.item_key}
         snapshot, scrobbled = self._snapshot(server, tracked)
         if rb is not None:
@@ -219,6 +221,17 @@ class CycleService:
             problems.append(f"found {len(adoption.entries)} file(s) already on the cache; tracked as "
                             "pre-existing (they go back once watched)")
         return Prepared(snapshot, state, policy, plan, adoption.entries, tuple(problems), scrobbled)
+
+    def _adopt(self, server: MediaServer, mapper: PathMapper, entries: Sequence[CacheEntry],
+               now: datetime) -> Adoption:
+        """Adopt files found on the cache. A video file Plex does not know (not scanned yet, or outside its
+        libraries) is asked about again only after UNKNOWN_RECHECK, not every cycle: each question may
+        cost a listing of a whole library section."""
+        recent = {p for p, when in self._unknown.items() if now - when < UNKNOWN_RECHECK}
+        adoption = adopt(server, self.disk, mapper, {e.cache_path for e in entries}, now, skip=recent)
+        self._unknown = {p: w for p, w in self._unknown.items() if p in recent}
+        self._unknown.update((p, now) for p in adoption.unknown)
+        return adoption
 
     def _snapshot(self, server: MediaServer, tracked: set[str]) -> tuple[Snapshot, tuple[str, ...]]:
         """The Plex snapshot with pending scrobbles merged into its watched state; and their item keys."""
