@@ -35,6 +35,21 @@ def test_start_in_thread_serves_and_stops(world: World) -> None:
         assert s.connect_ex(("127.0.0.1", handle.port)) != 0
 
 
+def current_setting(port: int, name: str) -> object:
+    _, body = get_json(f"http://127.0.0.1:{port}/api/v1/settings")
+    found = [f for f in body["settings"] if f["name"] == name]
+    return found[0]["value"]
+
+
+def wait_for_setting(port: int, name: str, value: object, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if current_setting(port, name) == value:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -61,6 +76,15 @@ def test_cacherr_serve_answers_then_exits_cleanly_on_sigterm(tmp_path: Path, cle
                 assert time.monotonic() < deadline, "server did not come up"
                 time.sleep(0.2)
         assert status == 200 and body["database"] is True
+        # SIGHUP re-reads cacherr_config.json edited by hand; a broken file keeps the running settings.
+        config_file = tmp_path / "config" / "cacherr_config.json"
+        config_file.write_text('{"NUMBER_EPISODES": 9}')
+        proc.send_signal(signal.SIGHUP)
+        assert wait_for_setting(port, "NUMBER_EPISODES", 9)
+        config_file.write_text("{broken")
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        assert proc.poll() is None and current_setting(port, "NUMBER_EPISODES") == 9
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=20)
         assert proc.returncode == 0, out

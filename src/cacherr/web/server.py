@@ -154,5 +154,14 @@ def serve_container(container: Any) -> None:
                 break
         wait_for_cycle_end(container, STOP_GRACE_SECONDS)
 
+    def reload(signum: int, frame: FrameType | None) -> None:
+        # `kill -HUP` (or `docker kill -s HUP cacherr`): re-read cacherr_config.json after editing it by hand.
+        try:
+            container.store.reload()
+            log.info("settings reloaded on SIGHUP")
+        except Exception as exc:  # a bad file keeps the running settings; say why
+            log.error("settings not reloaded on SIGHUP: %s", exc)
+
+    signal.signal(signal.SIGHUP, reload)
     settings = container.settings
     serve_forever(app, settings.WEB_HOST, settings.WEB_PORT, on_stop=stop)
