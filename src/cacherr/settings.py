@@ -139,7 +139,8 @@ class Settings(BaseSettings):
         SizeLimit(), description="Most Cacherr may hold on the cache: a size (500GB) or a percentage of the "
         "cache drive (80%). Empty: no limit.", json_schema_extra=_group("Budget"))
     MIN_FREE_SPACE: Annotated[SizeLimit, NoDecode] = Field(
-        SizeLimit(), description="Always leave this much free on the cache (size or percentage).",
+        SizeLimit(percent=10.0), description="Always leave this much free on the cache (size or percentage), so "
+        "downloads and appdata never find the pool full. 0: no reserve.",
         json_schema_extra=_group("Budget"))
 
     # --- File operations --------------------------------------------------------------------

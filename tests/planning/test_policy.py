@@ -77,9 +77,10 @@ def test_retention_wording_in_minutes() -> None:
 
 
 @pytest.mark.parametrize(("values", "mode", "limit", "free"), [
-    ({}, CacheMode.COPY, None, 0),
+    ({}, CacheMode.COPY, None, 100),  # by default 10% of the cache stays free
+    ({"MIN_FREE_SPACE": "0"}, CacheMode.COPY, None, 0),
     ({"COPY_TO_CACHE": "false", "CACHE_LIMIT": "50%", "MIN_FREE_SPACE": "10GB"}, CacheMode.MOVE, 500, 10 * GB),
-    ({"USE_SYMLINKS": "true", "CACHE_LIMIT": "200"}, CacheMode.SYMLINK, 200, 0),
+    ({"USE_SYMLINKS": "true", "CACHE_LIMIT": "200"}, CacheMode.SYMLINK, 200, 100),
 ])
 def test_policy_from_settings(values: dict[str, str], mode: CacheMode, limit: int | None, free: int) -> None:
     s = build_settings(values, {})
