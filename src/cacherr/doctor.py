@@ -76,9 +76,20 @@ def run_checks(container: Container) -> list[Check]:
                                  f"{filesystem_of(m.array_path)} / {filesystem_of(m.cache_path)}",
                                  "caching onto the same disk gains nothing: mount the cache pool" if same_dev else ""))
             results.append(_union_probe(tag, m.array_path, m.cache_path))
+    if s.MOVER_EXCLUDE_FILE:
+        results.append(_exclude_paths_check([m.cache_path for m in s.path_mappings()]))
     results.append(_database_check(container))
     results.append(_plex_check(container))
     return results
+
+
+def _exclude_paths_check(cache_paths: list[str]) -> Check:
+    """Mover Tuning runs on the host and matches /mnt/<pool>/<share>/... lines only: the cache must be
+    mounted into the container at its host path for the exclude list to hold anything back."""
+    odd = [p for p in cache_paths if not is_within(p, "/mnt") or is_union_view(p)]
+    fix = ("mount the cache at its host path (-v /mnt/cache/media:/mnt/cache/media) and set CACHE_DESTINATION "
+           "to it, so the exclude list names paths the mover knows (docs/unraid.md)") if odd else ""
+    return Check("mover exclude list uses host paths", not odd, ", ".join(cache_paths), fix)
 
 
 def _union_probe(tag: str, array_path: str, cache_path: str) -> Check:

@@ -131,3 +131,26 @@ def test_doctor_catches_a_union_view_under_another_name(tmp_path: Path, config_d
         good = {c["name"]: c for c in json.loads(run(["doctor", "--json"], config_dir, env=env).stdout)}
         assert good["default: array path does not show the cache"]["ok"]
         assert [p.name for p in lab.cache_root.iterdir() if p.name.startswith(".cacherr-probe")] == []
+
+
+def test_doctor_warns_when_the_exclude_list_would_name_container_paths(tmp_path: Path, config_dir: Path) -> None:
+    for d in ("array", "cache"):
+        (tmp_path / d).mkdir()
+    env = {"REAL_SOURCE": str(tmp_path / "array"), "CACHE_DESTINATION": str(tmp_path / "cache"),
+           "MOVER_EXCLUDE_FILE": str(config_dir / "mover_exclude.txt")}
+    checks = {c["name"]: c for c in json.loads(run(["doctor", "--json"], config_dir, env=env).stdout)}
+    check = checks["mover exclude list uses host paths"]
+    assert not check["ok"] and "host path" in check["fix"]
+    del env["MOVER_EXCLUDE_FILE"]
+    checks = {c["name"]: c for c in json.loads(run(["doctor", "--json"], config_dir, env=env).stdout)}
+    assert "mover exclude list uses host paths" not in checks
+
+
+@pytest.mark.parametrize(("paths", "ok"), [
+    (["/mnt/cache/media"], True), (["/mnt/fastpool/tv", "/mnt/cache/movies"], True),
+    (["/cache"], False), (["/mnt/user/media"], False), (["/mnt/cache/media", "/data/cache"], False),
+])
+def test_exclude_path_rule(paths: list[str], ok: bool) -> None:
+    from cacherr.doctor import _exclude_paths_check
+
+    assert _exclude_paths_check(paths).ok is ok
