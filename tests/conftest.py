@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,15 @@ def require_tool(name: str) -> str:
     require(path is not None, f"needs `{name}` on PATH (apt-get install {name})")
     assert path is not None
     return path
+
+
+def import_playwright() -> Any:
+    """Playwright's sync API; a test dependency, so its absence fails in CI like a missing tool."""
+    try:
+        import playwright.sync_api as sync_api
+    except ImportError:
+        require(False, "needs the playwright package (pip install -e '.[test]')")
+    return sync_api
 
 
 @pytest.fixture

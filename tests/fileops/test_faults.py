@@ -19,7 +19,7 @@ from cacherr.demo.lab import Lab, file_hash, write_media
 from cacherr.domain.cache import CacheMode
 from cacherr.fileops.faults import Faults
 from cacherr.settings import SizeLimit
-from tests.conftest import require_root, require_tool
+from tests.conftest import require, require_root, require_tool
 from tests.fileops.conftest import EngineFactory
 from tests.fileops.helpers import MiB, action, assert_invariant, restore, temp_leftovers, where
 
@@ -174,8 +174,8 @@ def test_copy_mode_restore_copies_back_a_missing_array_file(lab: Lab, engine_for
 def immutable(folder: Path) -> Iterator[None]:
     require_root()
     require_tool("chattr")
-    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
-        pytest.skip("this filesystem has no immutable flag")
+    flagged = subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
+    require(flagged, "the temporary folder's filesystem has no immutable flag (chattr +i)")
     try:
         yield
     finally:

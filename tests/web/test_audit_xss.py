@@ -19,7 +19,7 @@ from cacherr.domain.cache import Action, ActionKind, Skip
 from cacherr.domain.media import Reason
 from cacherr.logs import RING
 from cacherr.web.server import start_in_thread
-from tests.conftest import require_tool
+from tests.conftest import import_playwright, require_tool
 from tests.web.conftest import World, sample_plan
 
 PAYLOADS = (
@@ -98,7 +98,7 @@ def hostile_server(world: World) -> Iterator[str]:
 @pytest.mark.browser
 def test_audit_hostile_titles_run_no_script_in_a_real_browser(hostile_server: str) -> None:
     chromium = require_tool("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = import_playwright()
     from tests.web.test_browser import ARGS
 
     with sync_api.sync_playwright() as p:

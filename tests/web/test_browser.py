@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_tool
+from tests.conftest import import_playwright, require_tool
 from tests.web.live import LiveStack, start_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -38,7 +38,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     chromium = require_tool("chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = import_playwright()
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium, args=ARGS)
         yield b
