@@ -65,7 +65,8 @@ def test_no_room_is_refused_before_writing(tmpfs_lab: Lab, engine_for: EngineFac
 
 
 def test_min_free_space_and_cache_limit(lab: Lab, engine_for: EngineFactory) -> None:
-    engine = engine_for(lab, cache_limit=SizeLimit.parse("4M"))
+    # One transfer at a time: with two, whichever reserves space first wins, and this test is about limits.
+    engine = engine_for(lab, cache_limit=SizeLimit.parse("4M"), max_concurrent_cache=1)
     results = engine.execute([action(lab, MOVIE), action(lab, EP1)], mode=CacheMode.COPY)
     assert results[0].ok  # 3 MiB fits in 4 MiB
     assert not results[1].ok and "CACHE_LIMIT" in results[1].message
