@@ -93,23 +93,20 @@ def user_list(users: Iterable[str]) -> str:
     return f"{', '.join(names[:3])} and {len(names) - 3} more"
 
 
+_WHY: dict[Reason, str] = {
+    Reason.PLAYING: "playing now for {who}",
+    Reason.IN_PROGRESS: "in progress for {who}",
+    Reason.ON_DECK: "on deck for {who}",
+    Reason.NEXT_EPISODE: "next episode (#{n}) for {who}",
+    Reason.WATCHLIST: "on the watchlist of {who}",
+    Reason.TRAKT: "Trakt list pick (#{n})",
+    Reason.PINNED: "pinned",
+    Reason.PRE_EXISTING: "was already on the cache",
+}
+
+
 def describe(reason: Reason, rank: int, users: frozenset[str]) -> str:
-    who = user_list(users)
-    if reason is Reason.PLAYING:
-        return f"playing now for {who}"
-    if reason is Reason.IN_PROGRESS:
-        return f"in progress for {who}"
-    if reason is Reason.ON_DECK:
-        return f"on deck for {who}"
-    if reason is Reason.NEXT_EPISODE:
-        return f"next episode (#{rank + 1}) for {who}"
-    if reason is Reason.WATCHLIST:
-        return f"on the watchlist of {who}"
-    if reason is Reason.TRAKT:
-        return f"Trakt list pick (#{rank + 1})"
-    if reason is Reason.PINNED:
-        return "pinned"
-    return "was already on the cache"
+    return _WHY[reason].format(who=user_list(users), n=rank + 1)
 
 
 def session_wants(snapshot: Snapshot) -> list[Want]:
