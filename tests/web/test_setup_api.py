@@ -33,9 +33,9 @@ def _csrf(client: FlaskClient) -> dict[str, str]:
 
 def sign_in(client: FlaskClient) -> dict[str, str]:
     h = _csrf(client)
-    pin = client.post("/api/v1/setup/pin", headers=h).get_json()
+    pin = client.post("/setup/api/pin", headers=h).get_json()
     assert "app.plex.tv/auth#?clientID=cacherr-" in pin["auth_url"] and "context%5Bdevice%5D%5Bproduct%5D=Cacherr" in pin["auth_url"]
-    assert client.post("/api/v1/setup/pin/check", headers=h).get_json() == {"signed_in": True}
+    assert client.post("/setup/api/pin/check", headers=h).get_json() == {"signed_in": True}
     return h
 
 
@@ -43,16 +43,16 @@ def test_every_page_leads_to_setup_when_plex_is_not_configured(client: FlaskClie
     for path in ("/", "/media", "/settings", "/history"):
         r = client.get(path)
         assert r.status_code == 302 and r.headers["Location"].endswith("/setup"), path
-    assert client.get("/api/v1/setup").get_json()["needs_setup"] is True
+    assert client.get("/setup/api").get_json()["needs_setup"] is True
     assert client.get("/health").status_code == 200  # liveness for Docker stays
 
 
 def test_sign_in_with_plex_stores_the_token_and_never_answers_it(client: FlaskClient,
                                                                  install: EmptyInstall) -> None:
     h = _csrf(client)
-    r = client.post("/api/v1/setup/pin", headers=h)
+    r = client.post("/setup/api/pin", headers=h)
     assert r.status_code == 200
-    out = client.post("/api/v1/setup/pin/check", headers=h)
+    out = client.post("/setup/api/pin/check", headers=h)
     assert out.get_json() == {"signed_in": True}
     assert install.container.store.current.secret("PLEX_TOKEN") == install.plex.world.owner.token
     assert install.plex.world.owner.token not in out.get_data(as_text=True)
@@ -63,13 +63,13 @@ def test_sign_in_with_plex_stores_the_token_and_never_answers_it(client: FlaskCl
 def test_a_pin_not_yet_approved_keeps_waiting(client: FlaskClient, install: EmptyInstall) -> None:
     install.plex.world.pin_auto_approve = False  # type: ignore[attr-defined]
     h = _csrf(client)
-    client.post("/api/v1/setup/pin", headers=h)
-    assert client.post("/api/v1/setup/pin/check", headers=h).get_json() == {"signed_in": False}
+    client.post("/setup/api/pin", headers=h)
+    assert client.post("/setup/api/pin/check", headers=h).get_json() == {"signed_in": False}
     assert not install.container.store.current.secret("PLEX_TOKEN")
 
 
 def test_a_pasted_token_that_plex_refuses_is_not_saved(client: FlaskClient, install: EmptyInstall) -> None:
-    r = client.post("/api/v1/setup/token", json={"token": "not-a-real-token-123"}, headers=_csrf(client))
+    r = client.post("/setup/api/token", json={"token": "not-a-real-token-123"}, headers=_csrf(client))
     assert r.status_code == 503 and "refused" in r.get_json()["error"]
     assert not install.container.store.current.secret("PLEX_TOKEN")
 
@@ -77,24 +77,24 @@ def test_a_pasted_token_that_plex_refuses_is_not_saved(client: FlaskClient, inst
 def test_servers_are_tested_and_the_lan_address_that_works_is_preferred(client: FlaskClient,
                                                                         install: EmptyInstall) -> None:
     h = sign_in(client)
-    servers = client.get("/api/v1/setup/servers").get_json()
+    servers = client.get("/setup/api/servers").get_json()
     assert len(servers) == 1
     conns = {c["uri"]: c for c in servers[0]["connections"]}
     assert conns[install.plex.url]["ok"] and conns[install.plex.url]["local"]
     assert not conns["http://127.0.0.1:9"]["ok"] and conns["http://127.0.0.1:9"]["problem"]
     assert servers[0]["best"] == install.plex.url
-    bad = client.post("/api/v1/setup/server", json={"uri": "http://evil.example:32400"}, headers=h)
+    bad = client.post("/setup/api/server", json={"uri": "http://evil.example:32400"}, headers=h)
     assert bad.status_code == 422  # the token goes only to a server of the account
-    assert client.post("/api/v1/setup/server", json={"uri": install.plex.url}, headers=h).status_code == 200
+    assert client.post("/setup/api/server", json={"uri": install.plex.url}, headers=h).status_code == 200
     assert install.container.store.current.PLEX_URL == install.plex.url
 
 
 def test_libraries_propose_mappings_checked_with_a_sample_file(client: FlaskClient, install: EmptyInstall) -> None:
     h = sign_in(client)
-    client.post("/api/v1/setup/server", json={"uri": install.plex.url}, headers=h)
+    client.post("/setup/api/server", json={"uri": install.plex.url}, headers=h)
     lab = install.lab
     q = {"array_root": str(lab.array_root), "cache_root": str(lab.cache_root)}
-    libs = client.get("/api/v1/setup/libraries", query_string=q).get_json()["libraries"]
+    libs = client.get("/setup/api/libraries", query_string=q).get_json()["libraries"]
     by_title = {lib["title"]: lib["mappings"][0] for lib in libs}
     movies = by_title["Movies"]
     assert movies["plex_path"] == "/data/movies" and movies["real_path"] == f"{lab.array_root}/movies"
@@ -102,13 +102,13 @@ def test_libraries_propose_mappings_checked_with_a_sample_file(client: FlaskClie
     assert movies["sample_real"].startswith(f"{lab.array_root}/movies/")
     # the union view is refused, with the reason
     union = dict(movies, real_path="/mnt/user/media/movies")
-    r = client.post("/api/v1/setup/libraries", json={"mappings": [union]}, headers=h)
+    r = client.post("/setup/api/libraries", json={"mappings": [union]}, headers=h)
     assert r.status_code == 422 and "union view" in r.get_json()["fields"]["movies"]
     # a wrong folder: the sample file is not found there
     wrong = dict(movies, real_path=str(lab.cache_root))
-    r = client.post("/api/v1/setup/libraries", json={"mappings": [wrong]}, headers=h)
+    r = client.post("/setup/api/libraries", json={"mappings": [wrong]}, headers=h)
     assert r.status_code == 422
-    r = client.post("/api/v1/setup/libraries", json={"mappings": list(by_title.values())}, headers=h)
+    r = client.post("/setup/api/libraries", json={"mappings": list(by_title.values())}, headers=h)
     assert r.status_code == 200, r.get_json()
     assert {m.name for m in install.container.store.current.path_mappings()} == {"movies", "tv-shows"}
 
@@ -116,24 +116,24 @@ def test_libraries_propose_mappings_checked_with_a_sample_file(client: FlaskClie
 def test_users_switches_become_the_skip_lists_and_the_dry_run_then_go_live(client: FlaskClient,
                                                                            install: EmptyInstall) -> None:
     h = sign_in(client)
-    client.post("/api/v1/setup/server", json={"uri": install.plex.url}, headers=h)
+    client.post("/setup/api/server", json={"uri": install.plex.url}, headers=h)
     q = {"array_root": str(install.lab.array_root), "cache_root": str(install.lab.cache_root)}
-    libs = client.get("/api/v1/setup/libraries", query_string=q).get_json()["libraries"]
-    client.post("/api/v1/setup/libraries", json={"mappings": [lib["mappings"][0] for lib in libs]}, headers=h)
-    users = client.get("/api/v1/setup/users").get_json()
+    libs = client.get("/setup/api/libraries", query_string=q).get_json()["libraries"]
+    client.post("/setup/api/libraries", json={"mappings": [lib["mappings"][0] for lib in libs]}, headers=h)
+    users = client.get("/setup/api/users").get_json()
     names = [u["name"] for u in users]
     assert users[0]["kind"] == "owner" and len(names) > 1
     rows = [{"name": n, "on_deck": True, "watchlist": n != names[1]} for n in names]
-    assert client.post("/api/v1/setup/users", json={"users": rows}, headers=h).status_code == 200
+    assert client.post("/setup/api/users", json={"users": rows}, headers=h).status_code == 200
     settings = install.container.store.current
     assert settings.SKIP_WATCHLIST_USERS == [names[1]] and settings.SKIP_ONDECK_USERS == []
     assert client.get("/").status_code == 302  # not finished yet
-    dry = client.post("/api/v1/setup/dry-run", headers=h)
+    dry = client.post("/setup/api/dry-run", headers=h)
     assert dry.status_code == 200, dry.get_json()
     assert install.container.store.current.TEST_MODE is True
     assert dry.get_json()["plan"]["actions"], "the demo household has media to cache"
     assert not any(install.lab.cache_root.rglob("*.mkv"))  # a dry run touches nothing
-    live = client.post("/api/v1/setup/live", headers=h).get_json()
+    live = client.post("/setup/api/live", headers=h).get_json()
     assert live == {"test_mode": False, "done": True}
     assert client.get("/").status_code == 200
-    assert client.get("/api/v1/setup").get_json()["needs_setup"] is False
+    assert client.get("/setup/api").get_json()["needs_setup"] is False

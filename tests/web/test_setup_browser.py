@@ -66,7 +66,9 @@ def test_setup_from_an_empty_config_dir_to_live(browser, stack) -> None:  # type
         assert "does not answer" in page.inner_text(".setup-conns .conn.bad")
         assert page.is_checked(f"input[name=conn][value='{install.plex.url}']")
         page.click("#server-save")
-        # libraries: folders as Plex reports them, proposed and checked against the mounted array
+        # libraries: folders as Plex reports them, proposed and checked against the mounted array (first
+        # under the default roots, which do not exist here)
+        page.wait_for_selector("#libraries-table .lib-check.bad", timeout=15000)
         page.fill("#array-root", str(install.lab.array_root))
         page.fill("#cache-root", str(install.lab.cache_root))
         page.click("#propose")

@@ -47,7 +47,7 @@ def create_app(container_or_services: Any, settings_store: SettingsStore | None 
 
 
 def _wants_json() -> bool:
-    return (request.path.startswith("/api/") or request.path == "/health"
+    return (request.path.startswith(("/api/", "/setup/api/")) or request.path == "/health"
             or request.accept_mimetypes.best == "application/json")
 
 

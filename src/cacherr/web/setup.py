@@ -1,4 +1,4 @@
-"""First contact: the setup pages and their JSON API (/setup, /api/v1/setup/...).
+"""First contact: the setup page and its JSON calls (/setup, /setup/api/...: the dashboard's own, not /api/v1).
 
 Sign in with Plex (PIN flow) or paste a token, pick the server and the address that works, choose the
 libraries (proposed, checked path mappings), the users and what to cache for each, then a dry run in
@@ -20,7 +20,7 @@ from cacherr.web.setup_paths import Proposal, check, propose
 
 bp = Blueprint("setup", __name__)
 STATE_FILE = "setup.json"
-API = "/api/v1/setup"
+API = "/setup/api"
 
 
 # --- is setup needed? ------------------------------------------------------------------------------
@@ -61,6 +61,13 @@ def lead_to_setup() -> WResponse | None:
     if setup_available() and needs_setup():
         return redirect(url_for("setup.page"))
     return None
+
+
+@bp.after_request
+def _no_store(response: WResponse) -> WResponse:
+    if request.path.startswith(API):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def _account() -> Any:

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var meta = function (n) { var m = document.querySelector('meta[name="' + n + '"]'); return m ? m.content : ""; };
-  var API = (meta("api-base") || "/api/v1") + "/setup";
+  var API = (meta("api-base") || "/api/v1").replace(/\/api\/v1$/, "") + "/setup/api";
   var $ = function (s) { return document.querySelector(s); };
 
   function el(tag, attrs, kids) {
@@ -88,11 +88,14 @@
   }
 
   // --- 3. libraries -----------------------------------------------------------------------------
+  var asked = 0;
   function proposeLibraries() {
+    var mine = ++asked;  // a slower, older answer must not overwrite a newer one
     var q = "?array_root=" + encodeURIComponent($("#array-root").value) + "&cache_root=" + encodeURIComponent($("#cache-root").value);
     var box = $("#libraries");
     box.textContent = "Asking Plex for its libraries…";
     call("GET", "/libraries" + q).then(function (d) {
+      if (mine !== asked) return;
       $("#array-root").value = d.array_root; $("#cache-root").value = d.cache_root;
       var body = el("tbody");
       d.libraries.forEach(function (lib) {
