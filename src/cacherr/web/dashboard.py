@@ -18,7 +18,8 @@ from cacherr.web.setup import lead_to_setup, needs_setup
 
 bp = Blueprint("dashboard", __name__)
 PAGES = (("dashboard.overview", "Overview"), ("dashboard.media", "Cached media"), ("dashboard.plan", "Plan"),
-         ("dashboard.history", "History"), ("dashboard.settings", "Settings"), ("dashboard.logs", "Logs"))
+         ("dashboard.history", "History"), ("checks.page", "Health"), ("dashboard.settings", "Settings"),
+         ("dashboard.logs", "Logs"))
 
 
 @bp.before_request
