@@ -86,7 +86,7 @@ def test_servers_are_tested_and_the_lan_address_that_works_is_preferred(client: 
     bad = client.post("/setup/api/server", json={"uri": "http://evil.example:32400"}, headers=h)
     assert bad.status_code == 422  # the token goes only to a server of the account
     assert client.post("/setup/api/server", json={"uri": install.plex.url}, headers=h).status_code == 200
-    assert install.container.store.current.PLEX_URL == install.plex.url
+    assert install.plex.url == install.container.store.current.PLEX_URL
 
 
 def test_libraries_propose_mappings_checked_with_a_sample_file(client: FlaskClient, install: EmptyInstall) -> None:
@@ -126,7 +126,7 @@ def test_users_switches_become_the_skip_lists_and_the_dry_run_then_go_live(clien
     rows = [{"name": n, "on_deck": True, "watchlist": n != names[1]} for n in names]
     assert client.post("/setup/api/users", json={"users": rows}, headers=h).status_code == 200
     settings = install.container.store.current
-    assert settings.SKIP_WATCHLIST_USERS == [names[1]] and settings.SKIP_ONDECK_USERS == []
+    assert [names[1]] == settings.SKIP_WATCHLIST_USERS and settings.SKIP_ONDECK_USERS == []
     assert client.get("/").status_code == 302  # not finished yet
     dry = client.post("/setup/api/dry-run", headers=h)
     assert dry.status_code == 200, dry.get_json()

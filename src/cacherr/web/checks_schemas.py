@@ -26,7 +26,7 @@ class HealthItemOut(BaseModel):
     source: str
     type: Literal["ok", "notice", "warning", "error"]
     message: str
-    wikiUrl: str  # noqa: N815  (the *arr field name)
+    wikiUrl: str
 
 
 class HealthListOut(RootModel[list[HealthItemOut]]):
@@ -36,13 +36,13 @@ class HealthListOut(RootModel[list[HealthItemOut]]):
 class SystemStatusOut(BaseModel):
     """Shaped like the *arr ``/api/v3/system/status`` (the fields that apply)."""
 
-    appName: str  # noqa: N815
+    appName: str
     version: str
-    startTime: str  # noqa: N815
-    appData: str  # noqa: N815
-    osName: str  # noqa: N815
-    osVersion: str  # noqa: N815
-    runtimeName: str  # noqa: N815
-    runtimeVersion: str  # noqa: N815
-    isDocker: bool  # noqa: N815
-    needsSetup: bool  # noqa: N815
+    startTime: str
+    appData: str
+    osName: str
+    osVersion: str
+    runtimeName: str
+    runtimeVersion: str
+    isDocker: bool
+    needsSetup: bool

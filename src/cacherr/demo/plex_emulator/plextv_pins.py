@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cacherr.demo.plex_emulator.model import World
-from cacherr.demo.plex_emulator.routing import Request, Response, Route, error, route
+from cacherr.demo.plex_emulator.routing import Request, Response, Route, route
 
 PIN_SECONDS = 600
 _PREFIX = "/_plextv"
