@@ -50,6 +50,7 @@ class DemoOptions:
     tick_seconds: float = 20.0
     scale: float = 1.0
     out: Callable[[str], None] = print
+    host: str = "127.0.0.1"  # the dashboard's address; 0.0.0.0 opens it to other machines
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Demo:
         self.plex = PlexEmulator(world).start()
         self.trakt = start_trakt()
         env = demo_env(self.root, self.lab, self.plex.url, self.port, self.options.scale, self.trakt)
+        env["WEB_HOST"] = self.options.host
         self.log = open(self.root / "serve.log", "ab")  # noqa: SIM115  (the child's output; closed in close())
         self.server = subprocess.Popen([sys.executable, "-m", "cacherr", "serve"], env=env,
                                        stdout=self.log, stderr=subprocess.STDOUT)
