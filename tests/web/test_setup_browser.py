@@ -121,6 +121,9 @@ def test_setup_fits_a_phone(browser, tmp_path: Path, clean_env: dict[str, str]) 
         page.wait_for_url("**/setup")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"setup scrolls sideways on a phone ({width}px)"
+        # every page of the navigation is on screen (Settings and Logs used to be scrolled off)
+        rights = page.eval_on_selector_all(".nav a", "els => els.map(e => e.getBoundingClientRect().right)")
+        assert len(rights) == 7 and max(rights) <= 390, rights
         shot(page, "setup-phone")
     finally:
         context.close()
