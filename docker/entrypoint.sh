@@ -110,20 +110,20 @@ fi
 sync_user() {
     if getent group "$APP_USER" >/dev/null 2>&1; then
         if [ "$(getent group "$APP_USER" | cut -d: -f3)" != "$PGID" ]; then
-            groupmod -o -g "$PGID" "$APP_USER"
+            groupmod -o -g "$PGID" "$APP_USER" || return 1
         fi
     else
-        groupadd -o -g "$PGID" "$APP_USER"
+        groupadd -o -g "$PGID" "$APP_USER" || return 1
     fi
     if getent passwd "$APP_USER" >/dev/null 2>&1; then
         if [ "$(id -u "$APP_USER")" != "$PUID" ]; then
-            usermod -o -u "$PUID" "$APP_USER" >/dev/null
+            usermod -o -u "$PUID" "$APP_USER" >/dev/null || return 1
         fi
         if [ "$(id -g "$APP_USER")" != "$PGID" ]; then
-            usermod -g "$PGID" "$APP_USER"
+            usermod -g "$PGID" "$APP_USER" || return 1
         fi
     else
-        useradd -o -M -N -u "$PUID" -g "$PGID" -d "$CONFIG_DIR" -s /usr/sbin/nologin "$APP_USER"
+        useradd -o -M -N -u "$PUID" -g "$PGID" -d "$CONFIG_DIR" -s /usr/sbin/nologin "$APP_USER" || return 1
     fi
 }
 
@@ -135,7 +135,9 @@ user_is_right() {
 if user_is_right; then
     :
 elif [ -w /etc/passwd ] && [ -w /etc/group ]; then
-    sync_user
+    if ! sync_user 2>/dev/null; then
+        say "warning: could not set the user '$APP_USER' to $ids (capabilities dropped?); running as $ids all the same."
+    fi
 else
     say "/etc is read-only (--read-only?): the user '$APP_USER' keeps its image ids; running as $ids all the same."
 fi
