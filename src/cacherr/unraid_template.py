@@ -91,7 +91,7 @@ NOTIFY_PATHS = (
     OptionalPath("Unraid web GUI (notifications)", "/usr/local/emhttp", "ro",
                  "Unraid's notify script lives here (read-only). With /tmp/notifications, Cacherr's messages "
                  "appear as Unraid notifications. Leave both as they are, or remove them to use Apprise only."),
-    OptionalPath("Unraid notifications queue", "/tmp/notifications", "rw",
+    OptionalPath("Unraid notifications queue", "/tmp/notifications", "rw",  # noqa: S108  (Unraid's own path)
                  "Where Unraid's notify script queues messages; needed with /usr/local/emhttp."),
 )
 
