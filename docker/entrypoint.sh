@@ -6,9 +6,12 @@
 #   2. create or adjust the `cacherr` user and group to PUID:PGID (Unraid default 99:100, nobody:users);
 #   3. apply TZ and UMASK;
 #   4. give CONFIG_DIR (/config, and only /config: never the media mounts) to PUID:PGID;
-#   5. drop privileges with setpriv and `exec` the command (default `cacherr serve`), so that the
-#      Python process receives SIGTERM from `docker stop` directly and can finish or journal the
-#      running file operation.
+#   5. drop privileges with setpriv (--no-new-privs) and `exec` the command (default `cacherr serve`),
+#      so that the Python process receives SIGTERM from `docker stop` directly and can finish or
+#      journal the running file operation.
+#
+# What is already right is skipped, so a read-only /etc (`--read-only`), missing capabilities or a
+# root-squashed appdata folder only stop the start when they matter, with one line saying what to change.
 #
 # Started as a non-root user (`docker run --user`), it skips 2 and 4 and runs the command as that user.
 # Every path is overridable for tests: CONFIG_DIR, CACHERR_USER, CACHERR_ZONEINFO, CACHERR_LOCALTIME.
