@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cacherr.domain.cache import CacheMode, CacheState
+from cacherr.domain.cache import CacheEntry, CacheMode, CacheState
 from cacherr.domain.errors import CycleBusy
-from cacherr.domain.media import MediaKind, Reason, Snapshot, Want
+from cacherr.domain.media import MediaItem, MediaKind, Reason, Snapshot, Want
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, build_plan
+from cacherr.services.cache_scan import moved_back
 
 if TYPE_CHECKING:
     from cacherr.services.cycle import CycleService
@@ -39,7 +40,7 @@ def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str 
     with service.lock.hold(trigger, wait=wait):
         server = service.media_server()
         nexts = server.next_episodes(item_key, settings.NUMBER_EPISODES)
-        entries = service.registry.entries()
+        entries = _reconciled(service, nexts)
         cached = {e.cache_path for e in entries}
         todo = [i for i in nexts if any(f.cache_path not in cached for f in i.files)]
         now = service.clock.now()
@@ -56,6 +57,19 @@ def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str 
         if not plan.actions and not plan.skips:
             return None
         return service.run_actions(trigger, plan, entries, settings)
+
+
+def _reconciled(service: CycleService, items: Sequence[MediaItem]) -> list[CacheEntry]:
+    """The registry, after checking the disk for the files at stake: a row whose cache copy is gone while
+    the array holds the file (cache drive replaced or wiped, a file deleted by hand) is dropped, so the
+    file is cached again instead of skipped as "already cached". Only these items' files are checked."""
+    entries = service.registry.entries()
+    wanted = {f.cache_path for i in items for f in i.files}
+    for e in moved_back([e for e in entries if e.cache_path in wanted], service.disk):
+        log.info("%s is in the registry but not on the cache; caching it again", e.cache_path)
+        service.registry.remove(e.cache_path)
+        entries = [x for x in entries if x.cache_path != e.cache_path]
+    return entries
 
 
 @dataclass(frozen=True, slots=True)
