@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 
 from cacherr.domain.errors import ConfigError
 from cacherr.domain.paths import PathMapping
+from cacherr.domain.winpath import is_windows
 from cacherr.settings_types import (
     SIZE_HINT,
     TRAKT_LIST_NAMES,
@@ -317,7 +318,17 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// URL like http://192.168.1.10:32400")
         return v.rstrip("/")
 
-    @field_validator("PLEX_SOURCE", "REAL_SOURCE", "CACHE_DESTINATION")
+    @field_validator("PLEX_SOURCE")
+    @classmethod
+    def _plex_root(cls, v: str) -> str:
+        if is_windows(v):
+            return v
+        if not v.startswith("/"):
+            raise ValueError("expected an absolute path starting with / (or, for Plex on Windows, a drive path "
+                             "like M:\\Media or a share like \\\\tower\\media)")
+        return v.rstrip("/") or "/"
+
+    @field_validator("REAL_SOURCE", "CACHE_DESTINATION")
     @classmethod
     def _absolute(cls, v: str) -> str:
         if not v.startswith("/"):

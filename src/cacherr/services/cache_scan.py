@@ -126,8 +126,8 @@ def find_unregistered(disk: DiskProbe, mapper: PathMapper, known: Collection[str
             mapped = mapper.counterpart(path)
             if mapped is None:
                 continue
-            plex_root = next(m.plex_path for m in mapper.mappings if m.name == mapped.mapping)
-            out[posixpath.join(normalise(plex_root), mapped.relative)] = (path, size)
+            mapping = next(m for m in mapper.mappings if m.name == mapped.mapping)
+            out[mapping.to_plex(mapped.relative)] = (path, size)
     return out
 
 
