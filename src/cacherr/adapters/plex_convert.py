@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cacherr.adapters.plex_guids import canonical_all
 from cacherr.domain.media import MediaFile, MediaItem, MediaKind
 from cacherr.domain.paths import PathMapper
 
@@ -54,10 +55,11 @@ def int_or_none(value: Any) -> int | None:
 
 
 def guids_of(obj: Any) -> tuple[str, ...]:
-    """The plex:// guid and every Guid child id (imdb://, tmdb://, tvdb://)."""
+    """The guid and every Guid child id, each followed by the canonical imdb://, tmdb:// or tvdb:// id
+    it names (legacy agents' ``com.plexapp.agents.imdb://tt...?lang=en`` included; see plex_guids)."""
     out = [str(attr(obj, "guid"))] if attr(obj, "guid") else []
     out.extend(str(g.id) for g in attr(obj, "guids", []) if getattr(g, "id", None))
-    return tuple(dict.fromkeys(out))
+    return canonical_all(out)
 
 
 def order(ep: Any) -> tuple[int, int]:
