@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 
 from cacherr.domain.errors import ConfigError
 from cacherr.domain.paths import PathMapping
+from cacherr.domain.versions import VersionRule
 from cacherr.domain.winpath import is_windows
 from cacherr.settings_types import (
     SIZE_HINT,
@@ -125,6 +126,11 @@ class Settings(BaseSettings):
                                    json_schema_extra=_group("Caching"))
     WATCHLIST_EPISODES: int = Field(1, ge=0, le=100, description="For a show on a watchlist, how many first "
                                     "unwatched episodes to cache.", json_schema_extra=_group("Caching"))
+    MEDIA_VERSION: str = Field("highest", description="An item with several versions (4K and 1080p, or an "
+                               "extended cut) is cached as one version with all its parts: the one being played, "
+                               "else one already on the cache, else this choice: highest (resolution), 1080p or "
+                               "highest:1080p (the highest at or below 1080p), smallest, largest, or all (every "
+                               "version).", json_schema_extra=_group("Caching"))
     WATCHED_MOVE: bool = Field(True, description="Give media back to the array once every interested user "
                                "has watched it.", json_schema_extra=_group("Caching"))
     CACHE_RETENTION_HOURS: int = Field(12, ge=0, le=24 * 365, description="Keep media on the cache this many hours "
@@ -283,6 +289,11 @@ class Settings(BaseSettings):
     @classmethod
     def _size(cls, v: Any) -> Any:
         return v if isinstance(v, SizeLimit) else SizeLimit.parse(str(v))
+
+    @field_validator("MEDIA_VERSION")
+    @classmethod
+    def _media_version(cls, v: str) -> str:
+        return str(VersionRule.parse(v))
 
     @field_validator("SCHEDULE", mode="before")
     @classmethod

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cacherr.adapters.plex_guids import canonical_all
-from cacherr.domain.media import MediaFile, MediaItem, MediaKind
+from cacherr.domain.media import MediaFile, MediaItem, MediaKind, MediaVersion
 from cacherr.domain.paths import PathMapper
 
 
@@ -99,10 +99,25 @@ def external_subtitles(part: Any) -> list[Any]:
     return [s for s in streams if attr(s, "key")]
 
 
-def files_of(video: Any, mapper: PathMapper, problems: Problems, title: str) -> tuple[MediaFile, ...]:
+def versions_of(video: Any, mapper: PathMapper, problems: Problems, title: str) -> tuple[MediaVersion, ...]:
+    """Every ``<Media>`` of an item with its mapped files (stacked parts together); () for one version."""
+    media = list(attr(video, "media", []) or [])
+    if len(media) < 2:
+        return ()
+    out = []
+    for m in media:
+        files = files_of(m, mapper, problems, title, parts=list(attr(m, "parts", []) or []))
+        if files:
+            out.append(MediaVersion(files, int_or_none(attr(m, "height")), int_or_none(attr(m, "bitrate")),
+                                    str(attr(m, "videoResolution", "") or "")))
+    return tuple(out) if len(out) > 1 else ()
+
+
+def files_of(video: Any, mapper: PathMapper, problems: Problems, title: str,
+             parts: list[Any] | None = None) -> tuple[MediaFile, ...]:
     """Every file of an item mapped to array/cache paths; unmapped paths become problems, never guesses."""
     out = []
-    for part in parts_of(video):
+    for part in parts_of(video) if parts is None else parts:
         plex_path = attr(part, "file")
         if not plex_path or attr(part, "exists", True) is False:
             continue
@@ -142,6 +157,7 @@ def to_item(video: Any, mapper: PathMapper, problems: Problems) -> MediaItem:
         year=int_or_none(attr(video, "year")),
         guids=guids_of(video),
         duration_ms=int_or_none(attr(video, "duration")),
+        versions=versions_of(video, mapper, problems, label),
     )
 
 

@@ -23,6 +23,7 @@ from itertools import accumulate
 
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, CacheState, Plan, Skip
 from cacherr.domain.media import MediaFile, Reason, Snapshot
+from cacherr.domain.versions import Choice, choose
 from cacherr.planning.policy import (
     Policy,
     WantedItem,
@@ -74,6 +75,10 @@ class _Work:
     used: int = 0
     free: int = 0
     trakt_used: int = 0
+    choices: dict[str, Choice] = field(default_factory=dict)  # item key -> the version chosen (several only)
+
+    def files_of(self, wi: WantedItem) -> Choice:
+        return self.choices.get(wi.item.key) or Choice(wi.item.files)
 
     @property
     def headroom(self) -> int:
@@ -144,8 +149,10 @@ def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
             continue
         in_play = bool(play_keys) and _in_play(entries, play_keys, play_paths)
         if key in index:
-            if not in_play:
-                held.append(_Unit(key, entries, index[key], wanted[index[key]].reason, "", wanted[index[key]]))
+            wi = wanted[index[key]]
+            entries = _drop_other_versions(w, wi, entries, in_play)
+            if not in_play and entries:
+                held.append(_Unit(key, entries, index[key], wi.reason, "", wi))
             continue
         fate, why = _fate(w, entries, wanting, known)
         retained += fate == "idle"
@@ -164,6 +171,19 @@ def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
     if retained:
         w.notes.append(f"{retained} item(s) kept on the cache within CACHE_RETENTION_HOURS")
     return _evict_order(len(wanted), held, found, idle)
+
+
+def _drop_other_versions(w: _Work, wi: WantedItem, entries: list[CacheEntry], in_play: bool) -> list[CacheEntry]:
+    """Give back cached files of versions other than the chosen one; return the entries kept."""
+    choice = w.choices.get(wi.item.key)
+    if choice is None:
+        return entries
+    keep = {f.cache_path for f in choice.files}
+    other = [e for e in entries if e.cache_path not in keep]
+    if other and not in_play and w.policy.give_back:
+        w.give_back(other, wi.reason, f"another version is cached instead: {choice.why}")
+        return [e for e in entries if e.cache_path in keep]
+    return entries
 
 
 def _hours(delta: timedelta) -> str:
@@ -204,18 +224,19 @@ class _Evictor:
         return (self.cum[end] - self.cum[self.next], end) if end > self.next else (0, self.next)
 
 
-def _uncached(wi: WantedItem, cached: set[str]) -> list[MediaFile]:
-    return [f for f in wi.item.files if f.cache_path not in cached]
+def _uncached(files: Sequence[MediaFile], cached: set[str]) -> list[MediaFile]:
+    return [f for f in files if f.cache_path not in cached]
 
 
 def _place(w: _Work, wi: WantedItem, prio: int, ev: _Evictor, cached: set[str],
            play_keys: dict[str, set[str]]) -> None:
     item = wi.item
+    choice = w.files_of(wi)
     if item.key in ev.evicted:
-        w.skips.append(Skip(_path(item.files), item.display_title, f"given back to make room for higher-priority "
-                            f"media ({wi.why})", item.size))
+        w.skips.append(Skip(_path(choice.files), item.display_title, f"given back to make room for "
+                            f"higher-priority media ({wi.why})", choice.size))
         return
-    files = _uncached(wi, cached)
+    files = _uncached(choice.files, cached)
     need = sum(f.size for f in files)
     if not files:
         return
@@ -237,8 +258,9 @@ def _place(w: _Work, wi: WantedItem, prio: int, ev: _Evictor, cached: set[str],
             w.skips.append(Skip(_path(files), item.display_title, _no_room(w, wi, need, freeable), need))
             return
         _evict_for(w, wi, need, ev, end)
+    why = f"{wi.why}; {choice.why}" if choice.why else wi.why
     for f in files:
-        w.caches.append(Action(ActionKind.CACHE, f.array_path, f.cache_path, f.size, wi.reason, wi.why, item.key,
+        w.caches.append(Action(ActionKind.CACHE, f.array_path, f.cache_path, f.size, wi.reason, why, item.key,
                                item.display_title, wi.users, f.sidecars, library=item.library))
         w.used += f.size
         w.free -= f.size
@@ -297,8 +319,11 @@ def _build(snapshot: Snapshot, cache_state: CacheState, policy: Policy, now: dat
     wanted = aggregate_wants(snapshot)
     w = _Work(snapshot, cache_state, policy, now, used=cache_state.used_by_cacherr, free=cache_state.free_bytes)
     usage_before = w.used
-    units = _classify(w, wanted)
     cached = {e.cache_path for e in cache_state.entries}
+    playing = {s.plex_path for s in snapshot.sessions if s.plex_path}
+    w.choices = {wi.item.key: choose(wi.item, policy.versions, playing=playing, cached=cached)
+                 for wi in wanted if wi.item.versions}
+    units = _classify(w, wanted)
     prio_of = {wi.item.key: i for i, wi in enumerate(wanted)}
     w.trakt_used = sum(u.size for u in units if u.reason is Reason.TRAKT and u.key in prio_of)
     ev = _Evictor(units)

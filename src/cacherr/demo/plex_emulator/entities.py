@@ -77,6 +77,10 @@ class Part:
     size: int
     container: str = "mkv"
     subtitles: list[Subtitle] = field(default_factory=list)
+    # Parts with the same ``version`` are the stacked parts of one <Media> (one version of the item);
+    # None: a Media of its own. ``resolution`` is Media@videoResolution (4k, 1080, 720, 480, sd).
+    version: int | None = field(default=None, kw_only=True)
+    resolution: str = field(default="1080", kw_only=True)
 
 
 @dataclass

@@ -143,8 +143,10 @@ class World:
 
     def add_movie(self, section: Section, title: str, year: int | None = None, *, size: int = 4000 * MB,
                   imdb: str | None = None, tmdb: str | None = None, subtitles: Iterable[str] = (),
-                  file: str | None = None, files: int = 1, guid: str | None = None, legacy: bool = False) -> Movie:
-        """A movie with ``files`` parts (0 = metadata only, no file) and external subtitle files."""
+                  file: str | None = None, files: int = 1, guid: str | None = None, legacy: bool = False,
+                  versions: Iterable[tuple[str, int, int]] = ()) -> Movie:
+        """A movie with ``files`` parts (0 = metadata only, no file) and external subtitle files.
+        ``versions``: more Media versions, each (resolution, stacked parts, bytes per part)."""
         with self.lock:
             rk = self.next_id()
             name = safe_name(f"{title} ({year})" if year else title)
@@ -156,6 +158,10 @@ class World:
                 parts.append(Part(self.next_id(), path, size, subtitles=subs))
             movie = Movie(rk, title, section, guid or plex_guid("movie", rk, title), ext_guids(imdb, tmdb, None),
                           year, self.now(), parts)
+            for v, (resolution, count, each) in enumerate(versions, start=1):
+                for n in range(count):
+                    tail = f" - {resolution}" + (f" - pt{n + 1}" if count > 1 else "")
+                    parts.append(Part(self.next_id(), f"{stem}{tail}.mkv", each, version=v, resolution=resolution))
             if legacy:
                 _make_legacy(movie, imdb, tmdb, None)
             self.items[rk] = movie
