@@ -14,6 +14,7 @@ Deterministic and pure. The order of work:
 from __future__ import annotations
 
 import gc
+import posixpath
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from itertools import accumulate
 
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, CacheState, Plan, Skip
 from cacherr.domain.media import MediaFile, Reason, Snapshot
+from cacherr.domain.space import SIDECAR_ALLOWANCE, copy_cost
 from cacherr.domain.versions import Choice, choose
 from cacherr.planning.policy import (
     Policy,
@@ -76,6 +78,7 @@ class _Work:
     free: int = 0
     trakt_used: int = 0
     choices: dict[str, Choice] = field(default_factory=dict)  # item key -> the version chosen (several only)
+    folders: set[str] = field(default_factory=set)  # cache folders known to exist (or planned)
 
     def files_of(self, wi: WantedItem) -> Choice:
         return self.choices.get(wi.item.key) or Choice(wi.item.files)
@@ -85,6 +88,23 @@ class _Work:
         limit = self.policy.limit_bytes
         by_limit = UNLIMITED if limit is None else limit - self.used
         return min(by_limit, self.free - self.policy.min_free_bytes)
+
+    def deficit(self, size: int, disk: int) -> int:
+        """Bytes still to free before a copy of ``size`` bytes taking ``disk`` bytes of free space fits
+        (<= 0: it fits). CACHE_LIMIT counts sizes; free space counts blocks, folders and sidecars."""
+        limit = self.policy.limit_bytes
+        by_limit = -UNLIMITED if limit is None else size - (limit - self.used)
+        return max(by_limit, disk - (self.free - self.policy.min_free_bytes))
+
+    def disk_cost(self, f: MediaFile) -> int:
+        """What caching ``f`` takes from the free space, counted as the engine counts it (domain.space)."""
+        folder = posixpath.dirname(f.cache_path)
+        new = 0
+        while folder not in self.folders and folder not in self.state.roots and folder not in ("/", ""):
+            new += 1
+            folder = posixpath.dirname(folder)
+        return copy_cost(f.size, block=self.state.block_size, new_folders=new,
+                         sidecars=[SIDECAR_ALLOWANCE] * len(f.sidecars))
 
     def give_back(self, entries: Sequence[CacheEntry], reason: Reason, why: str) -> None:
         for e in entries:
@@ -240,6 +260,7 @@ def _place(w: _Work, wi: WantedItem, prio: int, ev: _Evictor, cached: set[str],
     need = sum(f.size for f in files)
     if not files:
         return
+    disk = sum(w.disk_cost(f) for f in files)
     players = play_keys.get(item.key)
     if players and w.policy.mode is not CacheMode.COPY:
         w.skips.append(Skip(_path(files), item.display_title, f"not cached yet ({wi.why}): being played by "
@@ -252,24 +273,26 @@ def _place(w: _Work, wi: WantedItem, prio: int, ev: _Evictor, cached: set[str],
         w.skips.append(Skip(_path(files), item.display_title, f"not cached ({wi.why}): needs {human_bytes(need)}, "
                             f"the Trakt budget (TRAKT_MAX_BYTES) has {human_bytes(tmax - w.trakt_used)} left", need))
         return
-    if need > w.headroom:
+    if w.deficit(need, disk) > 0:
         freeable, end = ev.freeable_below(prio) if w.policy.give_back else (0, ev.next)
-        if w.headroom + freeable < need:
-            w.skips.append(Skip(_path(files), item.display_title, _no_room(w, wi, need, freeable), need))
+        if w.deficit(need, disk) > freeable:
+            w.skips.append(Skip(_path(files), item.display_title, _no_room(w, wi, max(need, disk), freeable),
+                                need))
             return
-        _evict_for(w, wi, need, ev, end)
+        _evict_for(w, wi, need, disk, ev, end)
     why = f"{wi.why}; {choice.why}" if choice.why else wi.why
     for f in files:
         w.caches.append(Action(ActionKind.CACHE, f.array_path, f.cache_path, f.size, wi.reason, why, item.key,
                                item.display_title, wi.users, f.sidecars, library=item.library))
         w.used += f.size
-        w.free -= f.size
+        w.folders.add(posixpath.dirname(f.cache_path))
+    w.free -= disk
     if is_trakt:
         w.trakt_used += need
 
 
-def _evict_for(w: _Work, wi: WantedItem, need: int, ev: _Evictor, end: int) -> None:
-    while need > w.headroom and ev.next < end:
+def _evict_for(w: _Work, wi: WantedItem, need: int, disk: int, ev: _Evictor, end: int) -> None:
+    while w.deficit(need, disk) > 0 and ev.next < end:
         unit = ev.units[ev.next]
         ev.next += 1
         ev.evicted.add(unit.key)
@@ -320,6 +343,7 @@ def _build(snapshot: Snapshot, cache_state: CacheState, policy: Policy, now: dat
     w = _Work(snapshot, cache_state, policy, now, used=cache_state.used_by_cacherr, free=cache_state.free_bytes)
     usage_before = w.used
     cached = {e.cache_path for e in cache_state.entries}
+    w.folders = {posixpath.dirname(p) for p in cached}
     playing = {s.plex_path for s in snapshot.sessions if s.plex_path}
     w.choices = {wi.item.key: choose(wi.item, policy.versions, playing=playing, cached=cached)
                  for wi in wanted if wi.item.versions}

@@ -15,12 +15,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cacherr.domain.cache import CacheEntry, CacheMode, CacheState
+from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import MediaItem, MediaKind, Reason, Snapshot, Want
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, build_plan
-from cacherr.services.cache_scan import moved_back
+from cacherr.domain.paths import PathMapper
+from cacherr.services.cache_scan import cache_state, moved_back
 
 if TYPE_CHECKING:
     from cacherr.services.cycle import CycleService
@@ -47,13 +48,13 @@ def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str 
         if not todo:
             return None
         wants = tuple(Want(i.key, user, Reason.NEXT_EPISODE, rank) for rank, i in enumerate(nexts))
-        total, free = service.usage()
-        policy = Policy.from_settings(settings, total, give_back=False)
+        state = cache_state(service.disk, PathMapper(settings.path_mappings()), entries)
+        policy = Policy.from_settings(settings, state.total_bytes, give_back=False)
         # A move (or symlink swap) must not pull a file from under someone playing it right now: the
         # planner skips those when it knows the sessions (a copy leaves the array file in place).
         sessions = server.sessions() if policy.mode is not CacheMode.COPY else ()
         snapshot = Snapshot(now, (user,), {i.key: i for i in nexts}, wants, sessions=sessions)
-        plan = build_plan(snapshot, CacheState(tuple(entries), total, free), policy, now)
+        plan = build_plan(snapshot, state, policy, now)
         if not plan.actions and not plan.skips:
             return None
         return service.run_actions(trigger, plan, entries, settings)
