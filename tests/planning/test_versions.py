@@ -105,7 +105,7 @@ def test_single_version_items_are_untouched() -> None:
 ])
 def test_version_rule_parsing(text: str, shown: str) -> None:
     assert str(VersionRule.parse(text)) == shown
-    assert build_settings({"MEDIA_VERSION": text}, {}).MEDIA_VERSION == shown
+    assert shown == build_settings({"MEDIA_VERSION": text}, {}).MEDIA_VERSION
 
 
 @pytest.mark.parametrize("bad", ["biggest", "1080", "highest:", "p1080"])

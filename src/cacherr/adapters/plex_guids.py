@@ -16,6 +16,7 @@ Pure string work; no plexapi.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _LEGACY = re.compile(r"^com\.plexapp\.agents\.(?P<agent>[a-z0-9_.-]+)://(?P<rest>[^?#]*)", re.IGNORECASE)
 _AGENT_SOURCE = {"imdb": "imdb", "themoviedb": "tmdb", "tmdb": "tmdb", "thetvdb": "tvdb", "tvdb": "tvdb",
@@ -67,7 +68,7 @@ def canonical(guid: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([guid, *([found] if found else [])]))
 
 
-def canonical_all(guids: list[str | None] | tuple[str | None, ...]) -> tuple[str, ...]:
+def canonical_all(guids: Iterable[str | None]) -> tuple[str, ...]:
     """Every guid of an item with its canonical ids, in order, without duplicates."""
     out: dict[str, None] = {}
     for g in guids:

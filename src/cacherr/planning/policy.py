@@ -37,7 +37,7 @@ class Policy:
     watched_move: bool = True  # WATCHED_MOVE
     trakt_max_bytes: int | None = None  # TRAKT_MAX_BYTES resolved; None = only the main budget
     give_back: bool = True  # False for real-time top-ups: cache only, never restore or evict
-    versions: VersionRule = VersionRule()  # MEDIA_VERSION
+    versions: VersionRule = field(default_factory=VersionRule)  # MEDIA_VERSION
 
     @classmethod
     def from_settings(cls, settings: Settings, total_bytes: int, *, give_back: bool = True) -> Policy:

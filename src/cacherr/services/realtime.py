@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import MediaItem, MediaKind, Reason, Snapshot, Want
+from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, build_plan
-from cacherr.domain.paths import PathMapper
 from cacherr.services.cache_scan import cache_state, moved_back
 
 if TYPE_CHECKING:
