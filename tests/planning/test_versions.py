@@ -118,3 +118,31 @@ def test_restore_actions_keep_their_kind() -> None:
     entries = tuple(cached(heat(UHD, HD)))
     p = plan(heat(UHD, HD), entries=entries)
     assert all(a.kind is ActionKind.RESTORE for a in p.to_restore) and len(p.to_restore) == 1
+
+
+def _copy(key: str, library: str, version: MediaVersion) -> MediaItem:
+    return MediaItem(key, MediaKind.MOVIE, "Heat", library, version.files, year=1995,
+                     guids=(f"plex://movie/{key}", "imdb://tt0113277"), versions=(version,))
+
+
+def test_same_title_in_two_libraries_matches_the_first_library_only_regression() -> None:
+    """The same movie in "Movies" (1080p) and "Movies 4K": a watchlist wants both copies; one is cached,
+    the one MEDIA_VERSION prefers, with every user of both."""
+    hd, uhd = _copy("m1", "Movies", HD), _copy("m2", "Movies 4K", UHD)
+    items = {i.key: i for i in (hd, uhd)}
+    wants = (Want("m1", "alice", Reason.WATCHLIST), Want("m2", "alice", Reason.WATCHLIST),
+             Want("m1", "bob", Reason.ON_DECK))
+    snap = Snapshot(EPOCH, ("alice", "bob"), items, wants)
+    state = CacheState((), 1000 * GB, 100 * GB)
+    best = build_plan(snap, state, Policy(), EPOCH)
+    assert [a.item_key for a in best.to_cache] == ["m2"]
+    assert best.to_cache[0].users == frozenset({"alice", "bob"}) and best.to_cache[0].reason is Reason.ON_DECK
+    capped = build_plan(snap, state, Policy(versions=VersionRule.parse("1080p")), EPOCH)
+    assert [a.item_key for a in capped.to_cache] == ["m1"]
+    # A copy already on the cache is kept rather than swapped for the other library's.
+    kept = build_plan(snap, replace(state, entries=tuple(cached(hd))), Policy(), EPOCH)
+    assert kept.actions == ()
+    # The same library twice (two items on purpose) is not collapsed.
+    twin = replace(uhd, library="Movies")
+    both = build_plan(replace(snap, items={"m1": hd, "m2": twin}), state, Policy(), EPOCH)
+    assert sorted(a.item_key or "" for a in both.to_cache) == ["m1", "m2"]

@@ -46,3 +46,23 @@ def test_stacked_parts_are_one_media(world: World, emu: PlexEmulator, session: o
     body = emu.session().get(f"{emu.url}/library/metadata/{stacked.rating_key}",
                              headers={"X-Plex-Token": "owner-token"}).text
     assert body.count("<Media ") == 1 and body.count("<Part ") == 2
+
+
+def test_same_title_in_two_libraries_is_wanted_in_both(world: World, make_server: MakeServer) -> None:
+    """Issue 13.9: the watchlist matched the first library only; now every copy is wanted and the plan
+    keeps the one MEDIA_VERSION prefers."""
+    movies = next(s for s in world.sections if s.title == "Movies")
+    uhd_section = world.add_section("Movies 4K", "movie", "/data/movies/4k")
+    hd = world.add_movie(movies, "Dune", 2021, imdb="tt1160419", size=GB)
+    uhd = world.add_movie(uhd_section, "Dune", 2021, imdb="tt1160419", size=3 * GB)
+    uhd.parts[0].resolution = "4k"
+    world.add_to_watchlist("bob", hd)
+    snap = make_server().snapshot()
+    keys = {w.item_key for w in snap.wants if w.user == "bob" and w.reason is Reason.WATCHLIST}
+    assert {str(hd.rating_key), str(uhd.rating_key)} <= keys
+    state = CacheState((), 1000 * GB, 900 * GB)
+    plan = build_plan(snap, state, Policy(), snap.taken_at)
+    dune = [a.item_key for a in plan.to_cache if a.title.startswith("Dune")]
+    assert dune == [str(uhd.rating_key)]
+    plan = build_plan(snap, state, Policy(versions=VersionRule.parse("1080p")), snap.taken_at)
+    assert [a.item_key for a in plan.to_cache if a.title.startswith("Dune")] == [str(hd.rating_key)]

@@ -99,18 +99,19 @@ def external_subtitles(part: Any) -> list[Any]:
     return [s for s in streams if attr(s, "key")]
 
 
-def versions_of(video: Any, mapper: PathMapper, problems: Problems, title: str) -> tuple[MediaVersion, ...]:
-    """Every ``<Media>`` of an item with its mapped files (stacked parts together); () for one version."""
+def versions_of(video: Any, mapper: PathMapper, problems: Problems, title: str,
+                all_files: tuple[MediaFile, ...]) -> tuple[MediaVersion, ...]:
+    """Every ``<Media>`` of an item with its mapped files (stacked parts together); ``all_files`` are the
+    files of every version (the only version's, for an item with one)."""
     media = list(attr(video, "media", []) or [])
-    if len(media) < 2:
-        return ()
     out = []
     for m in media:
-        files = files_of(m, mapper, problems, title, parts=list(attr(m, "parts", []) or []))
+        files = all_files if len(media) == 1 else files_of(m, mapper, problems, title,
+                                                          parts=list(attr(m, "parts", []) or []))
         if files:
             out.append(MediaVersion(files, int_or_none(attr(m, "height")), int_or_none(attr(m, "bitrate")),
                                     str(attr(m, "videoResolution", "") or "")))
-    return tuple(out) if len(out) > 1 else ()
+    return tuple(out)
 
 
 def files_of(video: Any, mapper: PathMapper, problems: Problems, title: str,
@@ -144,12 +145,13 @@ def to_item(video: Any, mapper: PathMapper, problems: Problems) -> MediaItem:
     season, episode = (int_or_none(attr(video, "parentIndex")), int_or_none(attr(video, "index")))
     show_title = attr(video, "grandparentTitle") if is_episode else None
     label = f"{show_title} S{season or 0:02d}E{episode or 0:02d}" if is_episode else title
+    files = files_of(video, mapper, problems, label)
     return MediaItem(
         key=str(attr(video, "ratingKey")),
         kind=MediaKind.EPISODE if is_episode else MediaKind.MOVIE,
         title=title,
         library=str(attr(video, "librarySectionTitle", "")),
-        files=files_of(video, mapper, problems, label),
+        files=files,
         show_key=str(attr(video, "grandparentRatingKey")) if is_episode else None,
         show_title=show_title,
         season=season if is_episode else None,
@@ -157,7 +159,7 @@ def to_item(video: Any, mapper: PathMapper, problems: Problems) -> MediaItem:
         year=int_or_none(attr(video, "year")),
         guids=guids_of(video),
         duration_ms=int_or_none(attr(video, "duration")),
-        versions=versions_of(video, mapper, problems, label),
+        versions=versions_of(video, mapper, problems, label, files),
     )
 
 

@@ -31,6 +31,7 @@ BATCH = 100
 LEAVES_PAGE = 500
 GUID_PAGE = 2000
 LEGACY_PREFIX = "com.plexapp.agents."
+EXTERNAL = ("imdb://", "tmdb://", "tvdb://")
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class SnapshotBuilder:
         self._lock = threading.Lock()
         self._guid_map: dict[str, tuple[str, str]] | None = None
         self._legacy_library = False
+        self._copies: dict[str, set[str]] = {}  # movie key -> the same title in other libraries
 
     # --- the whole thing ---------------------------------------------------------------------
     def build(self, tracked_keys: Collection[str], trakt: Sequence[TraktPick]) -> Snapshot:
@@ -219,8 +221,11 @@ class SnapshotBuilder:
                 listing = partial(self.connector.raw_items, owner_server, path, GUID_PAGE)
                 for el in self.connector.guard("the library listing", listing):
                     guids = canonical_all([el.get("guid"), *(g.get("id") for g in el.iter("Guid"))])
+                    key = str(el.get("ratingKey"))
                     for g in guids:
-                        gmap.setdefault(str(g), (str(el.get("ratingKey")), kind))
+                        hit = gmap.setdefault(str(g), (key, kind))
+                        if kind == "movie" and hit[0] != key and g.startswith(EXTERNAL):
+                            self._copies.setdefault(hit[0], set()).add(key)
             self._legacy_library = any(g.startswith(LEGACY_PREFIX) for g in gmap)
             self._guid_map = gmap
         return self._guid_map
@@ -236,6 +241,11 @@ class SnapshotBuilder:
             jobs.extend(self._watchlist_hit(user, entry, rank, hit))
         return jobs
 
+    def _and_copies(self, key: str) -> list[str]:
+        """``key`` and the same movie in other libraries (matched by imdb/tmdb/tvdb id): all are wanted,
+        and the planner keeps the one whose version MEDIA_VERSION prefers (planning.policy)."""
+        return [key, *sorted(self._copies.get(key, ()))]
+
     def _watchlist_hit(self, user: UserCtx, entry: Any, rank: int, hit: tuple[str, str] | None
                        ) -> list[Callable[[], None]]:
         title, year = cv.attr(entry, "title", "?"), cv.attr(entry, "year")
@@ -243,7 +253,8 @@ class SnapshotBuilder:
             self.not_in_library.append(f"{title} ({year}) [watchlist {user.name}]" if year
                                        else f"{title} [watchlist {user.name}]")
         elif hit[1] == "movie":
-            self._want(Want(hit[0], user.name, Reason.WATCHLIST, rank, cv.timestamp(cv.attr(entry, "addedAt"))))
+            since = cv.timestamp(cv.attr(entry, "addedAt"))
+            self._want(*(Want(k, user.name, Reason.WATCHLIST, rank, since) for k in self._and_copies(hit[0])))
         elif self.opts.watchlist_episodes > 0:
             return [partial(self._watchlist_show, user, hit[0], rank)]
         return []
@@ -277,7 +288,7 @@ class SnapshotBuilder:
                 label = f"{pick.title} ({pick.year})" if pick.year else pick.title
                 self.not_in_library.append(f"{label} [trakt {pick.list_name}]")
             elif hit[1] == "movie":
-                self._want(Want(hit[0], "trakt", Reason.TRAKT, pick.rank))
+                self._want(*(Want(k, "trakt", Reason.TRAKT, pick.rank) for k in self._and_copies(hit[0])))
             elif self.opts.trakt_episodes > 0:
                 jobs.append(partial(self._trakt_show, owner, hit[0], pick.rank))
         return jobs

@@ -89,8 +89,8 @@ class MediaItem:
     year: int | None = None
     guids: tuple[str, ...] = ()
     duration_ms: int | None = None
-    # Every version when Plex has several (``files`` then holds the files of all of them); empty when
-    # the item has a single version. The planner caches one version: see planning.versions.
+    # Every Plex <Media> (version) with its parts; ``files`` holds the files of all of them. Empty when
+    # the source does not say. The planner caches one version: see domain.versions.
     versions: tuple[MediaVersion, ...] = ()
 
     @property

@@ -75,7 +75,7 @@ def height(v: MediaVersion) -> int:
     return _RES.get(v.label.lower(), 0) or _RES.get(f"{v.label.lower()}p", 0)
 
 
-def _preferred(versions: tuple[MediaVersion, ...], rule: VersionRule) -> MediaVersion:
+def preferred(versions: tuple[MediaVersion, ...], rule: VersionRule) -> MediaVersion:
     def quality(v: MediaVersion) -> tuple[int, int, int]:
         return (height(v), v.bitrate or 0, v.size)
 
@@ -109,7 +109,7 @@ def choose(item: MediaItem, rule: VersionRule, *, playing: Collection[str] = (),
             return Choice(v.files, _describe(v, n, "being played"))
     complete = tuple(v for v in versions if all(f.cache_path in cached for f in v.files))
     if complete:  # several complete (cached before MEDIA_VERSION existed): the preferred of those
-        kept = _preferred(complete, rule)
+        kept = preferred(complete, rule)
         return Choice(kept.files, _describe(kept, n, "already on the cache"))
-    best = _preferred(versions, rule)
+    best = preferred(versions, rule)
     return Choice(best.files, _describe(best, n, f"MEDIA_VERSION={rule}"))

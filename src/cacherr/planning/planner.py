@@ -26,6 +26,7 @@ from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, Cach
 from cacherr.domain.media import MediaFile, Reason, Snapshot
 from cacherr.domain.space import SIDECAR_ALLOWANCE, copy_cost
 from cacherr.domain.versions import Choice, choose
+from cacherr.planning.copies import keep_one_copy
 from cacherr.planning.policy import (
     Policy,
     WantedItem,
@@ -345,6 +346,7 @@ def _build(snapshot: Snapshot, cache_state: CacheState, policy: Policy, now: dat
     cached = {e.cache_path for e in cache_state.entries}
     w.folders = {posixpath.dirname(p) for p in cached}
     playing = {s.plex_path for s in snapshot.sessions if s.plex_path}
+    wanted = keep_one_copy(wanted, policy.versions, playing=playing, cached=cached)
     w.choices = {wi.item.key: choose(wi.item, policy.versions, playing=playing, cached=cached)
                  for wi in wanted if wi.item.versions}
     units = _classify(w, wanted)
