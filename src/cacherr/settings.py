@@ -96,7 +96,8 @@ class Settings(BaseSettings):
 
     # --- Paths ------------------------------------------------------------------------------
     PLEX_SOURCE: str = Field("/plexsource", description="Root of your media as Plex sees it (inside the Plex "
-                             "container), e.g. /data.", json_schema_extra=_group("Paths"))
+                             "container), e.g. /data; for Plex on Windows a drive or share path such as M:\\Media or "
+                             "\\\\tower\\media.", json_schema_extra=_group("Paths"))
     REAL_SOURCE: str = Field("/mediasource", description="The same root on the array as Cacherr sees it. On Unraid "
                              "mount /mnt/user0/<share> or /mnt/diskN/<share> here, never /mnt/user.",
                              json_schema_extra=_group("Paths"))
