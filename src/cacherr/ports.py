@@ -113,3 +113,9 @@ class CacheRegistry(Protocol):
 
     def mark_wanted(self, cache_paths: Iterable[str], when: datetime, reason: Reason | None = None,
                     users: Iterable[str] = ()) -> None: ...
+
+
+class MoverWatch(Protocol):
+    """Unraid's mover: ``running()`` gives the reason it counts as running, or None."""
+
+    def running(self) -> str | None: ...

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from apscheduler.job import Job
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,7 +22,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from cacherr.domain.errors import CycleBusy
+from cacherr.domain.quiet_hours import next_allowed, parse_windows
 from cacherr.services.cycle import CycleService
+from cacherr.services.gates import quiet_reason
 from cacherr.settings import Schedule, Settings
 
 log = logging.getLogger(__name__)
@@ -81,13 +84,27 @@ class CacheScheduler:
 
     @property
     def next_run_time(self) -> datetime | None:
-        """When the next scheduled cycle runs (None: manual only, or not started)."""
+        """When the next scheduled cycle runs, quiet hours skipped (None: manual only, or not started)."""
         job = self._job(CYCLE_JOB)
-        return getattr(job, "next_run_time", None) if job is not None else None
+        first = getattr(job, "next_run_time", None) if job is not None else None
+        if first is None or job is None:
+            return None
+        s = self.settings.current
+        windows = parse_windows(s.QUIET_HOURS)
+        zone = ZoneInfo(s.TZ)
+        trigger = job.trigger
+
+        def following(previous: datetime) -> datetime | None:
+            nxt: datetime | None = trigger.get_next_fire_time(previous, previous + timedelta(seconds=1))
+            return nxt
+
+        found = next_allowed(first.astimezone(zone), following, windows)
+        return found.astimezone(zone) if found is not None else None
 
     def status(self) -> dict[str, Any]:
         s = self.settings.current
         return {"running": self.running, "next_run": self.next_run_time, "schedule": _describe(s.SCHEDULE),
+                "quiet_hours": list(s.QUIET_HOURS),
                 "session_poll_seconds": s.SESSION_POLL_SECONDS, "cycle_busy": self.service.busy}
 
     # --- settings -----------------------------------------------------------------------------
@@ -118,6 +135,10 @@ class CacheScheduler:
 
     # --- jobs ---------------------------------------------------------------------------------
     def run_scheduled_cycle(self) -> None:
+        quiet = quiet_reason(self.settings.current, self.service.clock.now())
+        if quiet:
+            log.info("scheduled cycle skipped: %s", quiet)
+            return
         try:
             report = self.service.run("schedule")
         except CycleBusy as exc:

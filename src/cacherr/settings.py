@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 
 from cacherr.domain.errors import ConfigError
 from cacherr.domain.paths import PathMapping
+from cacherr.domain.quiet_hours import parse_windows
 from cacherr.settings_types import (
     SIZE_HINT,
     TRAKT_LIST_NAMES,
@@ -167,6 +168,16 @@ class Settings(BaseSettings):
     SCHEDULE: Annotated[Schedule, NoDecode] = Field(
         Schedule(interval_seconds=6 * 3600), description="When cycles run: cron ('0 */6 * * *') or an interval "
         "('6h', 'every 30m'); 'off' for manual only.", json_schema_extra=_group("Schedule"))
+    QUIET_HOURS: CsvList = Field(default_factory=list, description="Daily windows with no scheduled cycle, "
+                                 "comma-separated, in TZ: e.g. 18:00-23:00 (23:00-06:00 wraps past midnight). "
+                                 "Empty: none.", json_schema_extra=_group("Schedule"))
+    QUIET_HOURS_REALTIME: bool = Field(False, description="Allow real-time caching (on play) inside quiet hours.",
+                                       json_schema_extra=_group("Schedule"))
+    MOVER_PID_FILE: str = Field("/var/run/mover.pid", description="Unraid mover's pid file: while it exists (and "
+                                "the process lives, where visible) cycles are skipped, never fighting the mover. "
+                                "Seen only where the host's /var/run is visible (a native run); see docs/planning.md "
+                                "for Docker. Empty: no check.",
+                                json_schema_extra=_group("Schedule", advanced=True))
 
     # --- Web --------------------------------------------------------------------------------
     WEB_PORT: int = Field(5445, ge=1, le=65535, description="Port of the dashboard and API.",
@@ -288,6 +299,11 @@ class Settings(BaseSettings):
     def _schedule(cls, v: Any) -> Any:
         return v if isinstance(v, Schedule) else Schedule.parse(str(v))
 
+    @field_validator("QUIET_HOURS", mode="before")
+    @classmethod
+    def _quiet(cls, v: Any) -> list[str]:
+        return [str(w) for w in parse_windows(_split_csv(v))]
+
     @field_validator("PATH_MAPPINGS", mode="before")
     @classmethod
     def _mappings(cls, v: Any) -> Any:
@@ -324,7 +340,7 @@ class Settings(BaseSettings):
             raise ValueError("expected an absolute path starting with /")
         return v.rstrip("/") or "/"
 
-    @field_validator("MOVER_EXCLUDE_FILE", "UNRAID_NOTIFY_SCRIPT")
+    @field_validator("MOVER_EXCLUDE_FILE", "UNRAID_NOTIFY_SCRIPT", "MOVER_PID_FILE")
     @classmethod
     def _absolute_or_empty(cls, v: str) -> str:
         if v and not v.startswith("/"):

@@ -20,6 +20,7 @@ from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import MediaKind, Reason, Snapshot, Want
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, build_plan
+from cacherr.services.gates import realtime_held_back
 
 if TYPE_CHECKING:
     from cacherr.services.cycle import CycleService
@@ -35,6 +36,10 @@ def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str 
     nothing to do (a movie, the last episode, all already cached). Raises ``CycleBusy``."""
     settings = service.current_settings()
     if settings.NUMBER_EPISODES <= 0:
+        return None
+    held = realtime_held_back(settings, service.clock.now(), service.mover_running())
+    if held:
+        log.info("real-time caching after %s for %s held back: %s", item_key, user or "owner", held)
         return None
     with service.lock.hold(trigger, wait=wait):
         server = service.media_server()
