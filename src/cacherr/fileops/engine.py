@@ -52,12 +52,14 @@ class Engine:
         self.journal = Journal(db)
         self.ctx = Ctx(self.journal, registry, config, in_use, faults, progress)
         self._lock = threading.Lock()  # one execute or recover at a time
+        self._swept_upto = 0  # journal ids below this were checked for stray names (spin-down: never again)
 
     # --- ports.FileEngine -------------------------------------------------------------------------
     def execute(self, actions: Sequence[Action], *, mode: CacheMode,
                 on_progress: ProgressFn | None = None) -> list[OpResult]:
         with self._lock:
-            refuse_union_roots(self.config.roots)
+            if actions:  # probed at start (__init__); again only when the array is about to be read anyway
+                refuse_union_roots(self.config.roots)
             restores = [a for a in actions if a.kind is ActionKind.RESTORE]
             caches = [a for a in actions if a.kind is ActionKind.CACHE]
             out = self._run_all(restores, self.config.max_concurrent_array, mode, on_progress)
@@ -66,7 +68,8 @@ class Engine:
 
     def recover(self) -> list[str]:
         with self._lock:
-            return recover(self.ctx)
+            notes, self._swept_upto = recover(self.ctx, self._swept_upto)
+            return notes
 
     def stop(self) -> None:
         """Stop soon and cleanly (SIGTERM): operations not started yet are skipped, a running copy is
