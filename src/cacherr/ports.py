@@ -83,6 +83,7 @@ class OpResult:
     bytes_moved: int = 0
     seconds: float = 0.0
     skipped: bool = False
+    disk: str = ""  # the array disk the operation read from or wrote to ("" unknown)
 
 
 ProgressCallback = Callable[[int, str, int, int], None]  # (op_id, path, bytes_done, bytes_total)

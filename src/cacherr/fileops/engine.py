@@ -14,9 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from cacherr.domain.cache import Action, ActionKind, CacheMode
 from cacherr.domain.errors import CacherrError
+from cacherr.fileops.array_disks import disk_of, order_by_disk
 from cacherr.fileops.config import EngineConfig
 from cacherr.fileops.context import Ctx, Outcome, ProgressFn, action_to_json
 from cacherr.fileops.exclude import ExcludeResult, sync_exclude_file
@@ -62,8 +64,11 @@ class Engine:
                 refuse_union_roots(self.config.roots)
             restores = [a for a in actions if a.kind is ActionKind.RESTORE]
             caches = [a for a in actions if a.kind is ActionKind.CACHE]
-            out = self._run_all(restores, self.config.max_concurrent_array, mode, on_progress)
-            out += self._run_all(caches, self.config.max_concurrent_cache, mode, on_progress)
+            out = [replace(r, disk=disk_of(r.action.array_path)) if r.ok and not r.skipped else r
+                   for r in self._run_all(restores, self.config.max_concurrent_array, mode, on_progress)]
+            by_disk = order_by_disk(caches)
+            done = self._run_all([a for a, _ in by_disk], self.config.max_concurrent_cache, mode, on_progress)
+            out += [replace(r, disk=disk) if not r.skipped else r for r, (_, disk) in zip(done, by_disk, strict=True)]
             return out
 
     def recover(self) -> list[str]:
