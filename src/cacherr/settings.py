@@ -159,6 +159,10 @@ class Settings(BaseSettings):
     HARDLINKS: Literal["skip", "copy"] = Field("skip", description="Files with hard links (seeding torrents, "
                                                "*arr imports): skip them, or copy and keep the array link.",
                                                json_schema_extra=_group("File operations"))
+    CACHE_ARTWORK: bool = Field(False, description="Carry artwork and NFO files with each video (Name.nfo, "
+                                "Name-thumb.jpg; poster.jpg, fanart.jpg, movie.nfo in a movie's own folder): "
+                                "clients browsing then wake no array disk.",
+                                json_schema_extra=_group("File operations"))
     REMOVE_EMPTY_FOLDERS: bool = Field(True, description="Remove folders a move left empty (never one that holds "
                                        "anything).", json_schema_extra=_group("File operations"))
     TEST_MODE: bool = Field(False, description="Plan and show, but never touch a file.",

@@ -143,12 +143,14 @@ class Engine:
         eff, why_not = self._effective_mode(stamp, mode, src, notes)
         if why_not:
             return Outcome(Status.SKIPPED, why_not)
+        # Found before the video moves: in move mode its folder must still show it (folder artwork rule).
+        sidecars = sorted(set(action.sidecars) | set(find_sidecars(src, self.config.artwork)))
         op = self.journal.begin(kind="cache", mode=eff.value, role="media", array_path=src, cache_path=dst,
                                 src=src, dst=dst, stamp=stamp, action=action_to_json(action))
         outcome = self._with_board(op, action.title, start_cache, loc, on_progress)
         if outcome.ok:
             side_mode = CacheMode.COPY if eff is CacheMode.SYMLINK else eff
-            for sc in sorted(set(action.sidecars) | set(find_sidecars(src))):
+            for sc in sidecars:
                 notes.extend(self._sidecar(sc, loc, side_mode, op.id, cache=True))
         return outcome
 
@@ -205,7 +207,7 @@ class Engine:
         side_mode = CacheMode.COPY if op_mode is CacheMode.SYMLINK else op_mode
         mapped = {os.path.join(loc.cache_root, s[len(loc.array_root):].lstrip("/")) for s in action.sidecars
                   if s.startswith(loc.array_root + "/")}
-        for sc in sorted(mapped | set(find_sidecars(src))):
+        for sc in sorted(mapped | set(find_sidecars(src, self.config.artwork))):
             notes.extend(self._sidecar(sc, loc, side_mode, None, cache=False))
         op = self.journal.begin(kind="restore", mode=op_mode.value, role="media", array_path=dst, cache_path=src,
                                 src=src, dst=dst, stamp=FileStamp.of(st), action=action_to_json(action))
