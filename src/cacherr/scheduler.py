@@ -22,9 +22,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from cacherr.domain.errors import CycleBusy
+from cacherr.domain.media import PlaySession
 from cacherr.domain.quiet_hours import next_allowed, parse_windows
 from cacherr.services.cycle import CycleService
 from cacherr.services.gates import quiet_reason
+from cacherr.services.realtime_playing import playing_enabled
 from cacherr.settings import Schedule, Settings
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ class CacheScheduler:
         self.settings = settings
         self._applied: tuple[Schedule, str, int] | None = None
         self._seen: set[tuple[str, str]] = set()
+        self._first_seen: dict[tuple[str, str], datetime] = {}
         self._lock = threading.Lock()
         self._sched = BackgroundScheduler(
             timezone=settings.current.TZ,
@@ -157,12 +160,25 @@ class CacheScheduler:
         except Exception as exc:
             log.debug("session poll failed: %s", exc)
             return []
-        current = {(s.user, s.item_key) for s in sessions if s.state != "stopped"}
+        live = [s for s in sessions if s.state != "stopped"]
+        current = {(s.user, s.item_key) for s in live}
         started = sorted(current - self._seen)
         self._seen = current
         for user, key in started:
             self.service.realtime.submit(user, key, "session")
+        self._poll_playing(live, current)
         return started
+
+    def _poll_playing(self, live: list[PlaySession], current: set[tuple[str, str]]) -> None:
+        """Cache the playing item itself once it has played long enough (services.realtime_playing)."""
+        now = self.service.clock.now()
+        self._first_seen = {k: t for k, t in self._first_seen.items() if k in current}
+        self.service.realtime.forget_playing(current)
+        if not playing_enabled(self.settings.current):
+            return
+        for s in live:
+            first = self._first_seen.setdefault((s.user, s.item_key), now)
+            self.service.realtime.submit_playing(s, (now - first).total_seconds(), "session")
 
     def handle_plex_webhook(self, payload: Mapping[str, Any]) -> dict[str, str]:
         """For ``POST /api/v1/webhook/plex`` (the web layer checks the secret and parses ``payload``)."""

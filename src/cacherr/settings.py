@@ -172,6 +172,12 @@ class Settings(BaseSettings):
     SCHEDULE: Annotated[Schedule, NoDecode] = Field(
         Schedule(interval_seconds=6 * 3600), description="When cycles run: cron ('0 */6 * * *') or an interval "
         "('6h', 'every 30m'); 'off' for manual only.", json_schema_extra=_group("Schedule"))
+    REALTIME_PLAYING_MOVIE_SECONDS: int = Field(0, ge=0, le=86400, description="Copy a movie being played to "
+                                                "the cache after this many seconds of playback (e.g. 60; 0: off). "
+                                                "A copy: the stream keeps reading the array file undisturbed.",
+                                                json_schema_extra=_group("Schedule"))
+    REALTIME_PLAYING_EPISODE_SECONDS: int = Field(0, ge=0, le=86400, description="The same for an episode being "
+                                                  "played (e.g. 30; 0: off).", json_schema_extra=_group("Schedule"))
     QUIET_HOURS: CsvList = Field(default_factory=list, description="Daily windows with no scheduled cycle, "
                                  "comma-separated, in TZ: e.g. 18:00-23:00 (23:00-06:00 wraps past midnight). "
                                  "Empty: none.", json_schema_extra=_group("Schedule"))
