@@ -23,11 +23,13 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from cacherr.domain.errors import ConfigError
+from cacherr.domain.library_rule import LibraryRule
 from cacherr.domain.paths import PathMapping
 from cacherr.domain.quiet_hours import parse_windows
 from cacherr.settings_types import (
     SIZE_HINT,
     TRAKT_LIST_NAMES,
+    LibraryRuleSetting,
     PathMappingSetting,
     Schedule,
     SizeLimit,
@@ -167,6 +169,12 @@ class Settings(BaseSettings):
                                        "anything).", json_schema_extra=_group("File operations"))
     TEST_MODE: bool = Field(False, description="Plan and show, but never touch a file.",
                             json_schema_extra=_group("File operations"))
+
+    LIBRARY_RULES: dict[str, LibraryRuleSetting] = Field(
+        default_factory=dict, description='Per-library rules, a JSON object keyed by the Plex library title: '
+        '{"Movies": {"watchlist": false, "retention_hours": 48}, "Anime": {"episodes": 12}, "4K": {"enabled": false}}. '
+        "Fields: enabled, episodes (next episodes ahead), watchlist, retention_hours; omitted ones follow the globals.",
+        json_schema_extra=_group("Caching"))
 
     # --- Schedule ---------------------------------------------------------------------------
     SCHEDULE: Annotated[Schedule, NoDecode] = Field(
@@ -314,6 +322,22 @@ class Settings(BaseSettings):
     def _quiet(cls, v: Any) -> list[str]:
         return [str(w) for w in parse_windows(_split_csv(v))]
 
+    @field_validator("LIBRARY_RULES", mode="before")
+    @classmethod
+    def _library_rules(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if not v.strip():
+                return {}
+            try:
+                return json.loads(v)
+            except json.JSONDecodeError:
+                raise ValueError('expected JSON like {"Movies": {"watchlist": false}, "TV Shows": {"episodes": 3}}') \
+                    from None
+        return v
+
+    def library_rules(self) -> dict[str, LibraryRule]:
+        return {name: rule.to_rule() for name, rule in self.LIBRARY_RULES.items()}
+
     @field_validator("PATH_MAPPINGS", mode="before")
     @classmethod
     def _mappings(cls, v: Any) -> Any:
@@ -411,6 +435,8 @@ def serialise(settings: Settings, name: str) -> Any:
     if isinstance(value, list):
         return [v.get_secret_value() if isinstance(v, SecretStr) else
                 (v.model_dump() if isinstance(v, BaseModel) else v) for v in value]
+    if isinstance(value, dict):
+        return {k: v.model_dump(exclude_defaults=True) if isinstance(v, BaseModel) else v for k, v in value.items()}
     return value
 
 
@@ -424,7 +450,11 @@ def format_validation_error(err: ValidationError, given: Mapping[str, Any]) -> l
         shown = mask(str(raw)) if name in SECRET_FIELDS else raw
         msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
         if e.get("type") == "extra_forbidden":
-            lines.append(f"{name}: unknown setting; remove it (see docs/configuration.md for the names)")
+            if len(loc) > 1:  # a key inside a JSON setting (PATH_MAPPINGS, LIBRARY_RULES)
+                lines.append(f"{name}: unknown field {'.'.join(str(x) for x in loc[1:])!r}; remove it "
+                             "(docs/configuration.md lists the fields)")
+            else:
+                lines.append(f"{name}: unknown setting; remove it (see docs/configuration.md for the names)")
             continue
         where = "" if len(loc) == 1 else " (" + ".".join(str(x) for x in loc[1:]) + ")"
         lines.append(f"{name}={shown}{where}: {msg}")

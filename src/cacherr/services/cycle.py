@@ -22,6 +22,7 @@ from cacherr.domain.media import PlaySession, Reason, Snapshot
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, aggregate_wants, build_plan
+from cacherr.planning.library_rules import apply_rules
 from cacherr.ports import (
     CacheRegistry,
     Clock,
@@ -222,6 +223,7 @@ class CycleService:
         total, free = self.disk.usage(cache_roots(mapper))
         policy = Policy.from_settings(settings, total)
         state = CacheState(tuple(entries), total, free)
+        snapshot = apply_rules(snapshot, settings.library_rules(), settings.NUMBER_EPISODES)
         plan = build_plan(snapshot, state, policy, now)
         problems = list(snapshot.problems)
         if stale:

@@ -20,6 +20,7 @@ from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import MediaKind, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, build_plan
+from cacherr.planning.library_rules import apply_rules, most_episodes
 from cacherr.services.gates import realtime_held_back
 from cacherr.services.realtime_playing import cache_playing, playing_delay
 
@@ -36,7 +37,8 @@ def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str 
     """Cache the NUMBER_EPISODES episodes after ``item_key`` for ``user``. Returns None when there is
     nothing to do (a movie, the last episode, all already cached). Raises ``CycleBusy``."""
     settings = service.current_settings()
-    if settings.NUMBER_EPISODES <= 0:
+    ahead = most_episodes(settings.library_rules(), settings.NUMBER_EPISODES)
+    if ahead <= 0:
         return None
     held = realtime_held_back(settings, service.clock.now(), service.mover_running())
     if held:
@@ -44,7 +46,7 @@ def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str 
         return None
     with service.lock.hold(trigger, wait=wait):
         server = service.media_server()
-        nexts = server.next_episodes(item_key, settings.NUMBER_EPISODES)
+        nexts = server.next_episodes(item_key, ahead)
         entries = service.registry.entries()
         cached = {e.cache_path for e in entries}
         todo = [i for i in nexts if any(f.cache_path not in cached for f in i.files)]
@@ -57,7 +59,8 @@ def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str 
         # A move (or symlink swap) must not pull a file from under someone playing it right now: the
         # planner skips those when it knows the sessions (a copy leaves the array file in place).
         sessions = server.sessions() if policy.mode is not CacheMode.COPY else ()
-        snapshot = Snapshot(now, (user,), {i.key: i for i in nexts}, wants, sessions=sessions)
+        snapshot = apply_rules(Snapshot(now, (user,), {i.key: i for i in nexts}, wants, sessions=sessions),
+                               settings.library_rules(), settings.NUMBER_EPISODES)
         plan = build_plan(snapshot, CacheState(tuple(entries), total, free), policy, now)
         if not plan.actions and not plan.skips:
             return None
