@@ -24,7 +24,6 @@ page_bp = Blueprint("checks", __name__)
 STARTED = datetime.now().astimezone()
 TTL = 30.0
 WIKI = "https://github.com/cacherr/cacherr/blob/main/docs/operations.md"
-_cache: dict[int, tuple[float, list[CheckOut]]] = {}
 
 
 def _web_checks() -> list[CheckOut]:
@@ -53,10 +52,9 @@ def _web_checks() -> list[CheckOut]:
 def all_checks() -> list[CheckOut]:
     """The web's checks, then the doctor's (cached ``TTL`` seconds: they touch Plex and the disks)."""
     services = state().services
-    key = id(services)
-    hit = _cache.get(key)
+    hit = state().extra.get("checks")  # per app: (when, results)
     if hit is not None and time.monotonic() - hit[0] < TTL:
-        return hit[1]
+        return hit[1]  # type: ignore[no-any-return]
     found = _web_checks()
     if services.checks is not None and not needs_setup():
         try:
@@ -64,7 +62,7 @@ def all_checks() -> list[CheckOut]:
         except Exception as exc:  # a check that crashes is a failed check, not a 500
             found.append(CheckOut(name="cacherr doctor", ok=False, detail=f"the checks failed: {exc}",
                                   fix="run `cacherr doctor` in the container for details"))
-    _cache[key] = (time.monotonic(), found)
+    state().extra["checks"] = (time.monotonic(), found)
     return found
 
 
