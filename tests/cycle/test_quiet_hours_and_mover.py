@@ -24,10 +24,13 @@ from tests.cycle.world import World
 @pytest.fixture
 def mover_process() -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(["bash", "-c", "exec -a mover sleep 60"])
-    for _ in range(100):  # until exec has renamed the process
-        if b"mover" in Path(f"/proc/{proc.pid}/cmdline").read_bytes():
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # until exec has renamed the process (its argv[0] is "mover")
+        if Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")[0] == b"mover":
             break
         time.sleep(0.01)
+    else:
+        pytest.fail("the stand-in mover process did not start")
     yield proc
     proc.kill()
     proc.wait()
