@@ -84,7 +84,8 @@ class Container:
         from cacherr.adapters.plex import PlexMediaServer
 
         return PlexMediaServer.from_settings(self.settings, self.path_mapper(),
-                                             session=self.extras.get("requests_session"))
+                                             session=self.extras.get("requests_session"),
+                                             config_dir=self.config_dir)
 
     def notifier(self) -> AppriseNotifier:
         """Notifications (``ports.Notifier``): one instance that follows settings reloads, so that its

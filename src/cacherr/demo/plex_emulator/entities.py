@@ -31,6 +31,7 @@ class User:
     pin: str | None = None
     shared_token: bool = True
     token_valid: bool = True
+    shared_sections: list[int] | None = None  # section keys shared with a friend (None: every library)
 
     @property
     def is_owner(self) -> bool:
@@ -77,6 +78,7 @@ class Part:
     size: int
     container: str = "mkv"
     subtitles: list[Subtitle] = field(default_factory=list)
+    exists: bool = True  # sent as Part@exists/accessible, only with checkFiles=1 (as a real PMS)
 
 
 @dataclass
@@ -172,6 +174,8 @@ class PlaySession:
     player: str = "Chrome"
     state: str = "playing"
     view_offset: int = 0
+    live: bool = False  # a Live TV session: no <User>, key /livetv/sessions/..., Part without file
+    transcode: bool = False  # a transcode session: Part decision="transcode" and no file attribute
 
 
 @dataclass
