@@ -171,7 +171,7 @@ def live_session_el(s: PlaySession) -> ET.Element:
     key, a Part without ``file`` and no ``<User>`` element."""
     el = _set(ET.Element("Video"), ratingKey=s.item.rating_key, guid=s.item.guid, type="episode", title=s.item.title,
               grandparentTitle=s.item.title, key=f"/livetv/sessions/live_tv_{s.session_key}", live=1,
-              sessionKey=s.session_key, parentIndex=1, index=1, addedAt=s.item.added_at)
+              sessionKey=s.session_key, parentIndex=1, index=1, addedAt=s.item.added_at, year=s.item.year or 2026)
     media = _set(ET.SubElement(el, "Media"), id=s.session_key + 700_000_000, container="mpegts", origin="livetv",
                  protocol="hls", uuid=f"live_tv_{s.session_key}", videoResolution="1080")
     _set(ET.SubElement(media, "Part"), id=s.session_key + 710_000_000, container="mpegts", protocol="hls")
