@@ -136,3 +136,10 @@ def test_client_identifier_replaces_a_garbled_file(tmp_path: Path) -> None:
     (tmp_path / "client_id").write_text("x\n")
     cid = load_or_create_client_id(tmp_path)
     assert cid.startswith("cacherr-") and (tmp_path / "client_id").read_text().strip() == cid
+
+
+def test_owner_session_is_named_as_the_snapshot_names_the_owner(world: World, make_server: MakeServer) -> None:
+    world.email_as_username = True
+    world.start_session("owner", next(iter(world.movies())))
+    snap = make_server().snapshot()
+    assert [s.user for s in snap.sessions] == [world.owner.email] == [snap.users[0]]

@@ -17,9 +17,13 @@ from cacherr.domain.media import PlaySession
 PLAYABLE = ("movie", "episode")
 
 
-def session_of(el: ET.Element) -> PlaySession | None:
+OWNER_ACCOUNT_ID = "1"  # a PMS numbers its owner's account 1 in sessions, whatever plex.tv calls them
+
+
+def session_of(el: ET.Element, owner: str = "") -> PlaySession | None:
     """One session element as a ``PlaySession``; None for what is not library media. Raises
-    ``ValueError`` for a library session that cannot be attributed (no ratingKey)."""
+    ``ValueError`` for a library session that cannot be attributed (no ratingKey). ``owner``: the name
+    the snapshot uses for the owner (the server's myPlexUsername, often an email)."""
     if el.get("type") not in PLAYABLE or el.get("live") == "1" or el.get("key", "").startswith("/livetv/"):
         return None
     key = el.get("ratingKey") or ""
@@ -28,17 +32,20 @@ def session_of(el: ET.Element) -> PlaySession | None:
     user = el.find("User")
     player = el.find("Player")
     part = next((p for p in el.iter("Part") if p.get("file")), None)
-    return PlaySession(user=(user.get("title") or user.get("id") or "?") if user is not None else "?",
+    name = (user.get("title") or user.get("id") or "?") if user is not None else "?"
+    if owner and user is not None and user.get("id") == OWNER_ACCOUNT_ID:
+        name = owner
+    return PlaySession(user=name,
                        item_key=key, plex_path=part.get("file", "") if part is not None else "",
                        player=player.get("title", "") if player is not None else "",
                        state=player.get("state", "playing") if player is not None else "playing")
 
 
-def sessions_from(elements: Iterable[ET.Element], problems: Problems) -> tuple[PlaySession, ...]:
+def sessions_from(elements: Iterable[ET.Element], problems: Problems, owner: str = "") -> tuple[PlaySession, ...]:
     out: list[PlaySession] = []
     for el in elements:
         try:
-            session = session_of(el)
+            session = session_of(el, owner)
         except (ValueError, TypeError, AttributeError) as exc:
             problems.add(f"play session {el.get('sessionKey') or '?'} ({el.get('title') or el.tag}): "
                          f"could not be read ({exc}); ignored")

@@ -361,7 +361,9 @@ class SnapshotBuilder:
 def sessions_of(server: Any, problems: cv.Problems | None = None) -> tuple[PlaySession, ...]:
     """The active sessions, read element by element (see ``plex_sessions``)."""
     data = server.query("/status/sessions")
-    return sessions_from(list(data) if data is not None else [], problems if problems is not None else cv.Problems())
+    owner = str(cv.attr(server, "myPlexUsername", "") or "")
+    return sessions_from(list(data) if data is not None else [], problems if problems is not None else cv.Problems(),
+                         owner)
 
 
 def _shared(user: UserCtx, section_key: str) -> bool:
