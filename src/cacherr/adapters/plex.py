@@ -31,6 +31,7 @@ from cacherr.adapters.plex_users import SWITCHED, PlexUser, as_user, shares_of, 
 from cacherr.domain.errors import PlexUnavailable
 from cacherr.domain.media import MediaItem, PlaySession, Snapshot
 from cacherr.domain.paths import PathMapper, is_within
+from cacherr.planning.library_rules import most_episodes
 from cacherr.ports import TraktPick
 
 if TYPE_CHECKING:
@@ -205,7 +206,8 @@ class PlexMediaServer:
         if config_dir is not None:
             kwargs.setdefault("client_id", load_or_create_client_id(config_dir))
         options = PlexOptions(
-            number_episodes=s.NUMBER_EPISODES, days_to_monitor=s.DAYS_TO_MONITOR, users_toggle=s.USERS_TOGGLE,
+            number_episodes=most_episodes(s.library_rules(), s.NUMBER_EPISODES),
+            days_to_monitor=s.DAYS_TO_MONITOR, users_toggle=s.USERS_TOGGLE,
             skip_ondeck_users=frozenset(s.SKIP_ONDECK_USERS), skip_watchlist_users=frozenset(s.SKIP_WATCHLIST_USERS),
             watchlist_toggle=s.WATCHLIST_TOGGLE, watchlist_episodes=s.WATCHLIST_EPISODES,
             trakt_episodes=s.TRAKT_EPISODES, friends_rss=s.PLEX_FRIENDS_WATCHLIST_RSS)
