@@ -143,3 +143,15 @@ def test_owner_session_is_named_as_the_snapshot_names_the_owner(world: World, ma
     world.start_session("owner", next(iter(world.movies())))
     snap = make_server().snapshot()
     assert [s.user for s in snap.sessions] == [world.owner.email] == [snap.users[0]]
+
+
+def test_home_user_switch_honours_plex_timeout(world: World, emu: PlexEmulator, make_server: MakeServer) -> None:
+    """Bug: the switch fetched /api/v2/user under plexapi's 30 s default timeout, whatever PLEX_TIMEOUT said."""
+    import time
+
+    world.user("kid").shared_token = False
+    emu.inject("plex.tv/api/home/users/{id}/switch", "slow", delay=4.0, times=None)
+    started = time.monotonic()
+    snap = make_server(timeout=0.5, retries=0).snapshot()
+    assert time.monotonic() - started < 3.5
+    assert "kid" not in snap.users and "kid" in snap.unread_users
