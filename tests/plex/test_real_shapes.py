@@ -155,3 +155,16 @@ def test_home_user_switch_honours_plex_timeout(world: World, emu: PlexEmulator, 
     snap = make_server(timeout=0.5, retries=0).snapshot()
     assert time.monotonic() - started < 3.5
     assert "kid" not in snap.users and "kid" in snap.unread_users
+
+
+def test_client_identifier_race_between_threads(tmp_path: Path) -> None:
+    """Bug: the cycle and the session poller made the id at once; one moved the other's temporary file away
+    (FileNotFoundError: the demo's first cycle failed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for n in range(20):
+        d = tmp_path / str(n)
+        with ThreadPoolExecutor(8) as pool:
+            ids = list(pool.map(load_or_create_client_id, [d] * 8))
+        assert len(set(ids)) == 1 and (d / "client_id").read_text().strip() == ids[0]
+        assert [p.name for p in d.iterdir()] == ["client_id"]

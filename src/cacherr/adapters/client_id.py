@@ -17,24 +17,41 @@ def _valid(text: str) -> bool:
     return 8 <= len(text) <= 64 and all(c.isalnum() or c in "-_" for c in text)
 
 
-def load_or_create_client_id(config_dir: Path) -> str:
-    """The identifier stored in ``config_dir/client_id``; a new random one is written there (atomically,
-    mode 0600) when the file is missing or unreadable as an identifier."""
-    path = Path(config_dir) / FILE_NAME
+def _read(path: Path) -> str:
     try:
-        current = path.read_text(encoding="utf-8").strip()
+        return path.read_text(encoding="utf-8").strip()
     except (FileNotFoundError, UnicodeDecodeError):
-        current = ""
+        return ""
+
+
+def load_or_create_client_id(config_dir: Path) -> str:
+    """The identifier stored in ``config_dir/client_id``; a new random one is written there (mode 0600)
+    when the file is missing or unreadable as an identifier. Safe when several threads or processes ask
+    at once: the first file to land wins (``link`` does not overwrite) and everyone returns it."""
+    path = Path(config_dir) / FILE_NAME
+    current = _read(path)
     if _valid(current):
         return current
     new = f"cacherr-{uuid.uuid4()}"
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp = path.with_name(f".{FILE_NAME}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, (new + "\n").encode())
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
-    return new
+    try:
+        if current:  # a garbled file: replace it
+            os.replace(tmp, path)
+            return new
+        try:
+            os.link(tmp, path)
+        except FileExistsError:  # another caller got there first (or an unreadable file is in the way)
+            winner = _read(path)
+            if _valid(winner):
+                return winner
+            os.replace(tmp, path)
+        return new
+    finally:
+        tmp.unlink(missing_ok=True)
