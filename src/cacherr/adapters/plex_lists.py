@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from cacherr.adapters import plex_convert as cv
+from cacherr.adapters.plex_guids import canonical_all
 from cacherr.adapters.plex_users import FeedEntry
 
 T = TypeVar("T")
@@ -22,6 +23,7 @@ class WatchEntry:
     title: str
     year: int | None = None
     added: datetime | None = None
+    source: Any = None  # the plexapi discover item (None for a feed entry): reloaded for a legacy lookup
 
     @property
     def label(self) -> str:
@@ -31,11 +33,11 @@ class WatchEntry:
 def from_plex(obj: Any) -> WatchEntry:
     """A plexapi discover item (the owner's or a home user's watchlist)."""
     return WatchEntry(cv.guids_of(obj), str(cv.attr(obj, "title", "?")), cv.int_or_none(cv.attr(obj, "year")),
-                      cv.timestamp(cv.attr(obj, "addedAt")))
+                      cv.timestamp(cv.attr(obj, "addedAt")), obj)
 
 
 def from_feed(entry: FeedEntry) -> WatchEntry:
-    return WatchEntry(entry.guids, entry.title, entry.year)
+    return WatchEntry(canonical_all(entry.guids), entry.title, entry.year)
 
 
 def with_retry(fn: Callable[[], T], attempts: int = SHOW_ATTEMPTS, pause: float = 0.2) -> T:

@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from cacherr.adapters import plex_convert as cv
+from cacherr.adapters.plex_guids import canonical_all
 from cacherr.adapters.plex_lists import WatchEntry, from_feed, from_plex, with_retry
 from cacherr.adapters.plex_sessions import sessions_from
 from cacherr.adapters.plex_users import FeedEntry, PlexUser, read_feed
@@ -33,6 +34,8 @@ BATCH = 100
 LEAVES_PAGE = 500
 GUID_PAGE = 2000
 CHECK_FILES = {"checkFiles": 1}  # Plex sends Part@exists/accessible only when asked
+LEGACY_PREFIX = "com.plexapp.agents."
+EXTERNAL = ("imdb://", "tmdb://", "tvdb://")
 
 
 @dataclass(frozen=True)
@@ -102,10 +105,12 @@ class SnapshotBuilder:
         self.wants: list[Want] = []
         self.not_in_library: list[str] = []
         self._lock = threading.Lock()
-        self._guid_map: dict[str, tuple[str, str, str]] | None = None
+        self._guid_map: dict[str, tuple[str, str, str]] | None = None  # guid -> (key, kind, section key)
         self._feed: list[FeedEntry] | None = None
         self._feed_lock = threading.Lock()
         self._feed_error = ""
+        self._legacy_library = False
+        self._copies: dict[str, set[str]] = {}  # movie key -> the same title in other libraries
 
     # --- the whole thing ---------------------------------------------------------------------
     def build(self, tracked_keys: Collection[str], trakt: Sequence[TraktPick]) -> Snapshot:
@@ -285,9 +290,13 @@ class SnapshotBuilder:
                 path = f"/library/sections/{section.key}/all?includeGuids=1&type={1 if kind == 'movie' else 2}"
                 listing = partial(self.connector.raw_items, owner_server, path, GUID_PAGE)
                 for el in self.connector.guard("the library listing", listing):
-                    guids = [el.get("guid"), *(g.get("id") for g in el.iter("Guid"))]
-                    for g in filter(None, guids):
-                        gmap.setdefault(str(g), (str(el.get("ratingKey")), kind, str(section.key)))
+                    guids = canonical_all([el.get("guid"), *(g.get("id") for g in el.iter("Guid"))])
+                    key = str(el.get("ratingKey"))
+                    for g in guids:
+                        hit = gmap.setdefault(str(g), (key, kind, str(section.key)))
+                        if kind == "movie" and hit[0] != key and g.startswith(EXTERNAL):
+                            self._copies.setdefault(hit[0], set()).add(key)
+            self._legacy_library = any(g.startswith(LEGACY_PREFIX) for g in gmap)
             self._guid_map = gmap
         return self._guid_map
 
@@ -295,14 +304,40 @@ class SnapshotBuilder:
                         ) -> list[Callable[[], None]]:
         jobs: list[Callable[[], None]] = []
         for rank, entry in enumerate(entries):
-            hit = next((gmap[g] for g in entry.guids if g in gmap and _shared(user, gmap[g][2])), None)
-            if hit is None:
-                self.not_in_library.append(f"{entry.label} [watchlist {user.name}]")
-            elif hit[1] == "movie":
-                self._want(Want(hit[0], user.name, Reason.WATCHLIST, rank, entry.added))
-            elif self.opts.watchlist_episodes > 0:
-                jobs.append(partial(self._watchlist_show, user, hit[0], rank))
+            hit = _match(user, entry.guids, gmap)
+            if hit is None and self._legacy_library and entry.source is not None:
+                jobs.append(partial(self._watchlist_lookup, user, entry, rank, gmap))
+                continue
+            jobs.extend(self._watchlist_hit(user, entry, rank, hit))
         return jobs
+
+    def _and_copies(self, key: str) -> list[str]:
+        """``key`` and the same movie in other libraries (matched by imdb/tmdb/tvdb id): all are wanted,
+        and the planner keeps the one whose version MEDIA_VERSION prefers (planning.policy)."""
+        return [key, *sorted(self._copies.get(key, ()))]
+
+    def _watchlist_hit(self, user: UserCtx, entry: WatchEntry, rank: int, hit: tuple[str, str] | None
+                       ) -> list[Callable[[], None]]:
+        if hit is None:
+            self.not_in_library.append(f"{entry.label} [watchlist {user.name}]")
+        elif hit[1] == "movie":
+            wants = (Want(k, user.name, Reason.WATCHLIST, rank, entry.added) for k in self._and_copies(hit[0]))
+            self._want(*wants)
+        elif self.opts.watchlist_episodes > 0:
+            return [partial(self._watchlist_show, user, hit[0], rank)]
+        return []
+
+    def _watchlist_lookup(self, user: UserCtx, entry: WatchEntry, rank: int,
+                          gmap: dict[str, tuple[str, str, str]]) -> None:
+        """A library on a legacy agent has no plex:// guids: ask plex.tv for the entry's imdb/tmdb/tvdb ids
+        (one request, only for an entry not matched otherwise) and match on those."""
+        try:
+            entry.source.reload()
+        except Exception as exc:
+            self.problems.add(f"user {user.name}: could not look up {entry.title} on plex.tv ({_short(exc)})")
+        hit = _match(user, from_plex(entry.source).guids, gmap)
+        for job in self._watchlist_hit(user, entry, rank, hit):
+            job()
 
     def _watchlist_show(self, user: UserCtx, show_key: str, rank: int) -> None:
         leaves = self._show_leaves(user, show_key)
@@ -313,13 +348,13 @@ class SnapshotBuilder:
                     ) -> list[Callable[[], None]]:
         jobs: list[Callable[[], None]] = []
         for pick in picks:
-            ids = [f"{name}://{value}" for name, value in pick.ids.items() if value]
+            ids = canonical_all([f"{name}://{value}" for name, value in pick.ids.items() if value])
             hit = next((gmap[g] for g in ids if g in gmap and gmap[g][1] == pick.kind), None)
             if hit is None:
                 label = f"{pick.title} ({pick.year})" if pick.year else pick.title
                 self.not_in_library.append(f"{label} [trakt {pick.list_name}]")
             elif hit[1] == "movie":
-                self._want(Want(hit[0], "trakt", Reason.TRAKT, pick.rank))
+                self._want(*(Want(k, "trakt", Reason.TRAKT, pick.rank) for k in self._and_copies(hit[0])))
             elif self.opts.trakt_episodes > 0:
                 jobs.append(partial(self._trakt_show, owner, hit[0], pick.rank))
         return jobs
@@ -369,6 +404,12 @@ def sessions_of(server: Any, problems: cv.Problems | None = None) -> tuple[PlayS
 def _shared(user: UserCtx, section_key: str) -> bool:
     """A friend's wants match only libraries shared with them."""
     return user.sections is None or section_key in user.sections
+
+
+def _match(user: UserCtx, guids: Iterable[str], gmap: dict[str, tuple[str, str, str]]) -> tuple[str, str] | None:
+    """(ratingKey, kind) of the first guid in the library (a library shared with ``user``)."""
+    hit = next((gmap[g] for g in guids if g in gmap and _shared(user, gmap[g][2])), None)
+    return None if hit is None else (hit[0], hit[1])
 
 
 def _short(exc: BaseException) -> str:

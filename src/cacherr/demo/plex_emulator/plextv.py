@@ -116,7 +116,8 @@ def friends_rss(req: Request) -> Response:
         if u.kind != "shared":
             continue
         for e in w.watchlists.get(u.id, []):
-            guids = [e.guid, *(e.item.guids if e.item is not None else [])]
+            item = e.item  # plex.tv's ids for it (a legacy-agent library item: its online ones)
+            guids = [e.guid, *((item.online_guids or item.guids) if item is not None else [])]
             items.append({"title": e.title, "category": e.type, "year": e.year, "author": str(u.id),
                           "guids": guids, "link": f"https://watch.plex.tv/{e.type}/{e.online_id}",
                           "pubDate": e.added_at})
@@ -150,6 +151,10 @@ def metadata_item(req: Request) -> Response:
     el = item_el(req.world, item, None)
     el.set("ratingKey", item.online_id)
     el.set("key", f"/library/metadata/{item.online_id}")
+    if item.online_guid:  # a legacy-agent library item: plex.tv answers with its own guid and ids
+        el.set("guid", item.online_guid)
+        for g in item.online_guids:
+            ET.SubElement(el, "Guid", id=g)
     for tag in ("librarySectionID", "librarySectionTitle", "librarySectionKey"):
         el.attrib.pop(tag, None)
     for media in el.findall("Media"):
