@@ -24,6 +24,7 @@ os.environ.setdefault("PLEXAPI_CONFIG_PATH", "/nonexistent/plexapi.ini")
 from common import Row
 
 from cacherr.adapters.plex import PlexMediaServer
+from cacherr.adapters.plex_snapshot import PlexOptions
 from cacherr.demo.plex_emulator import PlexEmulator, generate_world
 from cacherr.domain.media import Reason
 from cacherr.domain.paths import PathMapper, PathMapping
@@ -39,7 +40,8 @@ def run(quick: bool) -> list[Row]:
     built = time.monotonic() - started
     mapper = PathMapper([PathMapping("all", "/data", "/mnt/user0/media", "/mnt/cache/media")])
     with PlexEmulator(world) as emu:
-        server = PlexMediaServer(url=emu.url, token=world.owner.token, mapper=mapper, session=emu.session())
+        server = PlexMediaServer(url=emu.url, token=world.owner.token, mapper=mapper, session=emu.session(),
+                                 options=PlexOptions(friends_rss=world.friends_rss_id))
         server.snapshot()  # warm up imports and connections
         emu.reset_counts()
         started = time.monotonic()

@@ -87,7 +87,8 @@ class Container:
         from cacherr.adapters.plex import PlexMediaServer
 
         return PlexMediaServer.from_settings(self.settings, self.path_mapper(),
-                                             session=self.extras.get("requests_session"))
+                                             session=self.extras.get("requests_session"),
+                                             config_dir=self.config_dir)
 
     def plex_account(self) -> PlexAccount:
         """plex.tv sign-in and server discovery for the dashboard's setup (per-install client id)."""

@@ -128,6 +128,11 @@ class Settings(BaseSettings):
                                           "(comma-separated).", json_schema_extra=_group("Caching"))
     WATCHLIST_TOGGLE: bool = Field(True, description="Cache items on users' watchlists.",
                                    json_schema_extra=_group("Caching"))
+    PLEX_FRIENDS_WATCHLIST_RSS: str = Field(
+        "", description="Friends' watchlists: the RSS feed address plex.tv gives the server owner for \"Friends' "
+        "Watchlists\" (plex.tv > Watchlist > RSS feeds), e.g. https://discover.provider.plex.tv/rss/abc123. "
+        "Empty: friends' watchlists are not read (a friend's server token cannot read plex.tv).",
+        json_schema_extra=_group("Caching"))
     WATCHLIST_EPISODES: int = Field(1, ge=0, le=100, description="For a show on a watchlist, how many first "
                                     "unwatched episodes to cache.", json_schema_extra=_group("Caching"))
     MEDIA_VERSION: str = Field("highest", description="An item with several versions (4K and 1080p, or an "
@@ -371,6 +376,15 @@ class Settings(BaseSettings):
         raw = v.get_secret_value()
         if raw and not _TOKEN_RE.match(raw):
             raise ValueError("expected a Plex token: 8 to 128 letters, digits, '-' or '_' (no spaces or quotes)")
+        return v
+
+    @field_validator("PLEX_FRIENDS_WATCHLIST_RSS")
+    @classmethod
+    def _rss(cls, v: str) -> str:
+        v = v.strip()
+        if v and not re.match(r"^(https://(discover\.provider\.plex\.tv/rss|rss\.plex\.tv)/)?[\w-]+$", v):
+            raise ValueError("expected the feed address plex.tv shows, like https://discover.provider.plex.tv/rss/"
+                             "<id> (or just the id)")
         return v
 
     @field_validator("PLEX_URL", "PLEX_TV_URL", "TRAKT_URL")

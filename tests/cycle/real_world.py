@@ -51,7 +51,8 @@ class RealWorld:
         self.session: requests.Session = self.emu.session()
         self.values = {"PLEX_URL": self.emu.url, "PLEX_TOKEN": "owner-token", "PLEX_SOURCE": "/data",
                        "REAL_SOURCE": str(self.lab.array_root), "CACHE_DESTINATION": str(self.lab.cache_root),
-                       "NUMBER_EPISODES": "2", "PLEX_TIMEOUT": "5", **self.values}
+                       "NUMBER_EPISODES": "2", "PLEX_TIMEOUT": "5", "PLEX_FRIENDS_WATCHLIST_RSS": "friends-feed",
+                       **self.values}
         self.settings: Settings = build_settings(self.values, {})
         self.db: Database = open_database(self.config / "cacherr.db")
         self.registry = SqliteCacheRegistry(self.db)

@@ -27,7 +27,8 @@ def cacherr(rw: RealWorld, *args: str, **extra: str) -> subprocess.CompletedProc
 
     env = {k: v for k, v in os.environ.items() if k not in Settings.model_fields and k != "CONFIG_DIR"}
     env.update({"CONFIG_DIR": str(rw.config), "PLEX_URL": rw.emu.url, "PLEX_TV_URL": rw.emu.url,
-                "PLEX_TOKEN": "owner-token", "PLEX_SOURCE": "/data", "REAL_SOURCE": str(rw.lab.array_root),
+                "PLEX_TOKEN": "owner-token", "PLEX_FRIENDS_WATCHLIST_RSS": "friends-feed",
+                "PLEX_SOURCE": "/data", "REAL_SOURCE": str(rw.lab.array_root),
                 "CACHE_DESTINATION": str(rw.lab.cache_root), "NUMBER_EPISODES": "1", "COLUMNS": "200",
                 "PUID": str(os.getuid()), "PGID": str(os.getgid()), **extra})
     return subprocess.run([sys.executable, "-m", "cacherr", *args], capture_output=True, text=True, env=env,

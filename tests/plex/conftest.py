@@ -55,6 +55,7 @@ def make_server(emu: PlexEmulator, session: requests.Session, mapper: PathMapper
 
     def make(**kw: Any) -> PlexMediaServer:
         ctor = {k: kw.pop(k) for k in ("token", "timeout", "mapper", "retries", "max_retry_after") if k in kw}
+        kw.setdefault("friends_rss", "https://discover.provider.plex.tv/rss/friends-feed")
         options = PlexOptions(**kw)
         return PlexMediaServer(url=emu.url, token=ctor.pop("token", "owner-token"), mapper=ctor.pop("mapper", mapper),
                                timeout=ctor.pop("timeout", 5.0), options=options, session=session,

@@ -11,6 +11,7 @@ from plexapi.server import PlexServer
 
 from cacherr.adapters import plex_convert as cv
 from cacherr.adapters.plex import PlexMediaServer
+from cacherr.adapters.plex_snapshot import PlexOptions
 from cacherr.bootstrap import build_container
 from cacherr.demo.plex_emulator import PlexEmulator, World, generate_world
 from cacherr.domain.media import MediaKind
@@ -107,17 +108,22 @@ def test_recorded_sessions_fixture(emu: PlexEmulator, make_server: MakeServer) -
 def test_requests_do_not_grow_with_the_library(shows: int, mapper: PathMapper) -> None:
     world = generate_world(users=4, shows=shows, episodes=shows * 20, movies=shows, now=NOW)
     with PlexEmulator(world) as emu:
-        server = PlexMediaServer(url=emu.url, token=world.owner.token, mapper=mapper, session=emu.session())
+        server = PlexMediaServer(url=emu.url, token=world.owner.token, mapper=mapper, session=emu.session(),
+                                 options=PlexOptions(friends_rss=world.friends_rss_id))
         snap = server.snapshot()
         counts = emu.counts()
     deck_shows = {(w.user, snap.items[w.item_key].show_key) for w in snap.wants if w.reason.name == "ON_DECK"}
     assert counts["/library/metadata/{key}/allLeaves"] == len(deck_shows)
-    per_user = ["/", "/library/onDeck", "plex.tv/api/v2/user", "discover/watchlist", "metadata/",
-                "/library/metadata/{keys}"]
+    per_user = ["/", "/library/onDeck", "/library/metadata/{keys}"]
     for endpoint in per_user:
         assert counts[endpoint] == 4, endpoint
+    # watchlists through plex.tv: the owner and the home user; the two friends' come from one RSS feed
+    per_account = ["plex.tv/api/v2/user", "discover/watchlist", "metadata/"]
+    for endpoint in per_account:
+        assert counts[endpoint] == 2, endpoint
     once = ["/status/sessions", "plex.tv/api/users", "plex.tv/api/servers/{mid}/shared_servers", "/library",
-            "/library/sections"]
+            "/library/sections", "discover/rss"]
     assert [counts[e] for e in once] == [1] * len(once)
     assert counts["/library/sections/{id}/all"] == 2  # the guid map: one page per section
-    assert sum(counts.values()) == 4 * len(per_user) + len(once) + 2 + len(deck_shows)
+    assert sum(counts.values()) == 4 * len(per_user) + 2 * len(per_account) + len(once) + 2 + len(deck_shows)
+    assert any(w.user == "user001" and w.reason.name == "WATCHLIST" for w in snap.wants)  # a friend's, by RSS

@@ -178,3 +178,16 @@ def test_media_page_pages_and_keeps_the_filters(world: World) -> None:
     assert "page=3" in html and "user=dave" in html and "q=Paged" in html
     last = world.client.get("/media?per_page=2&user=dave&q=Paged&page=3").get_data(as_text=True)
     assert last.count('<tr data-id=') == 1
+
+
+def test_history_shows_an_incomplete_snapshot(world: World) -> None:
+    import json
+
+    summary = {"cached": 0, "restored": 0, "failed": 0, "bytes_moved": 0,
+               "problems": ["incomplete snapshot: user alice could not be read (401)", "other note"]}
+    world.db.execute("INSERT INTO cycles (started_at, finished_at, trigger, dry_run, status, summary) "
+                     "VALUES (?,?,?,?,?,?)", ("2026-01-01T00:00:00+00:00", "2026-01-01T00:00:05+00:00", "test", 0,
+                                              "ok", json.dumps(summary)))
+    html = world.client.get("/history").get_data(as_text=True)
+    assert "incomplete</span>" in html and "user alice could not be read" in html
+    assert "other note" not in html

@@ -14,16 +14,20 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import plexapi
 import requests
 from plexapi.exceptions import BadRequest, NotFound, PlexApiException, Unauthorized
 from plexapi.myplex import MyPlexAccount
 from plexapi.server import PlexServer
 
 from cacherr.adapters import plex_convert as cv
-from cacherr.adapters.plex_snapshot import PlexOptions, SnapshotBuilder, sessions_of
+from cacherr.adapters.client_id import load_or_create_client_id
+from cacherr.adapters.plex_snapshot import CHECK_FILES, PlexOptions, SnapshotBuilder, sessions_of
 from cacherr.adapters.plex_transport import make_retry, mount_plex_tv, set_retries
+from cacherr.adapters.plex_users import SWITCHED, PlexUser, as_user, shares_of, switch_home_user
 from cacherr.domain.errors import PlexUnavailable
 from cacherr.domain.media import MediaItem, PlaySession, Snapshot
 from cacherr.domain.paths import PathMapper, is_within, path_key
@@ -36,7 +40,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _SERVER: Any = PlexServer  # plexapi is untyped
 _ACCOUNT: Any = MyPlexAccount
+PRODUCT = "Cacherr"
 NETWORK_ERRORS = (requests.RequestException, PlexApiException, ET.ParseError)
+
+
+def identify(session: requests.Session, client_id: str) -> None:
+    """Send ``X-Plex-Product: Cacherr`` and the install's fixed client identifier on every request:
+    plexapi's base headers (shared by every plexapi object) and the session's own (for plain calls)."""
+    headers = {"X-Plex-Product": PRODUCT, "X-Plex-Device-Name": PRODUCT}
+    if client_id:
+        headers["X-Plex-Client-Identifier"] = client_id
+    plexapi.BASE_HEADERS.update(headers)
+    session.headers.update(headers)
 
 
 class PlexConnector:
@@ -110,34 +125,54 @@ class PlexConnector:
             return self._owner_account
         return _ACCOUNT(token=token, session=self.session, timeout=self.timeout)
 
-    def user_tokens(self, owner: Any, problems: cv.Problems) -> list[tuple[str, str, str]]:
+    def user_tokens(self, owner: Any, problems: cv.Problems) -> list[PlexUser]:
         """Every home and shared user with their server token: one users call and one shared_servers
-        call, not one per user. A home user without a share is switched to through plex.tv."""
+        call, not one per user. A home user without a share is switched to through plex.tv (once per
+        process: the switched token is cached)."""
         account: Any = self.account(None)
         users = account.users()
-        data = account.query(account.FRIENDINVITE.format(machineId=owner.machineIdentifier))
-        tokens = {el.attrib.get("userID"): el.attrib.get("accessToken") for el in data.iter("SharedServer")}
+        shares = shares_of(account.query(account.FRIENDINVITE.format(machineId=owner.machineIdentifier)))
         out = []
         for user in users:
-            title, username = str(user.title or user.username or user.id), str(user.username or "")
-            token = tokens.get(str(user.id))
+            token, sections = shares.get(str(user.id), ("", None))
             if not token and user.home:
-                token = self._switch_home(account, user, title, problems)
+                token = self._switch_home(account, user, problems) or ""
+                sections = None
+            entry = as_user(user, token, sections)
             if not token:
-                problems.add(f"user {title}: no access token for this server on plex.tv (not shared with it?); "
-                             "skipped")
+                if not user.home:
+                    problems.add(f"user {entry.title}: no access token for this server on plex.tv (not shared "
+                                 "with it?); skipped")
                 continue
-            out.append((title, username, token))
+            out.append(entry)
         return out
 
-    def _switch_home(self, account: Any, user: Any, title: str, problems: cv.Problems) -> str | None:
+    def _switch_home(self, account: Any, user: Any, problems: cv.Problems) -> str | None:
+        uid = str(user.id)
+        cached = SWITCHED.get(f"{self.url} {self._token}", uid)
+        if cached:
+            return cached
+        title = str(user.title or user.username or user.id)
         try:
-            switched = account.switchHomeUser(user)
+            token = switch_home_user(account, uid, self.timeout)
         except NETWORK_ERRORS as exc:
             problems.add(f"user {title}: could not switch to this home user on plex.tv "
                          f"({str(exc).split(';')[0]}; a PIN-protected user cannot be read); skipped")
+            problems.unread_user(title, "plex.tv refused the home-user switch")
             return None
-        return str(switched.authToken) if switched.authToken else None
+        if token:
+            SWITCHED.put(f"{self.url} {self._token}", uid, token)
+        return token
+
+    def forget_token(self, token: str) -> None:
+        """A switched token the server refused: switch again next time."""
+        SWITCHED.drop_token(token)
+
+    def get_json(self, url: str) -> Any:
+        response = self.session.get(url, headers={"Accept": "application/json"},
+                                    timeout=self.timeout)
+        response.raise_for_status()
+        return response.json()
 
 
 class PlexMediaServer:
@@ -151,7 +186,7 @@ class PlexMediaServer:
     def __init__(self, *, url: str, token: str, mapper: PathMapper, timeout: float = 15.0,
                  options: PlexOptions | None = None, session: requests.Session | None = None,
                  plex_tv_url: str = "", retries: int = 3, max_retry_after: float = 5.0,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, client_id: str = "") -> None:
         self.url = url.rstrip("/")
         self.mapper = mapper
         self.options = options or PlexOptions()
@@ -159,19 +194,23 @@ class PlexMediaServer:
         if plex_tv_url:
             mount_plex_tv(self.session, plex_tv_url)
         set_retries(self.session, make_retry(retries, max_retry_after=max_retry_after))
+        identify(self.session, client_id)
         self._connector = PlexConnector(self.url, token, self.session, timeout)
         self._clock = clock or (lambda: datetime.now(UTC))
 
     @classmethod
     def from_settings(cls, settings: Settings, mapper: PathMapper, session: requests.Session | None = None,
-                      **kwargs: Any) -> PlexMediaServer:
+                      config_dir: Path | None = None, **kwargs: Any) -> PlexMediaServer:
+        """``config_dir``: where the install's client identifier is kept (``client_id.py``)."""
         s = settings
+        if config_dir is not None:
+            kwargs.setdefault("client_id", load_or_create_client_id(config_dir))
         options = PlexOptions(
             number_episodes=most_episodes(s.library_rules(), s.NUMBER_EPISODES),
             days_to_monitor=s.DAYS_TO_MONITOR, users_toggle=s.USERS_TOGGLE,
             skip_ondeck_users=frozenset(s.SKIP_ONDECK_USERS), skip_watchlist_users=frozenset(s.SKIP_WATCHLIST_USERS),
             watchlist_toggle=s.WATCHLIST_TOGGLE, watchlist_episodes=s.WATCHLIST_EPISODES,
-            trakt_episodes=s.TRAKT_EPISODES)
+            trakt_episodes=s.TRAKT_EPISODES, friends_rss=s.PLEX_FRIENDS_WATCHLIST_RSS)
         return cls(url=s.PLEX_URL, token=s.secret("PLEX_TOKEN"), mapper=mapper, timeout=s.PLEX_TIMEOUT,
                    options=options, session=session, plex_tv_url=s.PLEX_TV_URL, **kwargs)
 
@@ -186,7 +225,11 @@ class PlexMediaServer:
 
     def sessions(self) -> tuple[PlaySession, ...]:
         owner = self._connector.owner()
-        result: tuple[PlaySession, ...] = self._connector.guard("the active sessions", lambda: sessions_of(owner))
+        problems = cv.Problems()
+        result: tuple[PlaySession, ...] = self._connector.guard("the active sessions",
+                                                                lambda: sessions_of(owner, problems))
+        for note in problems:
+            log.warning("plex: %s", note)
         return result
 
     def next_episodes(self, item_key: str, count: int) -> tuple[MediaItem, ...]:
@@ -241,7 +284,8 @@ class PlexMediaServer:
         key_list = list(keys)
         for i in range(0, len(key_list), 100):
             chunk = key_list[i:i + 100]
-            for video in self._connector.guard("item details", partial(self._connector.fetch, owner, chunk)):
+            fetch = partial(self._connector.fetch, owner, chunk, params=CHECK_FILES)
+            for video in self._connector.guard("item details", fetch):
                 item = cv.to_item(video, self.mapper, problems)
                 items[item.key] = item
         for note in problems:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cacherr.adapters.plex_guids import canonical_all
-from cacherr.domain.media import MediaFile, MediaItem, MediaKind, MediaVersion
+from cacherr.domain.media import MediaFile, MediaItem, MediaKind, MediaVersion, Unread
 from cacherr.domain.paths import PathMapper
 
 
@@ -24,9 +24,19 @@ class Problems:
 
     def __init__(self) -> None:
         self._notes: dict[str, None] = {}
+        self.unread: dict[tuple[str, str], Unread] = {}  # what could not be read, by (kind, key or name)
 
     def add(self, note: str) -> None:
         self._notes.setdefault(note, None)
+
+    def unread_user(self, name: str, why: str) -> None:
+        self.unread.setdefault(("user", name), Unread("user", name, why))
+
+    def unread_show(self, key: str, title: str, why: str, user: str = "") -> None:
+        self.unread.setdefault(("show", key), Unread("show", title, why, key, user))
+
+    def unread_users(self, why: str) -> None:
+        self.unread.setdefault(("users", ""), Unread("users", "", why))
 
     def __iter__(self) -> Any:
         return iter(self._notes)
@@ -120,7 +130,11 @@ def files_of(video: Any, mapper: PathMapper, problems: Problems, title: str,
     out = []
     for part in parts_of(video) if parts is None else parts:
         plex_path = attr(part, "file")
-        if not plex_path or attr(part, "exists", True) is False:
+        if not plex_path:
+            continue
+        if attr(part, "exists", True) is False or attr(part, "accessible", True) is False:
+            problems.add(f"{title}: Plex reports the file {plex_path!r} as missing or unreadable (checkFiles); "
+                         "not cached")
             continue
         mapped = mapper.try_map(plex_path)
         if mapped is None:
@@ -186,9 +200,15 @@ def leaf_of(el: ET.Element) -> Leaf:
 
 
 def next_after(leaves: Iterable[Leaf], current: tuple[int, int], count: int) -> list[Leaf]:
-    """The ``count`` episodes after ``current`` in (season, episode) order, skipping specials
-    (season 0) and episodes without a file."""
-    later = sorted((e for e in leaves if e.season > 0 and e.order > current and e.has_file), key=lambda e: e.order)
+    """The ``count`` episodes with a file after ``current`` in (season, episode) order. After a regular
+    episode, specials (season 0) are skipped; after a special, only the next specials follow (never
+    S01E01: a special on deck says nothing about the regular seasons)."""
+    if current[0] == 0:
+        later = sorted((e for e in leaves if e.season == 0 and e.order > current and e.has_file),
+                       key=lambda e: e.order)
+    else:
+        later = sorted((e for e in leaves if e.season > 0 and e.order > current and e.has_file),
+                       key=lambda e: e.order)
     return later[:count]
 
 

@@ -22,6 +22,9 @@ from typing import Any, Protocol
 
 from cacherr.adapters import plex_convert as cv
 from cacherr.adapters.plex_guids import canonical_all
+from cacherr.adapters.plex_lists import WatchEntry, from_feed, from_plex, with_retry
+from cacherr.adapters.plex_sessions import sessions_from
+from cacherr.adapters.plex_users import FeedEntry, PlexUser, read_feed
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.paths import PathMapper
 from cacherr.ports import TraktPick
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 BATCH = 100
 LEAVES_PAGE = 500
 GUID_PAGE = 2000
+CHECK_FILES = {"checkFiles": 1}  # Plex sends Part@exists/accessible only when asked
 LEGACY_PREFIX = "com.plexapp.agents."
 EXTERNAL = ("imdb://", "tmdb://", "tvdb://")
 
@@ -47,6 +51,7 @@ class PlexOptions:
     watchlist_episodes: int = 1
     trakt_episodes: int = 1
     max_workers: int = 8
+    friends_rss: str = ""  # PLEX_FRIENDS_WATCHLIST_RSS
 
 
 class Connector(Protocol):
@@ -56,8 +61,12 @@ class Connector(Protocol):
 
     def account(self, token: str | None) -> Any: ...  # a MyPlexAccount for a token (None: the owner)
 
-    def user_tokens(self, owner: Any, problems: cv.Problems) -> list[tuple[str, str, str]]: ...
-    # (title, username, token) of every other user; users without a token are reported
+    def user_tokens(self, owner: Any, problems: cv.Problems) -> list[PlexUser]: ...
+    # every other user with a token for this server; users without a token are reported
+
+    def forget_token(self, token: str) -> None: ...  # a cached (switched) token was refused
+
+    def get_json(self, url: str) -> Any: ...  # a plain JSON GET (the friends' watchlist feed)
 
     def guard(self, what: str, fn: Callable[[], Any]) -> Any: ...
     # run an owner-side request; errors become PlexUnavailable
@@ -77,6 +86,8 @@ class UserCtx:
     is_owner: bool = False
     aliases: frozenset[str] = frozenset()
     watched: set[str] = field(default_factory=set)
+    friend: bool = False  # a shared (not home) user: plex.tv refuses their server token
+    sections: frozenset[str] | None = None  # library section keys shared with them (None: all)
 
 
 def _chunks(keys: Sequence[str], size: int = BATCH) -> Iterable[list[int]]:
@@ -94,7 +105,10 @@ class SnapshotBuilder:
         self.wants: list[Want] = []
         self.not_in_library: list[str] = []
         self._lock = threading.Lock()
-        self._guid_map: dict[str, tuple[str, str]] | None = None
+        self._guid_map: dict[str, tuple[str, str, str]] | None = None  # guid -> (key, kind, section key)
+        self._feed: list[FeedEntry] | None = None
+        self._feed_lock = threading.Lock()
+        self._feed_error = ""
         self._legacy_library = False
         self._copies: dict[str, set[str]] = {}  # movie key -> the same title in other libraries
 
@@ -102,6 +116,7 @@ class SnapshotBuilder:
     def build(self, tracked_keys: Collection[str], trakt: Sequence[TraktPick]) -> Snapshot:
         owner_server = self.connector.owner()
         owner = UserCtx(str(cv.attr(owner_server, "myPlexUsername") or "owner"), "", owner_server, True)
+        owner.aliases = self._owner_aliases(owner.name)
         with ThreadPoolExecutor(max_workers=max(1, self.opts.max_workers), thread_name_prefix="plex") as pool:
             sessions_f = pool.submit(self._sessions, owner_server)
             users = [owner, *self._other_users(owner_server, pool)]
@@ -117,10 +132,24 @@ class SnapshotBuilder:
         for u in users:
             for k in u.watched:
                 watched_by.setdefault(k, set()).add(u.name)
+        unread = tuple(self.problems.unread.values())
         return Snapshot(taken_at=self.now, users=tuple(u.name for u in users), items=items,
                         wants=tuple(w for w in self.wants if w.item_key in items),
                         watched_by={k: frozenset(v) for k, v in watched_by.items()}, sessions=sessions,
-                        problems=tuple(self.problems), not_in_library=tuple(dict.fromkeys(self.not_in_library)))
+                        problems=(*self.problems, *(u.sentence for u in unread)),
+                        not_in_library=tuple(dict.fromkeys(self.not_in_library)), unread=unread)
+
+    def _owner_aliases(self, name: str) -> frozenset[str]:
+        """The owner's names for skip lists: the server's myPlexUsername (often the email) and, when a
+        skip list is set, the plex.tv account's id, username, title and email (one cached request)."""
+        names = {name.lower()}
+        if self.opts.skip_ondeck_users or self.opts.skip_watchlist_users:
+            try:
+                acc = self.connector.account(None)
+                names |= {str(cv.attr(acc, a, "")).lower() for a in ("id", "username", "title", "email")}
+            except Exception as exc:
+                self.problems.add(f"could not read the owner's plex.tv account ({_short(exc)})")
+        return frozenset(names - {""})
 
     def _wanted_by(self, user: str) -> list[str]:
         return list(dict.fromkeys(w.item_key for w in self.wants if w.user == user))
@@ -137,16 +166,20 @@ class SnapshotBuilder:
             found = self.connector.user_tokens(owner_server, self.problems)
         except Exception as exc:  # plex.tv down: the owner's cycle goes on
             self.problems.add(f"could not list Plex users on plex.tv ({_short(exc)}); only the owner is included")
+            self.problems.unread_users(_short(exc))
             return []
 
-        def connect(entry: tuple[str, str, str]) -> UserCtx | None:
-            title, username, token = entry
+        def connect(entry: PlexUser) -> UserCtx | None:
             try:
-                server = self.connector.server(token)
+                server = self.connector.server(entry.token)
             except Exception as exc:
-                self.problems.add(f"user {title}: Plex refused or failed their token ({_short(exc)}); skipped")
+                self.connector.forget_token(entry.token)
+                self.problems.add(f"user {entry.title}: Plex refused or failed their token ({_short(exc)}); "
+                                  "skipped")
+                self.problems.unread_user(entry.title, f"token refused or failed: {_short(exc)}")
                 return None
-            return UserCtx(title, token, server, aliases=frozenset({title.lower(), username.lower()} - {""}))
+            return UserCtx(entry.title, entry.token, server, aliases=entry.aliases, friend=not entry.home,
+                           sections=entry.sections)
 
         return [u for u in pool.map(connect, found) if u is not None]
 
@@ -159,9 +192,30 @@ class SnapshotBuilder:
         if not self._skipped(user, self.opts.skip_ondeck_users):
             self._guarded(user, "On Deck", lambda: self._on_deck(user))
         if self.opts.watchlist_toggle and not self._skipped(user, self.opts.skip_watchlist_users):
+            if user.friend:
+                return self._friend_watchlist(user)
             result = self._guarded(user, "watchlist", lambda: self._raw_watchlist(user))
             return list(result or [])
         return []
+
+    def _friend_watchlist(self, user: UserCtx) -> list[WatchEntry]:
+        if not self.opts.friends_rss:
+            self.problems.add(f"user {user.name}: their watchlist cannot be read (plex.tv does not accept a "
+                              "friend's server token); enable the Friends' Watchlists RSS feed on plex.tv and set "
+                              "PLEX_FRIENDS_WATCHLIST_RSS")
+            return []
+        with self._feed_lock:
+            if self._feed is None:
+                try:
+                    self._feed = read_feed(self.connector.get_json, self.opts.friends_rss)
+                except Exception as exc:
+                    self.problems.add(f"the friends' watchlist feed (PLEX_FRIENDS_WATCHLIST_RSS) could not be "
+                                      f"read ({_short(exc)}); friends' watchlists skipped this cycle")
+                    self._feed_error = _short(exc)
+                    self._feed = []
+        if self._feed_error:
+            self.problems.unread_user(user.name, f"friends' watchlist feed: {self._feed_error}")
+        return [from_feed(e) for e in self._feed if e.author and e.author.lower() in user.aliases]
 
     def _guarded(self, user: UserCtx, what: str, fn: Callable[[], Any]) -> Any:
         if user.is_owner and what != "watchlist":
@@ -170,6 +224,7 @@ class SnapshotBuilder:
             return fn()
         except Exception as exc:
             self.problems.add(f"user {user.name}: could not read their {what} ({_short(exc)}); skipped")
+            self.problems.unread_user(user.name, f"{what}: {_short(exc)}")
             return None
 
     def _on_deck(self, user: UserCtx) -> None:
@@ -184,7 +239,10 @@ class SnapshotBuilder:
             key = str(cv.attr(video, "ratingKey"))
             self._want(Want(key, user.name, reason, 0, since))
             if kind == "episode" and self.opts.number_episodes > 0:
-                leaves = self._leaves(user, str(cv.attr(video, "grandparentRatingKey")))
+                leaves = self._show_leaves(user, str(cv.attr(video, "grandparentRatingKey")),
+                                           str(cv.attr(video, "grandparentTitle", "")))
+                if leaves is None:
+                    continue
                 nxt = cv.next_after(leaves, cv.order(video), self.opts.number_episodes)
                 self._want(*(Want(e.key, user.name, Reason.NEXT_EPISODE, i, since)
                              for i, e in enumerate(nxt)))
@@ -193,10 +251,22 @@ class SnapshotBuilder:
         path = f"/library/metadata/{show_key}/allLeaves"
         return [cv.leaf_of(el) for el in self.connector.raw_items(user.server, path, LEAVES_PAGE)]
 
+    def _show_leaves(self, user: UserCtx, show_key: str, title: str = "") -> list[cv.Leaf] | None:
+        """One show's episodes, isolated: a failure (after a bounded retry) is reported for that show and
+        recorded as unread; the rest of the snapshot goes on. None when it could not be read."""
+        try:
+            return with_retry(lambda: self._leaves(user, show_key))
+        except Exception as exc:
+            name = title or f"show {show_key}"
+            self.problems.add(f"{name}: could not read its episodes for {user.name} ({_short(exc)}); "
+                              "what is cached for it stays as it is")
+            self.problems.unread_show(show_key, name, _short(exc), user.name)
+            return None
+
     # --- watchlists and Trakt ----------------------------------------------------------------
-    def _raw_watchlist(self, user: UserCtx) -> list[Any]:
+    def _raw_watchlist(self, user: UserCtx) -> list[WatchEntry]:
         account = self.connector.account(None if user.is_owner else user.token)
-        return [cv.quiet(i) for i in account.watchlist()]
+        return [from_plex(cv.quiet(i)) for i in account.watchlist()]
 
     def _resolve_lists(self, pool: ThreadPoolExecutor, owner: UserCtx, users: list[UserCtx],
                        watchlists: list[list[Any]], trakt: Sequence[TraktPick]) -> None:
@@ -209,10 +279,10 @@ class SnapshotBuilder:
         jobs.extend(self._trakt_jobs(owner, trakt, gmap))
         list(pool.map(lambda job: job(), jobs))
 
-    def guid_map(self, owner_server: Any) -> dict[str, tuple[str, str]]:
-        """{guid: (ratingKey, type)} for every movie and show, from one paged listing per section."""
+    def guid_map(self, owner_server: Any) -> dict[str, tuple[str, str, str]]:
+        """{guid: (ratingKey, type, section key)} for every movie and show, one paged listing per section."""
         if self._guid_map is None:
-            gmap: dict[str, tuple[str, str]] = {}
+            gmap: dict[str, tuple[str, str, str]] = {}
             for section in self.connector.guard("the library sections", owner_server.library.sections):
                 kind = cv.attr(section, "type")
                 if kind not in ("movie", "show"):
@@ -223,19 +293,19 @@ class SnapshotBuilder:
                     guids = canonical_all([el.get("guid"), *(g.get("id") for g in el.iter("Guid"))])
                     key = str(el.get("ratingKey"))
                     for g in guids:
-                        hit = gmap.setdefault(str(g), (key, kind))
+                        hit = gmap.setdefault(str(g), (key, kind, str(section.key)))
                         if kind == "movie" and hit[0] != key and g.startswith(EXTERNAL):
                             self._copies.setdefault(hit[0], set()).add(key)
             self._legacy_library = any(g.startswith(LEGACY_PREFIX) for g in gmap)
             self._guid_map = gmap
         return self._guid_map
 
-    def _watchlist_jobs(self, user: UserCtx, entries: list[Any], gmap: dict[str, tuple[str, str]]
+    def _watchlist_jobs(self, user: UserCtx, entries: list[WatchEntry], gmap: dict[str, tuple[str, str, str]]
                         ) -> list[Callable[[], None]]:
         jobs: list[Callable[[], None]] = []
         for rank, entry in enumerate(entries):
-            hit = next((gmap[g] for g in cv.guids_of(entry) if g in gmap), None)
-            if hit is None and self._legacy_library:
+            hit = _match(user, entry.guids, gmap)
+            if hit is None and self._legacy_library and entry.source is not None:
                 jobs.append(partial(self._watchlist_lookup, user, entry, rank, gmap))
                 continue
             jobs.extend(self._watchlist_hit(user, entry, rank, hit))
@@ -246,39 +316,35 @@ class SnapshotBuilder:
         and the planner keeps the one whose version MEDIA_VERSION prefers (planning.policy)."""
         return [key, *sorted(self._copies.get(key, ()))]
 
-    def _watchlist_hit(self, user: UserCtx, entry: Any, rank: int, hit: tuple[str, str] | None
+    def _watchlist_hit(self, user: UserCtx, entry: WatchEntry, rank: int, hit: tuple[str, str] | None
                        ) -> list[Callable[[], None]]:
-        title, year = cv.attr(entry, "title", "?"), cv.attr(entry, "year")
         if hit is None:
-            self.not_in_library.append(f"{title} ({year}) [watchlist {user.name}]" if year
-                                       else f"{title} [watchlist {user.name}]")
+            self.not_in_library.append(f"{entry.label} [watchlist {user.name}]")
         elif hit[1] == "movie":
-            since = cv.timestamp(cv.attr(entry, "addedAt"))
-            self._want(*(Want(k, user.name, Reason.WATCHLIST, rank, since) for k in self._and_copies(hit[0])))
+            wants = (Want(k, user.name, Reason.WATCHLIST, rank, entry.added) for k in self._and_copies(hit[0]))
+            self._want(*wants)
         elif self.opts.watchlist_episodes > 0:
             return [partial(self._watchlist_show, user, hit[0], rank)]
         return []
 
-    def _watchlist_lookup(self, user: UserCtx, entry: Any, rank: int, gmap: dict[str, tuple[str, str]]) -> None:
+    def _watchlist_lookup(self, user: UserCtx, entry: WatchEntry, rank: int,
+                          gmap: dict[str, tuple[str, str, str]]) -> None:
         """A library on a legacy agent has no plex:// guids: ask plex.tv for the entry's imdb/tmdb/tvdb ids
         (one request, only for an entry not matched otherwise) and match on those."""
         try:
-            entry.reload()
+            entry.source.reload()
         except Exception as exc:
-            self.problems.add(f"user {user.name}: could not look up {cv.attr(entry, 'title', '?')} on plex.tv "
-                              f"({_short(exc)})")
-        hit = next((gmap[g] for g in cv.guids_of(entry) if g in gmap), None)
+            self.problems.add(f"user {user.name}: could not look up {entry.title} on plex.tv ({_short(exc)})")
+        hit = _match(user, from_plex(entry.source).guids, gmap)
         for job in self._watchlist_hit(user, entry, rank, hit):
             job()
 
     def _watchlist_show(self, user: UserCtx, show_key: str, rank: int) -> None:
-        def run() -> None:
-            eps = cv.first_unwatched(self._leaves(user, show_key), self.opts.watchlist_episodes)
-            self._want(*(Want(e.key, user.name, Reason.WATCHLIST, rank) for e in eps))
+        leaves = self._show_leaves(user, show_key)
+        eps = cv.first_unwatched(leaves or [], self.opts.watchlist_episodes)
+        self._want(*(Want(e.key, user.name, Reason.WATCHLIST, rank) for e in eps))
 
-        self._guarded(user, "watchlisted show", run)
-
-    def _trakt_jobs(self, owner: UserCtx, picks: Sequence[TraktPick], gmap: dict[str, tuple[str, str]]
+    def _trakt_jobs(self, owner: UserCtx, picks: Sequence[TraktPick], gmap: dict[str, tuple[str, str, str]]
                     ) -> list[Callable[[], None]]:
         jobs: list[Callable[[], None]] = []
         for pick in picks:
@@ -294,14 +360,14 @@ class SnapshotBuilder:
         return jobs
 
     def _trakt_show(self, owner: UserCtx, show_key: str, rank: int) -> None:
-        eps = cv.first_episodes(self._leaves(owner, show_key), self.opts.trakt_episodes)
+        eps = cv.first_episodes(self._show_leaves(owner, show_key) or [], self.opts.trakt_episodes)
         self._want(*(Want(e.key, "trakt", Reason.TRAKT, rank) for e in eps))
 
     # --- items, watched state, sessions ------------------------------------------------------
     def _details(self, pool: ThreadPoolExecutor, owner: UserCtx, keys: Sequence[str]) -> dict[str, MediaItem]:
         items: dict[str, MediaItem] = {}
-        fetch = partial(self.connector.fetch, owner.server)
-        pages = pool.map(lambda chunk: self.connector.guard("item details", partial(fetch, chunk)), _chunks(keys))
+        fetch = partial(self.connector.fetch, owner.server, params=CHECK_FILES)
+        pages = pool.map(lambda chunk: self.connector.guard("item details", lambda: fetch(chunk)), _chunks(keys))
         for video in (v for page in pages for v in page):
             if cv.attr(video, "type") not in ("movie", "episode"):
                 continue
@@ -319,26 +385,31 @@ class SnapshotBuilder:
                         user.watched.add(str(cv.attr(video, "ratingKey")))
         except Exception as exc:
             self.problems.add(f"user {user.name}: could not read their watched state ({_short(exc)})")
+            self.problems.unread_user(user.name, f"watched state: {_short(exc)}")
 
     def _sessions(self, owner_server: Any) -> tuple[PlaySession, ...]:
         result: tuple[PlaySession, ...] = self.connector.guard("the active sessions",
-                                                               lambda: sessions_of(owner_server))
+                                                               lambda: sessions_of(owner_server, self.problems))
         return result
 
 
-def sessions_of(server: Any) -> tuple[PlaySession, ...]:
-    out = []
-    for s in server.sessions():
-        if cv.attr(s, "type") not in ("movie", "episode"):
-            continue
-        names = cv.attr(s, "usernames", [])
-        player = cv.attr(s, "player")
-        parts = cv.parts_of(s)
-        out.append(PlaySession(user=str(names[0]) if names else "?", item_key=str(cv.attr(s, "ratingKey")),
-                               plex_path=str(cv.attr(parts[0], "file", "")) if parts else "",
-                               player=str(cv.attr(player, "title", "")) if player is not None else "",
-                               state=str(cv.attr(player, "state", "playing")) if player is not None else "playing"))
-    return tuple(out)
+def sessions_of(server: Any, problems: cv.Problems | None = None) -> tuple[PlaySession, ...]:
+    """The active sessions, read element by element (see ``plex_sessions``)."""
+    data = server.query("/status/sessions")
+    owner = str(cv.attr(server, "myPlexUsername", "") or "")
+    return sessions_from(list(data) if data is not None else [], problems if problems is not None else cv.Problems(),
+                         owner)
+
+
+def _shared(user: UserCtx, section_key: str) -> bool:
+    """A friend's wants match only libraries shared with them."""
+    return user.sections is None or section_key in user.sections
+
+
+def _match(user: UserCtx, guids: Iterable[str], gmap: dict[str, tuple[str, str, str]]) -> tuple[str, str] | None:
+    """(ratingKey, kind) of the first guid in the library (a library shared with ``user``)."""
+    hit = next((gmap[g] for g in guids if g in gmap and _shared(user, gmap[g][2])), None)
+    return None if hit is None else (hit[0], hit[1])
 
 
 def _short(exc: BaseException) -> str:

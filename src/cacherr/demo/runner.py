@@ -201,6 +201,7 @@ def demo_env(root: Path, lab: Lab, plex_url: str, port: int, scale: float,
         "PLEX_URL": plex_url,
         "PLEX_TOKEN": DEMO_TOKEN,
         "PLEX_TV_URL": plex_url,
+        "PLEX_FRIENDS_WATCHLIST_RSS": "friends-feed",  # the emulator's World.friends_rss_id
         "PLEX_SOURCE": PLEX_ROOT,
         "REAL_SOURCE": str(lab.array_root),
         "CACHE_DESTINATION": str(lab.cache_root),

@@ -129,6 +129,31 @@ class PlaySession:
 
 
 @dataclass(frozen=True, slots=True)
+class Unread:
+    """Something a snapshot could not read this cycle, and why.
+
+    ``kind``: "user" (one user's On Deck, watchlist or watched state: ``name`` is the user), "show" (one
+    show's episodes: ``key`` is the show's ratingKey, ``name`` its title, ``user`` whose listing it was),
+    or "users" (plex.tv could not list the other users at all: every user recorded on the cache but
+    missing from ``Snapshot.users`` counts as unread).
+    """
+
+    kind: str
+    name: str
+    why: str
+    key: str = ""
+    user: str = ""
+
+    @property
+    def sentence(self) -> str:
+        if self.kind == "users":
+            return f"incomplete snapshot: the other Plex users could not be listed ({self.why})"
+        if self.kind == "show":
+            return f"incomplete snapshot: the episodes of {self.name} could not be read ({self.why})"
+        return f"incomplete snapshot: user {self.name} could not be read ({self.why})"
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything one cycle needs from Plex, frozen at ``taken_at``.
 
@@ -147,3 +172,21 @@ class Snapshot:
     sessions: tuple[PlaySession, ...] = ()
     problems: tuple[str, ...] = ()
     not_in_library: tuple[str, ...] = ()  # e.g. Trakt or watchlist titles that Plex does not have
+    unread: tuple[Unread, ...] = ()  # what could not be read this cycle: the snapshot is incomplete
+
+    @property
+    def complete(self) -> bool:
+        return not self.unread
+
+    @property
+    def unread_users(self) -> frozenset[str]:
+        return frozenset(u.name for u in self.unread if u.kind == "user")
+
+    @property
+    def unread_shows(self) -> frozenset[str]:
+        return frozenset(u.key for u in self.unread if u.kind == "show")
+
+    @property
+    def users_unlisted(self) -> bool:
+        """plex.tv could not list the other users: only the owner (and whoever else was read) is known."""
+        return any(u.kind == "users" for u in self.unread)

@@ -27,6 +27,7 @@ from cacherr.domain.media import MediaFile, Reason, Snapshot
 from cacherr.domain.space import SIDECAR_ALLOWANCE, copy_cost
 from cacherr.domain.versions import Choice, choose
 from cacherr.planning.copies import keep_one_copy
+from cacherr.planning.incomplete import kept_for_unread, kept_note
 from cacherr.planning.policy import (
     Policy,
     WantedItem,
@@ -166,9 +167,12 @@ def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
     held: list[_Unit] = []
     found: list[tuple[datetime, _Unit]] = []
     idle: list[tuple[datetime, _Unit]] = []
-    retained = 0
+    retained = kept = 0
     for key, entries in sorted(_group(w.state.entries).items()):
         if any(e.pinned for e in entries):
+            continue
+        if key not in index and kept_for_unread(entries, w.snapshot) is not None:
+            kept += 1
             continue
         in_play = bool(play_keys) and _in_play(entries, play_keys, play_paths)
         if key in index:
@@ -193,6 +197,8 @@ def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
                                                  "was already on the cache, not yet watched")))
     if retained:
         w.notes.append(f"{retained} item(s) kept on the cache within CACHE_RETENTION_HOURS")
+    if kept:
+        w.notes.append(kept_note(kept))
     return _evict_order(len(wanted), held, found, idle)
 
 

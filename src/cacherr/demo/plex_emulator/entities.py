@@ -31,6 +31,7 @@ class User:
     pin: str | None = None
     shared_token: bool = True
     token_valid: bool = True
+    shared_sections: list[int] | None = None  # section keys shared with a friend (None: every library)
 
     @property
     def is_owner(self) -> bool:
@@ -77,6 +78,7 @@ class Part:
     size: int
     container: str = "mkv"
     subtitles: list[Subtitle] = field(default_factory=list)
+    exists: bool = True  # sent as Part@exists/accessible, only with checkFiles=1 (as a real PMS)
     # Parts with the same ``version`` are the stacked parts of one <Media> (one version of the item);
     # None: a Media of its own. ``resolution`` is Media@videoResolution (4k, 1080, 720, 480, sd).
     version: int | None = field(default=None, kw_only=True)
@@ -180,6 +182,8 @@ class PlaySession:
     player: str = "Chrome"
     state: str = "playing"
     view_offset: int = 0
+    live: bool = False  # a Live TV session: no <User>, key /livetv/sessions/..., Part without file
+    transcode: bool = False  # a transcode session: Part decision="transcode" and no file attribute
 
 
 @dataclass

@@ -72,6 +72,8 @@ class World:
         self.history: list[HistoryEntry] = []
         self.watchlists: dict[int, list[WatchlistEntry]] = {}
         self._ids = 1000
+        self.friends_rss_id = "friends-feed"  # discover.provider.plex.tv/rss/<id>: friends' watchlists
+        self.email_as_username = False  # myPlexUsername is the owner's email, as on many real servers
         self.owner = self._add_user(User(1, owner, owner_token, "owner", f"{owner}@example.invalid"))
 
     # --- ids and lookups ---------------------------------------------------------------------
@@ -252,10 +254,12 @@ class World:
         state.set_progress(self, who, what, offset_ms, at=at)
 
     def start_session(self, who: User | str, what: Playable | int, *, player: str = "Chrome",
-                      state: str = "playing", offset_ms: int = 0) -> PlaySession:
+                      state: str = "playing", offset_ms: int = 0, live: bool = False,
+                      transcode: bool = False) -> PlaySession:
         from cacherr.demo.plex_emulator import state as st
 
-        return st.start_session(self, who, what, player=player, state=state, offset_ms=offset_ms)
+        return st.start_session(self, who, what, player=player, state=state, offset_ms=offset_ms, live=live,
+                                transcode=transcode)
 
     def stop_session(self, session: PlaySession | None = None, *, who: User | str | None = None) -> None:
         from cacherr.demo.plex_emulator import state

@@ -6,6 +6,7 @@ Served by the same HTTP server under the prefixes ``/_plextv``, ``/_discover`` a
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 
 from cacherr.demo.plex_emulator.model import Movie, Show, User, WatchlistEntry
@@ -59,11 +60,14 @@ def shared_servers(req: Request) -> Response:
     root = container(friendlyName="myPlex", identifier="com.plexapp.plugins.myplex", machineIdentifier=w.machine_id,
                      size=len(shared))
     for u in shared:
+        shared_keys = u.shared_sections
         el = ET.SubElement(root, "SharedServer", id=str(1000 + u.id), username="" if u.kind == "home" else u.name,
                            email=u.email, userID=str(u.id), accessToken=u.token, name=w.name, owned="0",
-                           allLibraries="1", invitedAt="1700000000")
+                           allLibraries="1" if shared_keys is None else "0", invitedAt="1700000000")
         for s in w.sections:
-            ET.SubElement(el, "Section", id=str(s.key), key=str(s.key), title=s.title, type=s.kind, shared="1")
+            on = shared_keys is None or s.key in shared_keys
+            ET.SubElement(el, "Section", id=str(s.key), key=str(s.key), title=s.title, type=s.kind,
+                          shared="1" if on else "0")
     return xml(root)
 
 
@@ -99,6 +103,27 @@ def _by_online_id(req: Request, hex_id: str) -> Movie | Show | None:
         if isinstance(item, Movie | Show) and item.online_id == hex_id:
             return item
     return None
+
+
+def friends_rss(req: Request) -> Response:
+    """The owner's "Friends' Watchlists" feed (``?format=json``): every friend's watchlist, newest first,
+    each item naming its friend in ``author`` (plex.tv user id) with imdb/tmdb/tvdb guids."""
+    w = req.world
+    if req.params["id"] != w.friends_rss_id:
+        return error(404, "Not Found")
+    items = []
+    for u in sorted(w.users.values(), key=lambda u: u.id):
+        if u.kind != "shared":
+            continue
+        for e in w.watchlists.get(u.id, []):
+            item = e.item  # plex.tv's ids for it (a legacy-agent library item: its online ones)
+            guids = [e.guid, *((item.online_guids or item.guids) if item is not None else [])]
+            items.append({"title": e.title, "category": e.type, "year": e.year, "author": str(u.id),
+                          "guids": guids, "link": f"https://watch.plex.tv/{e.type}/{e.online_id}",
+                          "pubDate": e.added_at})
+    body = {"title": "Friends' Watchlists", "links": {"self": f"https://discover.provider.plex.tv/rss/{w.friends_rss_id}"},
+            "items": items}
+    return Response(200, json.dumps(body).encode(), "application/json")
 
 
 def watchlist_action(req: Request) -> Response:
@@ -151,6 +176,7 @@ ROUTES: list[Route] = [
           auth="owner"),
     route("GET", f"{_D}/library/sections/watchlist/{{filter}}", "discover/watchlist", watchlist),
     route("PUT", f"{_D}/actions/{{action}}", "discover/actions", watchlist_action),
+    route("GET", f"{_D}/rss/{{id}}", "discover/rss", friends_rss, auth="none"),
     route("GET", f"{_M}/?", "metadata/", metadata_root),
     route("GET", f"{_M}/library/metadata/{{hex}}", "metadata/library/metadata/{hex}", metadata_item),
 ]

@@ -13,6 +13,7 @@ from cacherr.demo.plex_emulator.xmlgen import (
     TYPE_NUMBERS,
     container,
     item_el,
+    live_session_el,
     section_el,
     server_root,
     video_el,
@@ -107,7 +108,7 @@ def metadata(req: Request) -> Response:
     user = _user(req)
 
     def build(item: AnyItem) -> ET.Element:
-        el = item_el(req.world, item, user, detail=True)
+        el = item_el(req.world, item, user, detail=True, check_files=req.query.get("checkFiles") == "1")
         if req.query.get("includeOnDeck") == "1" and isinstance(item, Show | Season):
             _nested_on_deck(req, el, item, user)
         return el
@@ -155,11 +156,17 @@ def sessions(req: Request) -> Response:
     out = list(w.sessions)
 
     def build(s: PlaySession) -> ET.Element:
+        if s.live:
+            return live_session_el(s)
         el = video_el(w, s.item, s.user)
+        if s.transcode:
+            for part in el.iter("Part"):
+                part.attrib.pop("file", None)
+                part.attrib.pop("size", None)
         el.set("sessionKey", str(s.session_key))
         el.set("viewOffset", str(s.view_offset))
         for part in el.iter("Part"):
-            part.set("decision", "directplay")
+            part.set("decision", "transcode" if s.transcode else "directplay")
         ET.SubElement(el, "User", id=str(s.user.id), title=s.user.name, thumb="")
         ET.SubElement(el, "Player", title=s.player, machineIdentifier=f"player-{s.session_key}",
                       product="Plex Web", platform="Chrome", state=s.state, address="127.0.0.1", local="1",

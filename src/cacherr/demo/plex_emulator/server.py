@@ -46,9 +46,12 @@ class Fault:
     retry_after: int = 1
     user: str | None = None
     hits: int = 0
+    path: str | None = None  # only requests whose path contains this (e.g. one show's allLeaves)
 
-    def applies(self, label: str, user: User | None) -> bool:
+    def applies(self, label: str, user: User | None, target: str = "") -> bool:
         if self.endpoint not in (label, "*"):
+            return False
+        if self.path is not None and self.path not in target:
             return False
         if self.user is not None and (user is None or user.name != self.user):
             return False
@@ -133,9 +136,10 @@ class PlexEmulator:
 
     # --- faults and counters -----------------------------------------------------------------
     def inject(self, endpoint: str, kind: str, *, times: int | None = 1, delay: float = 0.0, retry_after: int = 1,
-               user: str | None = None) -> Fault:
-        """Fail requests to ``endpoint`` (a route label such as ``/library/onDeck`` or ``*``)."""
-        fault = Fault(endpoint, kind, times, delay, retry_after, user)
+               user: str | None = None, path: str | None = None) -> Fault:
+        """Fail requests to ``endpoint`` (a route label such as ``/library/onDeck`` or ``*``); ``path``:
+        only those whose path contains it (one item's 5xx)."""
+        fault = Fault(endpoint, kind, times, delay, retry_after, user, path=path)
         with self._lock:
             self.faults.append(fault)
         return fault
@@ -169,10 +173,10 @@ class PlexEmulator:
             self._counts.clear()
             self.log.clear()
 
-    def _take_fault(self, label: str, user: User | None) -> Fault | None:
+    def _take_fault(self, label: str, user: User | None, target: str = "") -> Fault | None:
         with self._lock:
             for f in self.faults:
-                if f.applies(label, user):
+                if f.applies(label, user, target):
                     f.hits += 1
                     return f
         return None
@@ -207,6 +211,8 @@ class PlexEmulator:
         if rt.auth != "none":
             pms_side = not req.path.startswith(tuple(plextv.PREFIXES.values()))
             if user is None or (pms_side and not user.token_valid):
+                return error(401, "Unauthorized")
+            if not pms_side and user.kind == "shared":  # a friend's token is scoped to the server
                 return error(401, "Unauthorized")
             if rt.auth == "owner" and not user.is_owner:
                 return error(401, "Unauthorized")
@@ -266,7 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
         label, user = _label_user(emu, method, self.path, headers)
-        fault = emu._take_fault(label, user)
+        fault = emu._take_fault(label, user, self.path)
         if fault is not None and fault.kind == "drop":
             emu._record(method, self.path, label, user, 0)
             self.close_connection = True

@@ -68,13 +68,15 @@ def set_progress(world: World, who: User | str, what: Playable | int, offset_ms:
 
 
 def start_session(world: World, who: User | str, what: Playable | int, *, player: str = "Chrome",
-                  state: str = "playing", offset_ms: int = 0) -> PlaySession:
-    """Someone starts playing; shows up in /status/sessions until ``stop_session``."""
+                  state: str = "playing", offset_ms: int = 0, live: bool = False,
+                  transcode: bool = False) -> PlaySession:
+    """Someone starts playing; shows up in /status/sessions until ``stop_session``. ``live``: as a Live
+    TV session (no user, no file); ``transcode``: the Part carries no file, as in a transcode."""
     with world.lock:
         item = world.item(what)
         if not isinstance(item, Movie | Episode):
             raise TypeError("only movies and episodes can be played")
-        session = PlaySession(world.next_id(), world.user(who), item, player, state, offset_ms)
+        session = PlaySession(world.next_id(), world.user(who), item, player, state, offset_ms, live, transcode)
         world.sessions.append(session)
         return session
 

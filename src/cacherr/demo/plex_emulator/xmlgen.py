@@ -14,6 +14,7 @@ from cacherr.demo.plex_emulator.model import (
     Episode,
     Movie,
     Part,
+    PlaySession,
     Season,
     Section,
     Show,
@@ -39,7 +40,8 @@ def _set(el: ET.Element, **attrs: object) -> ET.Element:
 
 def server_root(world: World) -> ET.Element:
     return container(size=0, friendlyName=world.name, machineIdentifier=world.machine_id, version=world.version,
-                     myPlex=1, myPlexUsername=world.owner.name, myPlexSigninState="ok", platform="Linux",
+                     myPlex=1, myPlexUsername=world.owner.email if world.email_as_username else world.owner.name,
+                     myPlexSigninState="ok", platform="Linux",
                      multiuser=1, transcoderActiveVideoSessions=0, allowSync=1)
 
 
@@ -57,9 +59,11 @@ def _guids(el: ET.Element, item: AnyItem) -> None:
         ET.SubElement(el, "Guid", id=g)
 
 
-def part_el(part: Part, *, detail: bool) -> ET.Element:
+def part_el(part: Part, *, detail: bool, check_files: bool = False) -> ET.Element:
     el = _set(ET.Element("Part"), id=part.id, key=f"/library/parts/{part.id}/1700000000/file.{part.container}",
               file=part.file, size=part.size, container=part.container)
+    if check_files:
+        _set(el, accessible=int(part.exists), exists=int(part.exists))
     if detail:
         ET.SubElement(el, "Stream", id=str(part.id * 10 + 1), streamType="1", codec="h264", index="0",
                       displayTitle="1080p (H.264)")
@@ -77,7 +81,7 @@ def part_el(part: Part, *, detail: bool) -> ET.Element:
 _HEIGHT = {"4k": 2160, "1080": 1080, "720": 720, "480": 480, "sd": 480}
 
 
-def _media(el: ET.Element, parts: list[Part], duration: int, *, detail: bool) -> None:
+def _media(el: ET.Element, parts: list[Part], duration: int, *, detail: bool, check_files: bool = False) -> None:
     groups: dict[object, list[Part]] = {}
     for part in parts:
         groups.setdefault(part.id if part.version is None else ("v", part.version), []).append(part)
@@ -88,11 +92,11 @@ def _media(el: ET.Element, parts: list[Part], duration: int, *, detail: bool) ->
                      videoResolution=first.resolution, height=_HEIGHT.get(first.resolution),
                      bitrate=sum(p.size for p in group) * 8 // max(duration, 1))
         for part in group:
-            media.append(part_el(part, detail=detail))
+            media.append(part_el(part, detail=detail, check_files=check_files))
 
 
 def video_el(world: World, item: Movie | Episode, user: User | None, *, detail: bool = False,
-             guids: bool = True, last_viewed_at: int | None = None) -> ET.Element:
+             guids: bool = True, last_viewed_at: int | None = None, check_files: bool = False) -> ET.Element:
     """A ``<Video>`` for a movie or episode, with ``user``'s viewCount/viewOffset/lastViewedAt."""
     sec = item.section
     el = _set(ET.Element("Video"), ratingKey=item.rating_key, key=item.key, guid=item.guid, type=item.type,
@@ -107,7 +111,7 @@ def video_el(world: World, item: Movie | Episode, user: User | None, *, detail: 
         vs = world.state(user, item.rating_key)
         _set(el, viewCount=vs.view_count or None, viewOffset=vs.view_offset or None,
              lastViewedAt=last_viewed_at if last_viewed_at is not None else vs.last_viewed_at)
-    _media(el, item.parts, item.duration, detail=detail)
+    _media(el, item.parts, item.duration, detail=detail, check_files=check_files)
     if guids:
         _guids(el, item)
     return el
@@ -146,12 +150,12 @@ def season_el(world: World, season: Season, user: User | None) -> ET.Element:
 
 
 def item_el(world: World, item: AnyItem, user: User | None, *, detail: bool = False,
-            guids: bool = True) -> ET.Element:
+            guids: bool = True, check_files: bool = False) -> ET.Element:
     if isinstance(item, Show):
         return show_el(world, item, user, guids=guids)
     if isinstance(item, Season):
         return season_el(world, item, user)
-    return video_el(world, item, user, detail=detail, guids=guids)
+    return video_el(world, item, user, detail=detail, guids=guids, check_files=check_files)
 
 
 def watchlist_el(entry: WatchlistEntry) -> ET.Element:
@@ -170,3 +174,19 @@ def watchlist_el(entry: WatchlistEntry) -> ET.Element:
 def to_bytes(el: ET.Element) -> bytes:
     body: bytes = ET.tostring(el, encoding="utf-8", xml_declaration=False)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body
+
+
+def live_session_el(s: PlaySession) -> ET.Element:
+    """A Live TV session as a real PMS sends it: an EPG episode with ``live="1"``, a ``/livetv/sessions``
+    key, a Part without ``file`` and no ``<User>`` element."""
+    el = _set(ET.Element("Video"), ratingKey=s.item.rating_key, guid=s.item.guid, type="episode", title=s.item.title,
+              grandparentTitle=s.item.title, key=f"/livetv/sessions/live_tv_{s.session_key}", live=1,
+              sessionKey=s.session_key, parentIndex=1, index=1, addedAt=s.item.added_at, year=s.item.year or 2026)
+    media = _set(ET.SubElement(el, "Media"), id=s.session_key + 700_000_000, container="mpegts", origin="livetv",
+                 protocol="hls", uuid=f"live_tv_{s.session_key}", videoResolution="1080")
+    _set(ET.SubElement(media, "Part"), id=s.session_key + 710_000_000, container="mpegts", protocol="hls")
+    _set(ET.SubElement(media, "TranscodeSession"), key=f"/transcode/sessions/live-{s.session_key}", throttled=0,
+         videoDecision="copy", audioDecision="copy", protocol="hls", container="mpegts")
+    _set(ET.SubElement(el, "Player"), title=s.player, machineIdentifier=f"player-{s.session_key}", state=s.state,
+         product="Plex for Android (TV)", platform="Android", local=1)
+    return el

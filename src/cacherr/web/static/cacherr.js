@@ -100,7 +100,8 @@
     setText("#cache-drive-used", bytes(c.used_bytes));
     setText("#cache-free", bytes(c.free_bytes));
     var last = s.last_cycle;
-    setText("#last-cycle", last ? last.status + (last.dry_run ? " (dry run)" : "") + ", " + when(last.finished_at || last.started_at) : "never");
+    var incomplete = last && ((last.summary || {}).problems || []).some(function (p) { return String(p).indexOf("incomplete snapshot") === 0; });
+    setText("#last-cycle", last ? last.status + (last.dry_run ? " (dry run)" : "") + (incomplete ? ", incomplete snapshot (nothing given back for users or shows that could not be read)" : "") + ", " + when(last.finished_at || last.started_at) : "never");
     setText("#next-cycle", s.next_run ? when(s.next_run) : "not scheduled");
     setText("#running-cycle", s.running_cycle ? "yes, since " + when(s.running_cycle.started_at) : (s.busy ? "starting…" : "no"));
     setDot("#h-plex", s.needs_setup ? false : s.plex); setDot("#h-scheduler", s.scheduler); setDot("#h-db", true);
