@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from cacherr.domain.paths import PathMapping
 
@@ -100,6 +100,20 @@ class PathMappingSetting(BaseModel):
     plex_path: str
     real_path: str
     cache_path: str
+
+    @field_validator("plex_path")
+    @classmethod
+    def _plex_absolute(cls, v: str) -> str:
+        if not (v.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", v) or v.startswith("\\\\")):
+            raise ValueError("plex_path must be absolute, as Plex shows it (/data/movies, C:\\Media, \\\\nas\\share)")
+        return v
+
+    @field_validator("real_path", "cache_path")
+    @classmethod
+    def _absolute(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError("must be an absolute path starting with /")
+        return v
 
     def to_domain(self) -> PathMapping:
         return PathMapping(self.name, self.plex_path, self.real_path, self.cache_path)

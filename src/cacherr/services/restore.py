@@ -53,9 +53,16 @@ def restore_plan(service: CycleService, entries: Sequence[CacheEntry], why: str)
 
 
 def restore_entries(service: CycleService, trigger: str, entries: Sequence[CacheEntry], why: str) -> CycleReport:
+    """Recover what a kill left half done first (we hold the lock), then give back what is still cached."""
     with service.lock.hold(trigger):
         settings = service.current_settings()
+        recovered = service.recover_interrupted()
+        if recovered:
+            wanted = {e.cache_path for e in entries}
+            entries = [e for e in service.registry.entries() if e.cache_path in wanted]
         plan, problems = restore_plan(service, entries, why)
+        if recovered:
+            problems.insert(0, f"recovered {len(recovered)} interrupted file operation(s) first")
         return service.run_actions(trigger, plan, entries, settings, problems)
 
 
@@ -77,6 +84,8 @@ def restore_path(service: CycleService, path: str) -> CycleReport:
 
 
 def restore_all(service: CycleService) -> CycleReport:
+    with service.lock.hold("restore-all"):  # recovery may add entries (a copy finished), so read them after it
+        service.recover_interrupted()
     entries = service.registry.entries()
     return restore_entries(service, "restore-all", entries, "restore --all: giving the whole cache back")
 
