@@ -8,6 +8,7 @@
   the media folders and never one of Cacherr's own files.
 - ``WEB_PASSWORD`` needs ``WEB_USERNAME`` (else sign-in would silently stay off).
 - ``PATH_MAPPINGS`` from the web may not replace paths the environment fixes.
+- While sign-in is off, ``PLEX_URL`` moves to another server only together with the Plex token.
 """
 
 from __future__ import annotations
@@ -83,9 +84,25 @@ def startup_problems(settings: Settings, config_dir: Path) -> list[str]:
     return problems
 
 
-def save_problems(new: Settings, changes: Mapping[str, Any], locked: frozenset[str], config_dir: Path) -> list[str]:
+def token_redirect_problem(before: Settings, new: Settings, changes: Mapping[str, Any]) -> str | None:
+    """While sign-in is off, moving ``PLEX_URL`` to another server needs the Plex token typed again in the same
+    save: otherwise anyone on the LAN could send the saved token to a host of their own."""
+    signed = bool(before.API_KEY.get_secret_value()) or before.web_auth_enabled
+    if signed or "PLEX_URL" not in changes or "PLEX_TOKEN" in changes or new.PLEX_URL == before.PLEX_URL:
+        return None
+    if not before.PLEX_TOKEN.get_secret_value():
+        return None
+    return ("PLEX_URL: while sign-in is off, a new Plex server address must be saved together with the Plex "
+            "token (type the token again), so that the saved token is never sent to a server someone else chose")
+
+
+def save_problems(new: Settings, changes: Mapping[str, Any], locked: frozenset[str], config_dir: Path,
+                  before: Settings | None = None) -> list[str]:
     """Every problem of a save from the web: the start-up checks, env-only settings, env-locked paths."""
     problems = [f"{k}: {why}" for k, v in changes.items() if (why := web_refusal(k, v, config_dir))]
+    redirect = token_redirect_problem(before, new, changes) if before is not None else None
+    if redirect:
+        problems.append(redirect)
     fixed = sorted(n for n in SINGLE_PATHS if n in locked)
     if "PATH_MAPPINGS" in changes and new.PATH_MAPPINGS and fixed:
         problems.append(f"PATH_MAPPINGS: would replace {', '.join(fixed)}, which the environment sets; set "

@@ -153,7 +153,7 @@ class SettingsStore:
             saved = self._saved()
             merged = {**saved, **changes}
             new = build_settings(merged, self.env)  # raises ConfigError, nothing written
-            problems = save_problems(new, changes, self.locked, self.config_dir)
+            problems = save_problems(new, changes, self.locked, self.config_dir, before=self._settings)
             if problems:
                 raise ConfigError(problems)
             to_write = {k: serialise(new, k) for k in merged if k not in self.locked}

@@ -68,6 +68,16 @@ def test_issue11_settings_that_send_secrets_or_run_programs_are_env_only(world: 
     assert row["locked"] is True  # the dashboard shows it read-only
 
 
+def test_issue11_plex_token_cannot_be_sent_to_a_new_server_without_retyping_it(
+        world_factory: Callable[..., World]) -> None:
+    w = world_factory(saved={"PLEX_TOKEN": "owner-token-123456", "PLEX_URL": "http://192.168.1.10:32400"})
+    status, body = _patch(w, {"PLEX_URL": "http://203.0.113.7:32400"})
+    assert status == 422 and "token" in body["fields"]["PLEX_URL"]  # type: ignore[index]
+    assert w.store.current.PLEX_URL == "http://192.168.1.10:32400"
+    status, _ = _patch(w, {"PLEX_URL": "http://192.168.1.11:32400", "PLEX_TOKEN": "owner-token-123456"})
+    assert status == 200  # the owner, who knows the token, can move it
+
+
 def test_issue11_env_only_value_in_the_saved_file_is_ignored(world_factory: Callable[..., World]) -> None:
     w = world_factory(saved={"PLEX_TV_URL": "http://attacker.example", "UNRAID_NOTIFY_SCRIPT": "/bin/bash"})
     assert w.store.current.PLEX_TV_URL == "" and w.store.current.UNRAID_NOTIFY_SCRIPT != "/bin/bash"
@@ -231,7 +241,7 @@ def test_issue11_idle_connections_do_not_stop_health(world: World) -> None:
         for _ in range(150):
             idle.append(socket.create_connection((host, int(port)), timeout=5))
         time.sleep(0.5)
-        with urllib.request.urlopen(server.url + "/health", timeout=10) as r:  # noqa: S310 (loopback)
+        with urllib.request.urlopen(server.url + "/health", timeout=10) as r:
             assert r.status == 200
     finally:
         for s in idle:
