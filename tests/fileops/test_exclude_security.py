@@ -149,3 +149,24 @@ def test_issue11_exclude_file_pointing_at_a_media_file_stops_the_start(tmp_path:
         SettingsStore(tmp_path / "config", env)
     assert err.value.problems[0].startswith(f"MOVER_EXCLUDE_FILE={movie}: is inside the media folder")
     assert movie.read_bytes() == b"video"
+
+
+def test_issue11_failed_rewrite_leaves_the_old_list_whole(tmp_path: Path) -> None:
+    """Fault injection: the folder refuses the temporary file (immutable): the old list stays as it was."""
+    from tests.conftest import require
+
+    require_tool("chattr")
+    folder = tmp_path / "config"
+    folder.mkdir()
+    target = folder / "mover_exclude.txt"
+    target.write_text(f"/mnt/cache/mine\n{MARKER}\n/mnt/cache/a.mkv\n")
+    before = target.read_text()
+    flagged = subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
+    require(flagged, "the temporary folder's filesystem has no immutable flag (chattr +i)")
+    try:
+        with pytest.raises(OSError):
+            write_exclude_file(str(target), ["/mnt/cache/b.mkv"])
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+    assert target.read_text() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["mover_exclude.txt"]

@@ -76,8 +76,7 @@ def check_target(path: str, media_roots: Sequence[str] = ()) -> list[str]:
     try:
         st = os.lstat(norm)
     except FileNotFoundError:
-        return [] if os.path.isdir(os.path.dirname(norm)) else [
-            f"its folder {os.path.dirname(norm)} does not exist"]
+        return []  # created at the first cycle (a missing folder is reported then)
     except OSError as exc:
         return [f"cannot be checked ({exc.strerror})"]
     if not stat.S_ISREG(st.st_mode):
