@@ -6,12 +6,14 @@ from __future__ import annotations
 import collections
 import logging
 import logging.handlers
+import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 DATEFMT = "%Y-%m-%d %H:%M:%S"
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029\x85]")
 
 
 class RedactSecrets(logging.Filter):
@@ -31,9 +33,16 @@ class RedactSecrets(logging.Filter):
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: let the handler report it as usual
+            return True
         if self._secrets:
-            message = self.redact(record.getMessage())
-            record.msg, record.args = message, None
+            message = self.redact(message)
+        if _CONTROL.search(message):  # a file name with a line break must not forge a log line
+            message = _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], message)
+        record.msg, record.args = message, None
+        if self._secrets:
             if record.exc_info and not record.exc_text:
                 record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
             elif record.exc_text:

@@ -225,10 +225,16 @@ class Settings(BaseSettings):
                                       "(?secret=...). Empty: the webhook is disabled.",
                                       json_schema_extra=_group("Web", secret=True))
     WEB_TRUSTED_PROXIES: CsvList = Field(
-        ["127.0.0.1", "::1", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"],
-        description="Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For, "
-        "X-Forwarded-Proto and X-Forwarded-Prefix headers are believed; from any other client they are ignored. "
-        "Empty: no proxy is trusted.", json_schema_extra=_group("Web", advanced=True))
+        default_factory=list,
+        description="Reverse proxies (addresses or networks, comma-separated, e.g. 172.17.0.1 for a proxy "
+        "container) whose X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Prefix headers are believed; from "
+        "any other client they are ignored. Empty (the default): no proxy is trusted.",
+        json_schema_extra=_group("Web", advanced=True))
+    WEB_ALLOWED_HOSTS: CsvList = Field(
+        default_factory=list, description="While sign-in is off, only requests whose Host is an IP address, a "
+        "one-word name (tower), localhost or a name listed here (comma-separated, e.g. cacherr.home.lan) are "
+        "answered: this stops DNS rebinding from other web pages. Not needed once sign-in is on.",
+        json_schema_extra=_group("Web", advanced=True))
 
     # --- Notifications and Trakt -------------------------------------------------------------
     NOTIFY_URLS: Annotated[list[SecretStr], NoDecode] = Field(
@@ -292,6 +298,33 @@ class Settings(BaseSettings):
     def _csv(cls, v: Any) -> Any:
         return _split_csv(v)
 
+    @field_validator("WEB_ALLOWED_HOSTS", mode="before")
+    @classmethod
+    def _hosts(cls, v: Any) -> Any:
+        v = _split_csv(v)
+        for x in v if isinstance(v, list) else ():
+            if not re.fullmatch(r"\.?[A-Za-z0-9](?:[A-Za-z0-9.\-]{0,252})", str(x)):
+                raise ValueError(f"{x!r} is not a host name like cacherr.home.lan")
+        return [str(x).lower().rstrip(".") for x in v] if isinstance(v, list) else v
+
+    @field_validator("API_KEY")
+    @classmethod
+    def _api_key(cls, v: SecretStr) -> SecretStr:
+        if v.get_secret_value() and len(v.get_secret_value()) < 16:
+            raise ValueError("an API key must be at least 16 characters (try: openssl rand -hex 16)")
+        return v
+
+    @field_validator("TZ")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone; expected a name like Europe/Berlin or America/New_York") from None
+        return v
+
     @field_validator("WEB_TRUSTED_PROXIES", mode="before")
     @classmethod
     def _networks(cls, v: Any) -> Any:
@@ -333,7 +366,16 @@ class Settings(BaseSettings):
     @field_validator("SCHEDULE", mode="before")
     @classmethod
     def _schedule(cls, v: Any) -> Any:
-        return v if isinstance(v, Schedule) else Schedule.parse(str(v))
+        schedule = v if isinstance(v, Schedule) else Schedule.parse(str(v))
+        if schedule.cron:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:  # parsed for real, as the scheduler will
+                CronTrigger.from_crontab(schedule.cron, timezone="UTC")
+            except ValueError as exc:
+                raise ValueError(f"not a valid cron expression ({exc}); expected e.g. '0 */6 * * *' "
+                                 "(minute hour day month weekday)") from None
+        return schedule
 
     @field_validator("QUIET_HOURS", mode="before")
     @classmethod
@@ -439,12 +481,15 @@ def field_meta(name: str) -> dict[str, Any]:
     return dict(extra) if isinstance(extra, dict) else {}
 
 
+FULLY_MASKED = frozenset({"WEB_PASSWORD"})
 SECRET_FIELDS: frozenset[str] = frozenset(n for n in Settings.model_fields if field_meta(n).get("secret"))
 
 
 def display_value(settings: Settings, name: str) -> Any:
     """A JSON-friendly value of one setting with secrets masked."""
     value = getattr(settings, name)
+    if name in FULLY_MASKED:  # not even the last characters of a password
+        return "****" if value.get_secret_value() else ""
     if isinstance(value, SecretStr):
         return mask(value.get_secret_value())
     if isinstance(value, list):

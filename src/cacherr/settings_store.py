@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from cacherr.domain.errors import ConfigError
+from cacherr.domain.errors import CacherrError, ConfigError
 from cacherr.settings import Settings, build_settings, env_locked, serialise
+from cacherr.settings_checks import drop_env_only, save_problems, startup_problems
 
 CONFIG_FILE = "cacherr_config.json"
 log = logging.getLogger(__name__)
@@ -33,14 +34,25 @@ def default_config_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(env.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "cacherr"
 
 
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+
+
 def read_json_file(path: Path) -> dict[str, Any]:
+    """The saved settings; any problem with the file is one ``ConfigError`` line, never a traceback."""
     if not path.exists():
         return {}
     try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise ConfigError([f"{path}: larger than {MAX_CONFIG_BYTES} bytes, not a settings file; fix or "
+                               "remove it"])
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ConfigError([f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
                            "fix or remove the file"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start}); fix or remove the file"]) from None
+    except RecursionError:
+        raise ConfigError([f"{path}: nested too deeply to be settings; fix or remove the file"]) from None
     except OSError as exc:
         raise ConfigError([f"{path}: cannot be read ({exc.strerror})"]) from None
     if not isinstance(data, dict):
@@ -70,6 +82,10 @@ def write_json_atomic(path: Path, data: Mapping[str, Any]) -> None:
         os.close(dir_fd)
 
 
+class SettingsNotWritten(CacherrError):
+    """The settings file could not be written (CONFIG_DIR full, file immutable): nothing changed."""
+
+
 class SettingsStore:
     """The current settings, and the one way to change them at run time."""
 
@@ -92,8 +108,16 @@ class SettingsStore:
     def locked(self) -> frozenset[str]:
         return env_locked(self.env)
 
+    def _saved(self) -> dict[str, Any]:
+        """The saved JSON minus what the web may not set (the environment's alone)."""
+        return drop_env_only(read_json_file(self.path), self.config_dir)
+
     def _load(self) -> Settings:
-        return build_settings(read_json_file(self.path), self.env)
+        settings = build_settings(self._saved(), self.env)
+        problems = startup_problems(settings, self.config_dir)
+        if problems:
+            raise ConfigError(problems)
+        return settings
 
     def source_of(self, name: str) -> str:
         """Where a setting's value comes from: ``env``, ``file`` or ``default``."""
@@ -126,11 +150,19 @@ class SettingsStore:
                         for k in changes if k in self.locked]
             if problems:
                 raise ConfigError(problems)
-            saved = read_json_file(self.path)
+            saved = self._saved()
             merged = {**saved, **changes}
             new = build_settings(merged, self.env)  # raises ConfigError, nothing written
+            problems = save_problems(new, changes, self.locked, self.config_dir, before=self._settings)
+            if problems:
+                raise ConfigError(problems)
             to_write = {k: serialise(new, k) for k in merged if k not in self.locked}
-            write_json_atomic(self.path, to_write)
+            try:
+                write_json_atomic(self.path, to_write)
+            except OSError as exc:
+                raise SettingsNotWritten(f"the settings could not be saved to {self.path} ({exc.strerror or exc}); "
+                                         "nothing was changed. Free space in CONFIG_DIR or make the file "
+                                         "writable") from None
             self._settings = new
             self._notify()
             log.info("settings saved: %s", ", ".join(sorted(changes)) or "nothing changed")

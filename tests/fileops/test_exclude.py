@@ -31,7 +31,7 @@ def test_writes_one_absolute_path_per_line_below_the_marker(tmp_path: Path) -> N
 
 def test_keeps_the_users_lines_above_the_marker(tmp_path: Path) -> None:
     target = tmp_path / "exclude.txt"
-    target.write_text("/mnt/cache/appdata\n# my own notes\n")
+    target.write_text(f"/mnt/cache/appdata\n# my own notes\n{MARKER}\n")
     write_exclude_file(str(target), ["/mnt/cache/media/a.mkv"])
     write_exclude_file(str(target), ["/mnt/cache/media/c.mkv"])
     assert target.read_text() == f"/mnt/cache/appdata\n# my own notes\n{MARKER}\n/mnt/cache/media/c.mkv\n"
@@ -48,8 +48,9 @@ def test_keeps_the_file_mode(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "line"), [
-    ('a$(rm -rf ~)b', "a?(rm -rf ~)b"), ("a`id`", "a?id?"), ('say "hi"', "say ?hi?"), ("back\\slash", "back?slash"),
-    ("new\nline", "new?line"), ("it's #1 [x]", "it's #1 [x]")])
+    ('a$(rm -rf ~)b', "a?(rm -rf ~)b*"), ("a`id`", "a?id?*"), ('say "hi"', "say ?hi?*"),
+    ("back\\slash", "back?slash*"), ("new\nline", "new?line*"), ("it's #1 [x]", "it's #1 ?x?*"),
+    ("plain (2001).mkv", "plain (2001).mkv")])
 def test_shell_hazards_become_question_marks(name: str, line: str) -> None:
     assert safe_line(name) == line
 

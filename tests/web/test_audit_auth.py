@@ -89,9 +89,9 @@ def test_audit_login_throttle_ignores_forged_x_forwarded_for(world_factory: Call
 
 
 def test_audit_trusted_proxy_headers_apply_only_from_trusted_proxies(world_factory: Callable[..., World]) -> None:
-    w = world_factory()
+    w = world_factory(saved={"WEB_TRUSTED_PROXIES": "127.0.0.1"})
     headers = {"X-Forwarded-Prefix": "/sub-path", "X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.9"}
-    page = w.client.get("/", headers=headers).get_data(as_text=True)  # from 127.0.0.1: trusted by default
+    page = w.client.get("/", headers=headers).get_data(as_text=True)  # from 127.0.0.1: configured as a proxy
     assert 'content="/sub-path/api/v1"' in page
     w.client.environ_base["REMOTE_ADDR"] = "203.0.113.5"
     page = w.client.get("/", headers=headers).get_data(as_text=True)
@@ -120,7 +120,7 @@ def test_audit_login_throttle_caps_one_peer_rotating_addresses(world_factory: Ca
 
 
 def test_audit_session_cookie_is_secure_behind_an_https_proxy(world_factory: Callable[..., World]) -> None:
-    w = world_factory()
+    w = world_factory(saved={"WEB_TRUSTED_PROXIES": "127.0.0.1"})
     plain = w.client.get("/api/v1/session").headers["Set-Cookie"]
     assert "Secure" not in plain and "HttpOnly" in plain and "SameSite=Lax" in plain
     w.client.delete_cookie("cacherr_session")

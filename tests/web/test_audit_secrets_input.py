@@ -27,7 +27,9 @@ def _patch(w: World, body: object) -> tuple[int, dict[str, object]]:
 
 def test_audit_every_masked_secret_sent_back_keeps_the_saved_value(world_factory: Callable[..., World]) -> None:
     """The settings read, changed and sent back whole (as a script does): no secret becomes its mask."""
-    w = world_factory(saved={**SECRETS, "NOTIFY_URLS": NOTIFY, "WEB_PASSWORD": "pbkdf2:sha256:1$salt$00"})
+    w = world_factory(saved={**SECRETS, "NOTIFY_URLS": NOTIFY, "WEB_PASSWORD": "pbkdf2:sha256:1$salt$00",
+                                 "WEB_USERNAME": "owner"})
+    w.client.environ_base["HTTP_X_API_KEY"] = SECRETS["API_KEY"]  # sign-in is on with a password
     before = json.loads(w.store.path.read_text())
     shown = {name: s["value"] for name, s in _settings(w).items() if name in SECRET_FIELDS}
     assert set(shown) == set(SECRET_FIELDS)

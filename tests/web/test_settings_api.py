@@ -66,7 +66,8 @@ def test_locked_and_unknown_settings_are_refused(world_factory: Callable[..., Wo
 def test_masked_secret_sent_back_is_kept_and_password_is_hashed(world_factory: Callable[..., World]) -> None:
     w = world_factory(saved={"PLEX_TOKEN": SECRETS["PLEX_TOKEN"]})
     masked = by_name(w)["PLEX_TOKEN"]["value"]
-    r = w.client.patch("/api/v1/settings", json={"PLEX_TOKEN": masked, "WEB_PASSWORD": "hunter2-hunter2"},
+    r = w.client.patch("/api/v1/settings", json={"PLEX_TOKEN": masked, "WEB_PASSWORD": "hunter2-hunter2",
+                                                         "WEB_USERNAME": "owner"},
                        headers={"X-CSRF-Token": w.csrf()})
     assert r.status_code == 200
     saved = json.loads(w.store.path.read_text())

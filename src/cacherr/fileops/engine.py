@@ -88,7 +88,9 @@ class Engine:
 
     def sync_exclude(self) -> ExcludeResult | None:
         """Rewrite the Mover Tuning exclude list from the registry (call after every non-dry-run cycle)."""
-        return sync_exclude_file(self.config.exclude_file, self.registry.entries())
+        roots = [r for pair in self.config.roots for r in pair]
+        return sync_exclude_file(self.config.exclude_file, self.registry.entries(),
+                                 umask=self.config.folders.umask, media_roots=roots)
 
     # --- orchestration ----------------------------------------------------------------------------
     def _run_all(self, actions: list[Action], workers: int, mode: CacheMode,

@@ -66,10 +66,16 @@ class Prepared:
     scrobbled: tuple[str, ...] = ()  # item keys of the pending scrobbles this plan counted as watched
 
 
-def _default_exclude_writer(path: str, entries: Sequence[CacheEntry]) -> object:
+def _exclude_writer_for(settings: Settings) -> ExcludeWriter:
+    """The real writer: UMASK respected, never inside a media root (see fileops.exclude)."""
     from cacherr.fileops.exclude import sync_exclude_file
 
-    return sync_exclude_file(path, entries)
+    roots = [p for m in settings.path_mappings() for p in (m.plex_path, m.array_path, m.cache_path)]
+
+    def write(path: str, entries: Sequence[CacheEntry]) -> object:
+        return sync_exclude_file(path, entries, umask=int(settings.UMASK, 8), media_roots=roots)
+
+    return write
 
 
 class CycleService:
@@ -93,7 +99,7 @@ class CycleService:
         self._mover = mover or (lambda: None)
         self.disk: DiskProbe = disk or LocalDisk()
         self.progress = progress
-        self._write_exclude = exclude_writer or _default_exclude_writer
+        self._write_exclude = exclude_writer
         self._server: tuple[Settings, MediaServer] | None = None
         self._server_lock = threading.Lock()
         self._unknown: dict[str, datetime] = {}  # cache path -> when Plex last did not know it
@@ -187,6 +193,10 @@ class CycleService:
             log.exception("cycle %s failed", rb.cycle_id)
             return self._finish(rb, prepared.plan if prepared else None, "failed",
                                 f"unexpected error: {type(exc).__name__}: {exc} (see the log)")
+
+    def recover_interrupted(self) -> list[str]:
+        """Finish or roll back what a crash left half done. The caller holds the cycle lock."""
+        return list(self._engine().recover())
 
     def _recover(self, rb: ReportBuilder) -> None:
         """Finish or roll back operations a crash left half done (we hold the cycle lock, so no other
@@ -294,7 +304,8 @@ class CycleService:
         if not settings.MOVER_EXCLUDE_FILE:
             return None
         try:
-            self._write_exclude(settings.MOVER_EXCLUDE_FILE, self.registry.entries())
+            writer = self._write_exclude or _exclude_writer_for(settings)
+            writer(settings.MOVER_EXCLUDE_FILE, self.registry.entries())
         except Exception as exc:
             log.exception("could not write MOVER_EXCLUDE_FILE=%s", settings.MOVER_EXCLUDE_FILE)
             return (f"MOVER_EXCLUDE_FILE={settings.MOVER_EXCLUDE_FILE} could not be written ({exc}); Unraid's "

@@ -52,10 +52,25 @@ def restore_plan(service: CycleService, entries: Sequence[CacheEntry], why: str)
     return plan, problems
 
 
+def _recover(service: CycleService) -> list[str]:
+    """Recovery before a restore; an engine that cannot even start is recorded by the restore itself."""
+    try:
+        return service.recover_interrupted()
+    except CacherrError:
+        return []
+
+
 def restore_entries(service: CycleService, trigger: str, entries: Sequence[CacheEntry], why: str) -> CycleReport:
+    """Recover what a kill left half done first (we hold the lock), then give back what is still cached."""
     with service.lock.hold(trigger):
         settings = service.current_settings()
+        recovered = _recover(service)
+        if recovered:
+            wanted = {e.cache_path for e in entries}
+            entries = [e for e in service.registry.entries() if e.cache_path in wanted]
         plan, problems = restore_plan(service, entries, why)
+        if recovered:
+            problems.insert(0, f"recovered {len(recovered)} interrupted file operation(s) first")
         return service.run_actions(trigger, plan, entries, settings, problems)
 
 
@@ -77,6 +92,8 @@ def restore_path(service: CycleService, path: str) -> CycleReport:
 
 
 def restore_all(service: CycleService) -> CycleReport:
+    with service.lock.hold("restore-all"):  # recovery may add entries (a copy finished), so read them after it
+        _recover(service)
     entries = service.registry.entries()
     return restore_entries(service, "restore-all", entries, "restore --all: giving the whole cache back")
 

@@ -17,7 +17,8 @@ from werkzeug.exceptions import Forbidden, ServiceUnavailable
 
 from cacherr.domain.errors import ConfigError
 from cacherr.settings import Settings, SizeLimit, build_settings, display_value, field_meta, mask
-from cacherr.settings_store import read_json_file
+from cacherr.settings_checks import ENV_ONLY
+from cacherr.settings_store import SettingsNotWritten, read_json_file
 from cacherr.web.api import ok
 from cacherr.web.api_common import SPEC, BadInput, bp, parse_body, parse_query, state
 from cacherr.web.auth import HASH_PREFIXES, hash_password
@@ -67,7 +68,7 @@ def settings_out() -> SettingsOut:
         kind, choices = _kind(name)
         value = _size_text(current, name)
         rows.append(SettingOut(
-            name=name, value=value, source=store.source_of(name), locked=name in locked,
+            name=name, value=value, source=store.source_of(name), locked=name in locked or name in ENV_ONLY,
             secret=bool(meta.get("secret")), is_set=bool(value), group=group,
             description=Settings.model_fields[name].description or "", advanced=bool(meta.get("advanced")),
             restart=bool(meta.get("restart")), kind=kind, choices=choices))
@@ -120,7 +121,7 @@ def prepare_changes(raw: dict[str, Any]) -> dict[str, Any]:
                 except ValueError as exc:
                     fields[name] = str(exc)
                     continue
-            elif _is_masked(value):
+            elif _is_masked(value) and value == display_value(current, name):
                 continue  # the masked value came back: unchanged
         if name == "WEB_PASSWORD" and isinstance(value, str):
             if value == current.WEB_PASSWORD.get_secret_value() and value.startswith(HASH_PREFIXES):
@@ -183,6 +184,8 @@ def _save() -> tuple[Response, int]:
             name = _field_of(problem)
             fields.setdefault(name or "settings", _message_of(problem, name) if name else problem)
         raise BadInput("invalid settings: nothing was saved", exc.problems, fields, status=422) from None
+    except SettingsNotWritten as exc:
+        raise ServiceUnavailable(str(exc)) from None
     except (ArithmeticError, RecursionError, ValueError, TypeError):
         # a value the validators do not turn into a ConfigError (a size of 10^400, JSON nested 10^5 deep)
         fields = _culprits(changes)
@@ -212,13 +215,13 @@ def _culprits(changes: dict[str, Any]) -> dict[str, str]:
 
 
 @SPEC.route(bp, "/settings", "PATCH", summary="Change some settings (validated per field, saved atomically, "
-            "applied at once)", tag="settings", response=SettingsSavedOut, body=SettingsPatchIn, errors=(422,))
+            "applied at once)", tag="settings", response=SettingsSavedOut, body=SettingsPatchIn, errors=(422, 503))
 def patch_settings() -> tuple[Response, int]:
     return _save()
 
 
 @SPEC.route(bp, "/settings", "PUT", summary="Same as PATCH: the settings sent are changed, others kept",
-            tag="settings", response=SettingsSavedOut, body=SettingsPatchIn, errors=(422,))
+            tag="settings", response=SettingsSavedOut, body=SettingsPatchIn, errors=(422, 503))
 def put_settings() -> tuple[Response, int]:
     return _save()
 

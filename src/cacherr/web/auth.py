@@ -44,6 +44,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cacherr.settings import Settings
+from cacherr.web.auth_hosts import API_KEY_FAIL_LIMIT, HOST_EXEMPT_ENDPOINTS, HOST_REFUSED, host_allowed, host_name
 from cacherr.web.proxy import PEER_KEY
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -163,7 +164,16 @@ def _deny(status: int, message: str) -> Response:
 def guard(settings_of: Callable[[], Settings]) -> Response | None:
     """``before_request``: authentication, then CSRF. Returns a response to stop the request."""
     settings: Settings = settings_of()
+    if not auth_enabled(settings) and request.endpoint not in HOST_EXEMPT_ENDPOINTS \
+            and not host_allowed(request.host, settings):
+        return _deny(403, HOST_REFUSED.format(host=host_name(request.host)))
+    peer = str(request.environ.get(PEER_KEY) or request.remote_addr or "?")
+    key_throttle: LoginThrottle = current_app.extensions["cacherr.key_throttle"]
+    if request.headers.get("X-Api-Key") and key_throttle.blocked(peer):
+        return _deny(429, "too many wrong API keys from this address: wait a few minutes")
     g.api_key_auth = api_key_ok(settings)
+    if request.headers.get("X-Api-Key") and not g.api_key_auth and settings.API_KEY.get_secret_value():
+        key_throttle.failed(peer)
     g.user = session.get("user") if is_logged_in(settings) else None
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
@@ -293,6 +303,7 @@ def configure(app: Flask, config_dir: Path) -> None:
     app.session_interface = SessionInterface()
     app.extensions["cacherr.revoked"] = RevokedSessions(config_dir / REVOKED_FILE)
     app.extensions["cacherr.peer_throttle"] = LoginThrottle(limit=PEER_FAIL_LIMIT)
+    app.extensions["cacherr.key_throttle"] = LoginThrottle(limit=API_KEY_FAIL_LIMIT)
 
 
 bp = Blueprint("auth", __name__)

@@ -9,6 +9,7 @@ The address the request really came from stays in ``environ["cacherr.peer"]``.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -40,6 +41,14 @@ def address_in(addr: str, networks: Sequence[Network]) -> bool:
     return any(ip.version == n.version and ip in n for n in networks)
 
 
+_PREFIX_RE = re.compile(r"^(/[A-Za-z0-9._~\-]+)+/?$")
+
+
+def safe_prefix(prefix: str) -> bool:
+    """A sub-path like ``/cacherr``: one leading slash, plain path segments, nothing a browser reads as a host."""
+    return bool(_PREFIX_RE.fullmatch(prefix.strip()))
+
+
 class TrustedProxyFix:
     """WSGI middleware: ``ProxyFix`` (one proxy) for requests from a trusted proxy, header removal otherwise."""
 
@@ -59,6 +68,9 @@ class TrustedProxyFix:
         peer = str(environ.get("REMOTE_ADDR") or "")
         environ[PEER_KEY] = peer
         if address_in(peer, self.networks()):
+            prefix = environ.get("HTTP_X_FORWARDED_PREFIX")
+            if prefix is not None and not safe_prefix(prefix):
+                environ.pop("HTTP_X_FORWARDED_PREFIX")  # "//evil.example" would become every redirect's host
             return self.proxied(environ, start_response)
         for key in FORWARDED_KEYS:
             environ.pop(key, None)

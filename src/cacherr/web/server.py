@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import logging
+import resource
 import signal
 import threading
 from collections.abc import Callable
@@ -17,14 +18,29 @@ from waitress import create_server
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
 log = logging.getLogger(__name__)
+CONNECTION_LIMIT = 1000
 THREADS = 8  # dashboard polls + API clients; file copies run in their own threads
 
 
+def _room_for_connections() -> None:
+    """Raise the soft open-files limit so CONNECTION_LIMIT sockets fit beside the database and copies."""
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = CONNECTION_LIMIT + 1024
+        if soft != resource.RLIM_INFINITY and soft < want:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard),
+                                                        hard))
+
+
 def make_server(app: Any, host: str, port: int, threads: int = THREADS) -> BaseWSGIServer | MultiSocketServer:
+    _room_for_connections()
     # clear_untrusted_proxy_headers: the app reads X-Forwarded-* itself, from WEB_TRUSTED_PROXIES only
     # (web/proxy.py); waitress must not drop them
+    # connection_limit: idle keep-alive connections must never starve /health (waitress' default is 100);
+    # channel_timeout: an idle connection is closed after 30 s.
     return create_server(app, host=host, port=port, threads=threads, ident="cacherr",
-                         clear_untrusted_proxy_headers=False, channel_timeout=60)
+                         clear_untrusted_proxy_headers=False, channel_timeout=30,
+                         connection_limit=CONNECTION_LIMIT, cleanup_interval=10)
 
 
 def _close(server: BaseWSGIServer | MultiSocketServer) -> None:

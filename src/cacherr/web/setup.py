@@ -162,7 +162,9 @@ def choose_server() -> Response:
         raise BadInput("that address is not one of your Plex account's servers", fields={"uri": uri}, status=422)
     if not found[0].ok:
         raise BadInput(f"{uri} does not answer: {found[0].problem}", fields={"uri": found[0].problem}, status=422)
-    _save({"PLEX_URL": uri})
+    # The address was checked against the account's own servers above, so the token may go with it (a new
+    # PLEX_URL is saved only together with the token while sign-in is off: settings_checks).
+    _save({"PLEX_URL": uri, "PLEX_TOKEN": _token()})
     _mark(server=uri)
     return jsonify({"plex_url": uri})
 
