@@ -88,13 +88,18 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def _renameat2(src: str, dst: str, flags: int) -> None:
+def renameat2(src_dir_fd: int, src: str, dst_dir_fd: int, dst: str, flags: int) -> None:
+    """``renameat2(2)``: names relative to folder descriptors (``AT_FDCWD`` for plain paths)."""
     if _libc_renameat2 is None:
         raise OSError(errno.ENOSYS, "renameat2 is not available in this C library")
-    rc = _libc_renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), flags)
+    rc = _libc_renameat2(src_dir_fd, os.fsencode(src), dst_dir_fd, os.fsencode(dst), flags)
     if rc != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err), src, None, dst)
+
+
+def _renameat2(src: str, dst: str, flags: int) -> None:
+    renameat2(_AT_FDCWD, src, _AT_FDCWD, dst, flags)
 
 
 def rename_noreplace(src: str, dst: str) -> None:

@@ -7,6 +7,7 @@ it announces. A journal write that fails stops the operation: nothing is done wi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable
@@ -150,7 +151,7 @@ class Journal:
             self._event(conn, op.id, values.get("step", op.step), event)
             if also is not None:
                 also(conn)
-        return self.get(op.id)
+        return dataclasses.replace(op, **values)  # what was just written: no read back
 
     @staticmethod
     def _event(conn: sqlite3.Connection, op_id: int, step: str, detail: str) -> None:
