@@ -74,6 +74,8 @@ class Ctx:
 
     def finish(self, op: OpRow, status: Status, message: str = "", *,
                also: Callable[[sqlite3.Connection], None] | None = None) -> Outcome:
+        if status is Status.DONE:
+            self.hit("before:done")  # every side effect is behind us; the DONE row is not written yet
         row = self.journal.finish(op, status, message, also=also)
         if status is not Status.DONE:
             log.warning("%s %s: %s (%s)", op.kind, op.array_path, status.value, message)
