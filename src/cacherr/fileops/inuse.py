@@ -91,6 +91,7 @@ class ProcScan:
         self._map: dict[Key, list[Holder]] = {}
         self._at = float("-inf")
         self._lock = threading.Lock()
+        self._scanning = threading.Lock()  # parallel copies that find the map stale wait for one scan
         self.scans = 0
 
     def expire(self) -> None:
@@ -110,12 +111,16 @@ class ProcScan:
         key = _key(path)
         if key is None:
             return []
-        with self._lock:
-            stale = time.monotonic() - self._at > self.max_age
-        if stale:
-            self.refresh()
+        if self._stale():
+            with self._scanning:
+                if self._stale():
+                    self.refresh()
         with self._lock:
             return list(self._map.get(key, ()))
+
+    def _stale(self) -> bool:
+        with self._lock:
+            return time.monotonic() - self._at > self.max_age
 
 
 def nobody_holds(_path: str) -> list[Holder]:
