@@ -43,7 +43,10 @@ def start_cache(ctx: Ctx, op: OpRow, loc: Located, on_progress: ProgressFn | Non
             return continue_cache(ctx, op, loc)
         return ctx.finish(op, Status.CONFLICT, f"{op.dst_path} already exists on the cache with different "
                           "content; both files left untouched")
-    res = copy_to_temp(ctx, op, loc.cache_root, strict_owner=op.mode != "copy", on_progress=on_progress)
+    # Copy mode: no COMMITTING row; the DONE row (with the registry row) carries the copy's values. A
+    # crash between the rename and DONE leaves a complete, identical copy that recovery adopts.
+    res = copy_to_temp(ctx, op, loc.cache_root, strict_owner=op.mode != "copy", on_progress=on_progress,
+                       durable=op.mode != "copy")
     if isinstance(res, Outcome):
         return res
     return continue_cache(ctx, res, loc)
@@ -67,7 +70,8 @@ def continue_cache(ctx: Ctx, op: OpRow, loc: Located | None) -> Outcome:
             return res
         op = res
         if op.mode == "copy":
-            return ctx.finish(op, Status.DONE, also=_record(ctx, op))
+            return ctx.finish(op, Status.DONE, also=_record(ctx, op), tmp_ino=op.tmp_ino, src_hash=op.src_hash,
+                              dst_hash=op.dst_hash, bytes_done=op.bytes_done)
         nxt = Step.SWAPPING if op.mode == "symlink" else Step.REMOVING_SOURCE
         op = ctx.advance(op, nxt, also=_record(ctx, op))
     if op.step == Step.SWAPPING:

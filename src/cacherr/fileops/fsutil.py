@@ -115,17 +115,6 @@ def rename_noreplace(src: str, dst: str) -> None:
     os.unlink(src)
 
 
-def rename_exchange(a: str, b: str) -> None:
-    """Atomically swap two names (both must exist). No fallback: a non-atomic swap is not offered."""
-    _renameat2(a, b, RENAME_EXCHANGE)
-
-
-def commit(tmp: str, final: str) -> None:
-    """Rename the verified temp file into place without clobbering, and make it durable."""
-    rename_noreplace(tmp, final)
-    fsync_dir(os.path.dirname(final))
-
-
 def unlink_durable(path: str) -> bool:
     """Remove one file (never a folder) and fsync its folder; False when it was already gone."""
     try:
@@ -154,44 +143,6 @@ class FolderPolicy:
     @property
     def mode(self) -> int:
         return 0o777 & ~self.umask
-
-
-def make_parents(dst_path: str, dst_root: str, src_path: str, policy: FolderPolicy) -> list[str]:
-    """Create the missing folders above ``dst_path`` (never ``dst_root`` itself or above it), each with
-    the owner and mode of the folder at the same place above ``src_path``. Returns what was created."""
-    root = os.path.normpath(dst_root)
-    if not os.path.isdir(root):
-        raise FileNotFoundError(errno.ENOENT, "destination root folder does not exist (is the drive "
-                                "mounted?)", root)
-    pending: list[tuple[str, str]] = []
-    d, s = os.path.dirname(dst_path), os.path.dirname(src_path)
-    while not os.path.lexists(d):
-        if os.path.normpath(d) == root or len(d) <= len(root):
-            raise FileNotFoundError(errno.ENOENT, "destination root folder does not exist", root)
-        pending.append((d, s))
-        d, s = os.path.dirname(d), os.path.dirname(s)
-    created = []
-    for folder, counterpart in reversed(pending):
-        try:
-            os.mkdir(folder, 0o700)
-        except FileExistsError:
-            continue  # a parallel operation made it first (and sets its owner and mode)
-        created.append(folder)
-        cst = lstat_or_none(counterpart)
-        if cst is not None and stat.S_ISDIR(cst.st_mode):
-            uid, gid, mode = cst.st_uid, cst.st_gid, stat.S_IMODE(cst.st_mode)
-        else:
-            uid, gid, mode = policy.uid, policy.gid, policy.mode
-        _chown_quiet(folder, uid, gid)
-        os.chmod(folder, mode)  # after chown (chown may clear bits), explicitly: umask never decides
-        fsync_dir(os.path.dirname(folder))
-    return created
-
-
-def _chown_quiet(path: str, uid: int, gid: int) -> None:
-    # Not root: the folder keeps our own owner (its mode still follows the policy).
-    with contextlib.suppress(PermissionError):
-        os.chown(path, uid, gid, follow_symlinks=False)
 
 
 def remove_empty_parents(path: str, root: str) -> list[str]:

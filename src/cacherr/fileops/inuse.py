@@ -3,7 +3,8 @@
 ``ProcScan`` walks ``/proc/*/fd`` ONCE per batch of operations (the engine calls ``expire()`` at the
 start of each ``execute``; the first look-up scans) and builds a (dev, inode) -> holders map, so each
 file's check is one ``lstat`` and a dictionary look-up. A map older than ``max_age`` seconds is rebuilt
-on the next look-up, so a long batch never decides on stale information. ``proc_holders`` is the one-shot scan of one file.
+on the next look-up, so a long batch never decides on stale information. ``proc_holders`` is the
+one-shot scan of one file.
 
 Sees only processes in our PID namespace that we may inspect: in Docker, Plex (another container) is
 invisible unless the container runs with ``--pid=host``, so the cycle also skips files Plex reports as

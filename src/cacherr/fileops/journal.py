@@ -135,9 +135,11 @@ class Journal:
         return self._update(op, {"step": step.value, **values}, step.value, also)
 
     def finish(self, op: OpRow, status: Status, message: str = "", *,
-               also: Callable[[sqlite3.Connection], None] | None = None) -> OpRow:
+               also: Callable[[sqlite3.Connection], None] | None = None, **values: Any) -> OpRow:
+        """End the operation; ``values`` (e.g. the copy's tmp_ino and hashes when no COMMITTING row was
+        written) go into the same row update."""
         step = Step.DONE.value if status is Status.DONE else op.step
-        return self._update(op, {"status": status.value, "message": message, "step": step},
+        return self._update(op, {**values, "status": status.value, "message": message, "step": step},
                             f"{status.value}: {message}" if message else status.value, also)
 
     def _update(self, op: OpRow, values: dict[str, Any], event: str,

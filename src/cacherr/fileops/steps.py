@@ -5,8 +5,10 @@ repeats a destructive action on the wrong file.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
+from typing import Any
 
 from cacherr.fileops.context import Ctx, Outcome, ProgressFn
 from cacherr.fileops.copy import CopyFailed, CopyOptions, copy_verified, hash_file
@@ -30,9 +32,11 @@ def planned_stamp(op: OpRow) -> FileStamp:
 
 
 def copy_to_temp(ctx: Ctx, op: OpRow, dst_root: str, *, strict_owner: bool, on_progress: ProgressFn | None,
-                 next_step: Step = Step.COMMITTING) -> OpRow | Outcome:
+                 next_step: Step = Step.COMMITTING, durable: bool = True) -> OpRow | Outcome:
     """Open (and make) the destination folder beneath its root, copy into the temp file there; journal
-    ``next_step`` when verified. The PLANNED row already names the temp file and recovery treats PLANNED
+    ``next_step`` when verified (``durable=False``: only in memory, for copy mode, whose DONE row carries
+    the copy's values and whose recovery adopts a committed identical copy, see ``recover_one``).
+    The PLANNED row already names the temp file and recovery treats PLANNED
     and COPYING alike (remove the temp, roll back), so no separate COPYING step is journaled.
     On failure the temp is already gone and the op is FAILED (or ROLLED_BACK if the source moved)."""
     ctx.hit("before:copying")
@@ -59,8 +63,12 @@ def copy_to_temp(ctx: Ctx, op: OpRow, dst_root: str, *, strict_owner: bool, on_p
         if folder is not None:
             folder.close()
     ctx.hit("after:copying")
-    return ctx.advance(op, next_step, tmp_ino=result.tmp_ino, src_hash=result.src_hash,
-                       dst_hash=result.dst_hash, bytes_done=result.size)
+    values: dict[str, Any] = {"tmp_ino": result.tmp_ino, "src_hash": result.src_hash, "dst_hash": result.dst_hash,
+              "bytes_done": result.size}
+    if not durable:
+        ctx.hit(f"before:{next_step.value}")
+        return dataclasses.replace(op, step=next_step.value, **values)
+    return ctx.advance(op, next_step, **values)
 
 
 def _options(ctx: Ctx, strict_owner: bool) -> CopyOptions:
