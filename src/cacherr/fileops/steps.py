@@ -82,7 +82,12 @@ def resolve_commit(ctx: Ctx, op: OpRow, root: str | None) -> OpRow | Outcome:
     """Make sure the verified temp is in place under the final name. Handles every crash point:
     already renamed (the final name holds our inode), still to rename, or someone else's file there.
     Every look and the rename go through the destination folder opened beneath ``root``."""
-    with open_folder_of(op.dst_path, root) as folder:
+    try:
+        folder = open_folder_of(op.dst_path, root)
+    except FileNotFoundError:
+        return ctx.finish(op, Status.ROLLED_BACK, "the destination folder and the verified temp file are gone; "
+                          "nothing was committed")
+    with folder:
         return _resolve_in(ctx, op, folder)
 
 
@@ -144,7 +149,11 @@ def remove_source(ctx: Ctx, op: OpRow, target: str, root: str, *, strict: bool,
     The check and the unlink go through the folder opened beneath ``beneath`` (default ``root``);
     empty folders up to ``root`` go afterwards."""
     anchor = beneath if beneath is not None else root
-    with open_folder_of(target, anchor if _below(target, anchor) else None) as folder:
+    try:
+        folder = open_folder_of(target, anchor if _below(target, anchor) else None)
+    except FileNotFoundError:
+        return None  # its folder is gone, so is the file (e.g. removed before a crash, then its folders)
+    with folder:
         stopped = _remove_in(ctx, op, target, folder, strict)
     if stopped is not None:
         return stopped
