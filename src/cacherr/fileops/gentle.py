@@ -10,18 +10,19 @@ a best effort, never an error. The bandwidth limit (COPY_BANDWIDTH_LIMIT) is pac
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import platform
 import threading
 from collections.abc import Iterator
+
+from cacherr.fileops.fsutil import LIBC
 
 IOPRIO_CLASS_SHIFT = 13
 IOPRIO_CLASS_IDLE = 3
 IOPRIO_WHO_PROCESS = 1  # with who = a thread id: that thread
 _SYSCALLS = {"x86_64": (251, 252), "aarch64": (30, 31), "armv7l": (314, 315), "i686": (289, 290)}
 _NR = _SYSCALLS.get(platform.machine())
-_libc = ctypes.CDLL(None, use_errno=True) if _NR else None
+_libc = LIBC if _NR else None
 
 
 def _ioprio_get(tid: int) -> int | None:
