@@ -136,7 +136,7 @@ def _rows(size: int, rounds: int, ratios: dict[str, list[float]], secs: dict[str
             f"{len(secs['cp'])}"),
         row("size", "Cacherr VERIFY=size", "<= 1.10", "kernel copy, journal, fsync, rename"),
         row("hash", "Cacherr VERIFY=hash", "<= 1.15", "xxh3 while copying + read-back of the destination"),
-        row("idle", "Cacherr VERIFY=size, COPY_IO_PRIORITY=idle", "", "idle I/O class + nice 19 (free disk: "
+        row("idle", "Cacherr VERIFY=size, COPY_IO_PRIORITY=idle", "", "idle I/O class (free disk: "
             "no slower)"),
         row("limit", f"Cacherr VERIFY=size, COPY_BANDWIDTH_LIMIT={limit / 1e6:.0f}", "",
             f"limited copy runs at {size / med['limit'] / 1e6:.0f} MB/s against a limit of {limit / 1e6:.0f}"),

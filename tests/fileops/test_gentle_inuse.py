@@ -10,9 +10,8 @@ from pathlib import Path
 from cacherr.demo.lab import Lab
 from cacherr.domain.cache import CacheMode
 from cacherr.fileops.faults import Faults
-from cacherr.fileops.gentle import IOPRIO_CLASS_IDLE, copy_priority, io_priority_class
+from cacherr.fileops.gentle import IOPRIO_CLASS_IDLE, io_priority_class
 from cacherr.fileops.inuse import Holder, Key, ProcScan, scan_open_files
-from tests.conftest import require_root
 from tests.fileops.conftest import FILES, EngineFactory
 from tests.fileops.helpers import action, where
 
@@ -45,17 +44,6 @@ def test_normal_io_priority_leaves_the_copy_alone(lab: Lab, engine_for: EngineFa
     faults = ClassAtChunk()
     [res] = engine_for(lab, faults=faults, io_priority="normal").execute([action(lab, MOVIE)], mode=CacheMode.COPY)
     assert res.ok and IOPRIO_CLASS_IDLE not in faults.classes
-
-
-def test_idle_priority_also_sets_nice_19_when_root_and_restores_it() -> None:
-    require_root()
-    import os
-    import threading
-    tid = threading.get_native_id()
-    before = os.getpriority(os.PRIO_PROCESS, tid)
-    with copy_priority("idle"):
-        assert os.getpriority(os.PRIO_PROCESS, tid) == 19
-    assert os.getpriority(os.PRIO_PROCESS, tid) == before
 
 
 def test_bandwidth_limit_paces_the_copy(lab: Lab, engine_for: EngineFactory) -> None:

@@ -1,6 +1,8 @@
-"""Gentle copies: the copying thread runs at idle I/O priority (``ioprio_set``, class IDLE) and nice 19,
-so a stream served from the same disk always goes first (COPY_IO_PRIORITY=idle). Both are per thread on
-Linux; the previous values are put back when the copy ends, so the worker thread is left as it was.
+"""Gentle copies: the copying thread runs at idle I/O priority (``ioprio_set``, class IDLE), so a stream
+served from the same disk always goes first (COPY_IO_PRIORITY=idle). The I/O priority is per thread on
+Linux; the previous value is put back when the copy ends, so the worker thread is left as it was. The
+class is honoured by the BFQ scheduler (Unraid's default for spinning array disks); with ``none`` or
+``mq-deadline`` the kernel ignores it.
 
 Where the syscall is refused (a seccomp profile, a kernel without it) the copy runs at normal priority:
 a best effort, never an error. The bandwidth limit (COPY_BANDWIDTH_LIMIT) is paced inside the copy loop
@@ -10,7 +12,6 @@ a best effort, never an error. The bandwidth limit (COPY_BANDWIDTH_LIMIT) is pac
 from __future__ import annotations
 
 import contextlib
-import os
 import platform
 import threading
 from collections.abc import Iterator
@@ -46,35 +47,17 @@ def io_priority_class(tid: int | None = None) -> int | None:
 
 @contextlib.contextmanager
 def copy_priority(mode: str) -> Iterator[None]:
-    """Within the block, the calling thread does I/O at idle priority and runs at nice 19 (mode
-    "idle"); "normal" changes nothing."""
+    """Within the block, the calling thread does I/O in the idle class (mode "idle"); "normal" changes
+    nothing. CPU priority is left alone: a copy is disk-bound, and a niced copy on a busy 2-core NAS
+    would only make cycles slow without sparing the disk."""
     if mode != "idle":
         yield
         return
     tid = threading.get_native_id()
     old_io = _ioprio_get(tid)
     io_set = old_io is not None and _ioprio_set(tid, IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT)
-    old_nice = _thread_nice(tid) if os.geteuid() == 0 else None  # only where it can be put back
-    nice_set = old_nice is not None and _set_thread_nice(tid, 19)
     try:
         yield
     finally:
         if io_set and old_io is not None:
             _ioprio_set(tid, old_io)
-        if nice_set and old_nice is not None:
-            _set_thread_nice(tid, old_nice)
-
-
-def _thread_nice(tid: int) -> int | None:
-    try:
-        return os.getpriority(os.PRIO_PROCESS, tid)  # on Linux, PRIO_PROCESS with a tid is that thread
-    except OSError:
-        return None
-
-
-def _set_thread_nice(tid: int, value: int) -> bool:
-    try:
-        os.setpriority(os.PRIO_PROCESS, tid, value)
-    except OSError:
-        return False
-    return True
