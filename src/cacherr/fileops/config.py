@@ -25,6 +25,7 @@ class EngineConfig:
     cache_limit: SizeLimitLike | None = None
     min_free_space: SizeLimitLike | None = None
     exclude_file: str = ""
+    artwork: bool = False  # artwork and NFO files travel with their video (CACHE_ARTWORK)
     settle_seconds: float = 1.0  # a source written to less than recent_seconds ago is re-checked after this
     recent_seconds: float = 60.0
     chunk: int = KERNEL_CHUNK
@@ -54,6 +55,7 @@ class EngineConfig:
             "exclude_file": settings.MOVER_EXCLUDE_FILE,
             "io_priority": settings.COPY_IO_PRIORITY,
             "bandwidth": int(settings.COPY_BANDWIDTH_LIMIT * 1_000_000),
+            "artwork": settings.CACHE_ARTWORK,
         }
         values.update(overrides)
         return cls(**values)

@@ -44,7 +44,8 @@ def copy_to_temp(ctx: Ctx, op: OpRow, dst_root: str, *, strict_owner: bool, on_p
     folder: BeneathDir | None = None
     try:
         ticket = ctx.space.reserve(os.path.dirname(op.dst_path), op.size, to_cache=op.kind == "cache",
-                                   cacherr_usage=ctx.cacherr_usage() if op.kind == "cache" else 0)
+                                   cacherr_usage=ctx.cacherr_usage() if op.kind == "cache" else 0,
+                                   tmp_path=op.tmp_path)
         folder = BeneathDir.open(dst_root, op.dst_path, create=ctx.config.folders, src_path=op.src_path)
         with copy_priority(ctx.config.io_priority):
             result = copy_verified(op.src_path, op.tmp_path, _options(ctx, strict_owner),

@@ -22,18 +22,20 @@ from cacherr.domain.media import PlaySession, Reason, Snapshot
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, aggregate_wants, build_plan
+from cacherr.planning.library_rules import apply_rules
 from cacherr.ports import (
     CacheRegistry,
     Clock,
     FileEngine,
     MediaServer,
+    MoverWatch,
     Notifier,
     ProgressCallback,
     TraktPick,
     TraktSource,
 )
 from cacherr.services import restore
-from cacherr.services.cache_scan import Adoption, DiskProbe, LocalDisk, adopt, cache_roots, moved_back
+from cacherr.services.cache_scan import Adoption, DiskProbe, LocalDisk, adopt, cache_roots, cache_state, moved_back
 from cacherr.services.cycle_exec import ReportBuilder, board_callback, execute_plan, notify
 from cacherr.services.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.services.cycle_record import CycleRecorder, SqlDatabase
@@ -77,7 +79,8 @@ class CycleService:
                  engine: Callable[[], FileEngine], registry: CacheRegistry, db: SqlDatabase, config_dir: Path,
                  clock: Clock | None = None, notifier: Callable[[], Notifier | None] | None = None,
                  trakt: Callable[[], TraktSource | None] | None = None, disk: DiskProbe | None = None,
-                 progress: ProgressBoard | None = None, exclude_writer: ExcludeWriter | None = None) -> None:
+                 progress: ProgressBoard | None = None, exclude_writer: ExcludeWriter | None = None,
+                 mover: Callable[[], MoverWatch | None] | None = None) -> None:
         self._settings = settings
         self._media_server = media_server
         self._engine = engine
@@ -87,6 +90,7 @@ class CycleService:
         self.clock: Clock = clock or SystemClock()
         self._notifier = notifier or (lambda: None)
         self._trakt = trakt or (lambda: None)
+        self._mover = mover or (lambda: None)
         self.disk: DiskProbe = disk or LocalDisk()
         self.progress = progress
         self._write_exclude = exclude_writer or _default_exclude_writer
@@ -110,6 +114,11 @@ class CycleService:
     def usage(self) -> tuple[int, int]:
         """(total, free) bytes of the cache filesystem(s)."""
         return self.disk.usage(cache_roots(PathMapper(self._settings().path_mappings())))
+
+    def mover_running(self) -> str | None:
+        """Why Unraid's mover counts as running now (cycles and real time wait for it), or None."""
+        watch = self._mover()
+        return watch.running() if watch is not None else None
 
     # --- queries ------------------------------------------------------------------------------
     @property
@@ -151,6 +160,10 @@ class CycleService:
         rb = ReportBuilder(self.recorder.start(trigger, started, dry), trigger, started, dry)
         prepared: Prepared | None = None
         try:
+            moving = self.mover_running()
+            if moving:
+                return self._finish(rb, None, "skipped", f"skipped: {moving}; the next cycle runs as usual "
+                                    "(Cacherr never fights the mover)")
             server = self.media_server()
             active = server.sessions() if settings.EXIT_IF_ACTIVE_SESSION else ()
             if active:
@@ -207,9 +220,9 @@ class CycleService:
             stale = moved_back(entries, self.disk)
             gone = {e.cache_path for e in stale}
             entries = [*(e for e in entries if e.cache_path not in gone), *adoption.entries]
-        total, free = self.disk.usage(cache_roots(mapper))
-        policy = Policy.from_settings(settings, total)
-        state = CacheState(tuple(entries), total, free)
+        state = cache_state(self.disk, mapper, entries)
+        policy = Policy.from_settings(settings, state.total_bytes)
+        snapshot = apply_rules(snapshot, settings.library_rules(), settings.NUMBER_EPISODES)
         plan = build_plan(snapshot, state, policy, now)
         problems = list(snapshot.problems)
         if stale:
