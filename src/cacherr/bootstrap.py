@@ -22,6 +22,7 @@ from cacherr.settings_store import SettingsStore, default_config_dir
 
 if TYPE_CHECKING:
     from cacherr.adapters.notify import AppriseNotifier
+    from cacherr.adapters.plex_account import PlexAccount
     from cacherr.adapters.trakt import TraktClient
     from cacherr.fileops import Engine
     from cacherr.ports import MoverWatch
@@ -50,8 +51,9 @@ def check_config_dir(config_dir: Path) -> None:
         raise ConfigError([f"CONFIG_DIR={config_dir}: cannot be created ({exc.strerror}); "
                            "mount a writable folder at /config or set CONFIG_DIR"]) from None
     if not os.access(config_dir, os.W_OK | os.X_OK):
-        raise ConfigError([f"CONFIG_DIR={config_dir}: not writable by uid {os.getuid()}; "
-                           "fix its owner (chown 99:100) or set CONFIG_DIR to a writable folder"])
+        uid, gid = os.getuid(), os.getgid()
+        raise ConfigError([f"CONFIG_DIR={config_dir}: not writable by uid {uid} (gid {gid}); fix its owner "
+                           f"(chown -R {uid}:{gid} on the host folder) or set CONFIG_DIR to a writable folder"])
 
 
 @dataclass
@@ -86,6 +88,14 @@ class Container:
 
         return PlexMediaServer.from_settings(self.settings, self.path_mapper(),
                                              session=self.extras.get("requests_session"))
+
+    def plex_account(self) -> PlexAccount:
+        """plex.tv sign-in and server discovery for the dashboard's setup (per-install client id)."""
+        from cacherr.adapters.client_id import load_or_create_client_id
+        from cacherr.adapters.plex_account import PlexAccount
+
+        return PlexAccount(load_or_create_client_id(self.config_dir), self.settings.PLEX_TV_URL,
+                           timeout=min(self.settings.PLEX_TIMEOUT, 15.0))
 
     def notifier(self) -> AppriseNotifier:
         """Notifications (``ports.Notifier``): one instance that follows settings reloads, so that its
