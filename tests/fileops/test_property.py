@@ -23,7 +23,7 @@ FILES = {"A/a.mkv": 200_000, "A/a.en.srt": 900, "B/b.mkv": 150_001, "B/c.mkv": 7
 VIDEOS = ["A/a.mkv", "B/b.mkv", "B/c.mkv"]
 POINTS = ["before:copying", "copy:chunk", "copy:fsync", "before:committing", "after:commit", "before:swapping",
           "after:symlink", "after:exchange", "before:removing_source", "before:unlink", "after:unlink",
-          "recover:op"]
+          "before:done", "recover:op"]
 
 # (file, crash during the operation at (point, nth hit), crash recovery too at that point). The
 # operation toggles: a file on the array is cached, a cached one restored (a few times an extra cache

@@ -30,6 +30,8 @@ class EngineConfig:
     recent_seconds: float = 60.0
     chunk: int = KERNEL_CHUNK
     report_every: int = 8 << 20
+    io_priority: str = "normal"  # "idle" or "normal" (COPY_IO_PRIORITY; the settings default is idle)
+    bandwidth: int = 0  # bytes per second per copy, 0 = no limit (COPY_BANDWIDTH_LIMIT in MB/s)
 
     @property
     def hash_verify(self) -> bool:
@@ -51,6 +53,8 @@ class EngineConfig:
             "cache_limit": settings.CACHE_LIMIT,
             "min_free_space": settings.MIN_FREE_SPACE,
             "exclude_file": settings.MOVER_EXCLUDE_FILE,
+            "io_priority": settings.COPY_IO_PRIORITY,
+            "bandwidth": int(settings.COPY_BANDWIDTH_LIMIT * 1_000_000),
             "artwork": settings.CACHE_ARTWORK,
         }
         values.update(overrides)

@@ -73,8 +73,10 @@ class Ctx:
         return sum(e.size for e in self.registry.entries())
 
     def finish(self, op: OpRow, status: Status, message: str = "", *,
-               also: Callable[[sqlite3.Connection], None] | None = None) -> Outcome:
-        row = self.journal.finish(op, status, message, also=also)
+               also: Callable[[sqlite3.Connection], None] | None = None, **values: Any) -> Outcome:
+        if status is Status.DONE:
+            self.hit("before:done")  # every side effect is behind us; the DONE row is not written yet
+        row = self.journal.finish(op, status, message, also=also, **values)
         if status is not Status.DONE:
             log.warning("%s %s: %s (%s)", op.kind, op.array_path, status.value, message)
         return Outcome(status, message, row.bytes_done if status is Status.DONE else 0, op.id)

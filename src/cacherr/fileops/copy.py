@@ -5,9 +5,9 @@
 - With VERIFY=hash: a 1 MiB read/write loop hashing the source stream with xxh3_128 as it goes (no
   extra pass), then the destination is dropped from the page cache and read back and hashed.
 - Always: the source is re-checked after the copy (same inode, size, mtime, ctime, and the path
-  still names it): a source that changed or vanished mid-copy discards the temp. The temp is
-  fsynced (an fsync error makes the temp garbage: never retried), then owner, mode, times are set
-  and it is fsynced again. Any failure removes the temp file, which this function created with
+  still names it): a source that changed or vanished mid-copy discards the temp. Owner, mode and
+  times are set, then the temp is fsynced once (an fsync error makes the temp garbage: never
+  retried) and verified. Any failure removes the temp file, which this function created with
   O_EXCL, so it can only ever remove its own file.
 """
 
@@ -17,12 +17,14 @@ import contextlib
 import errno
 import os
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import xxhash
 
 from cacherr.domain.errors import CacherrError
+from cacherr.fileops.dirfd import BeneathDir
 from cacherr.fileops.faults import NO_FAULTS, Faults
 from cacherr.fileops.fsutil import FileStamp
 from cacherr.fileops.readback import ReadBack
@@ -58,11 +60,28 @@ class CopyOptions:
     strict_owner: bool = True  # a chown refused fails the copy (ops that delete the source need it)
     chunk: int = KERNEL_CHUNK
     report_every: int = 8 << 20
+    bandwidth: int = 0  # bytes per second, 0 = as fast as the disks go (COPY_BANDWIDTH_LIMIT)
+
+
+class _Pacer:
+    """Sleeps so that ``done`` bytes take at least ``done / rate`` seconds (no-op without a rate)."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate, self.started = rate, time.monotonic()
+
+    def pace(self, done: int) -> None:
+        if self.rate > 0:
+            ahead = done / self.rate - (time.monotonic() - self.started)
+            if ahead > 0:
+                time.sleep(ahead)
 
 
 def copy_verified(src: str, tmp: str, opts: CopyOptions, *, expect: FileStamp | None = None,
-                  on_bytes: ByteCallback | None = None, faults: Faults = NO_FAULTS) -> CopyResult:
-    """Copy ``src`` to the new file ``tmp`` (which must not exist). See the module docstring."""
+                  on_bytes: ByteCallback | None = None, faults: Faults = NO_FAULTS,
+                  folder: BeneathDir | None = None) -> CopyResult:
+    """Copy ``src`` to the new file ``tmp`` (which must not exist). With ``folder``, ``tmp`` is created
+    and (on failure) removed by name relative to that open folder, never through a path. See the module
+    docstring."""
     try:
         src_fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -76,15 +95,21 @@ def copy_verified(src: str, tmp: str, opts: CopyOptions, *, expect: FileStamp | 
             raise CopyFailed("not_regular", f"not a regular file: {src}")
         if expect is not None and not expect.same_version(s1):
             raise CopyFailed("source_changed", f"source changed since it was checked: {src}")
-        return _copy_to_new(src, src_fd, s1, tmp, opts, on_bytes, faults)
+        return _copy_to_new(src, src_fd, s1, tmp, opts, on_bytes, faults, folder)
     finally:
         os.close(src_fd)
 
 
+def _create(tmp: str, folder: BeneathDir | None) -> int:
+    if folder is not None:
+        return folder.create_excl(os.path.basename(tmp))
+    return os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+
+
 def _copy_to_new(src: str, src_fd: int, s1: FileStamp, tmp: str, opts: CopyOptions,
-                 on_bytes: ByteCallback | None, faults: Faults) -> CopyResult:
+                 on_bytes: ByteCallback | None, faults: Faults, folder: BeneathDir | None) -> CopyResult:
     try:
-        dst_fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        dst_fd = _create(tmp, folder)
     except OSError as exc:
         raise _classify(exc, tmp, "create the temp file") from None
     os.posix_fadvise(src_fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)  # larger readahead, as cp does
@@ -93,18 +118,17 @@ def _copy_to_new(src: str, src_fd: int, s1: FileStamp, tmp: str, opts: CopyOptio
         try:
             src_hash = _transfer(src_fd, dst_fd, s1.size, opts, on_bytes, faults, readback)
             _check_source_unchanged(src, src_fd, s1)
-            faults.hit("copy:fsync")
-            os.fsync(dst_fd)
-            dst_hash = _verify(dst_fd, s1.size, src_hash, tmp, readback)
             _apply_metadata(src_fd, dst_fd, s1, opts.strict_owner)
-            os.fsync(dst_fd)
+            faults.hit("copy:fsync")
+            os.fsync(dst_fd)  # one flush: data and metadata together, before the verify reads back
+            dst_hash = _verify(dst_fd, s1.size, src_hash, tmp, readback)
             tmp_ino = os.fstat(dst_fd).st_ino
         finally:
             if readback is not None:
                 readback.abort()
             os.close(dst_fd)
     except Exception as exc:
-        _discard(tmp)
+        _discard(tmp, folder)
         if isinstance(exc, CopyFailed):
             raise
         if isinstance(exc, OSError):
@@ -124,8 +148,10 @@ def _transfer(src_fd: int, dst_fd: int, size: int, opts: CopyOptions, on_bytes: 
 def _kernel_copy(src_fd: int, dst_fd: int, size: int, opts: CopyOptions, on_bytes: ByteCallback | None,
                  faults: Faults) -> None:
     done, use_cfr = 0, True
+    pacer = _Pacer(opts.bandwidth)
     while True:
         faults.hit("copy:chunk")
+        pacer.pace(done)
         want = max(opts.chunk, 1)
         n = 0
         if use_cfr:
@@ -152,8 +178,10 @@ def _hashing_loop(src_fd: int, dst_fd: int, opts: CopyOptions, on_bytes: ByteCal
     buf = bytearray(HASH_BUFFER)
     view = memoryview(buf)
     done, reported = 0, 0
+    pacer = _Pacer(opts.bandwidth)
     faults.hit("copy:chunk")
     while True:
+        pacer.pace(done)
         n = os.readv(src_fd, [buf])
         if n == 0:
             break
@@ -249,7 +277,10 @@ def _copy_xattrs(src_fd: int, fd: int) -> None:
                 raise
 
 
-def _discard(tmp: str) -> None:
+def _discard(tmp: str, folder: BeneathDir | None = None) -> None:
+    if folder is not None:
+        folder.unlink(os.path.basename(tmp))
+        return
     with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp)
 

@@ -25,7 +25,7 @@ from cacherr.fileops.exclude import ExcludeResult, sync_exclude_file
 from cacherr.fileops.faults import NO_FAULTS, Faults
 from cacherr.fileops.flows import start_cache, start_restore
 from cacherr.fileops.fsutil import FileStamp, is_regular, is_symlink, lstat_or_none
-from cacherr.fileops.inuse import InUseCheck, proc_holders
+from cacherr.fileops.inuse import InUseCheck, ProcScan
 from cacherr.fileops.journal import Journal, OpRow, Status
 from cacherr.fileops.preflight import (
     FileChangedError,
@@ -47,12 +47,12 @@ Flow = Callable[[Ctx, OpRow, Located, ProgressFn | None], Outcome]
 class Engine:
     def __init__(self, db: JournalDatabase, registry: EntryRegistry, config: EngineConfig, *,
                  progress: ProgressSink | None = None, faults: Faults = NO_FAULTS,
-                 in_use: InUseCheck = proc_holders) -> None:
+                 in_use: InUseCheck | None = None) -> None:
         refuse_union_roots(config.roots)
         self.config = config
         self.registry = registry
         self.journal = Journal(db)
-        self.ctx = Ctx(self.journal, registry, config, in_use, faults, progress)
+        self.ctx = Ctx(self.journal, registry, config, in_use or ProcScan(), faults, progress)
         self._lock = threading.Lock()  # one execute or recover at a time
         self._swept_upto = 0  # journal ids below this were checked for stray names (spin-down: never again)
 
@@ -62,6 +62,8 @@ class Engine:
         with self._lock:
             if actions:  # probed at start (__init__); again only when the array is about to be read anyway
                 refuse_union_roots(self.config.roots)
+            if isinstance(self.ctx.in_use, ProcScan):
+                self.ctx.in_use.expire()  # one /proc scan for this whole batch
             restores = [a for a in actions if a.kind is ActionKind.RESTORE]
             caches = [a for a in actions if a.kind is ActionKind.CACHE]
             out = [replace(r, disk=disk_of(r.action.array_path)) if r.ok and not r.skipped else r
@@ -261,5 +263,4 @@ def build_engine(db: JournalDatabase, registry: EntryRegistry, config: EngineCon
                  progress: ProgressSink | None = None, faults: Faults | None = None,
                  in_use: InUseCheck | None = None) -> Engine:
     """The engine the rest of the app uses. Raises ``UnsafePath`` when a root is a union view."""
-    return Engine(db, registry, config, progress=progress, faults=faults or NO_FAULTS,
-                  in_use=in_use or proc_holders)
+    return Engine(db, registry, config, progress=progress, faults=faults or NO_FAULTS, in_use=in_use)

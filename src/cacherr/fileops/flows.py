@@ -14,25 +14,21 @@ what recovery calls after a crash: every step re-reads the disk first.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
 from collections.abc import Callable
 
 from cacherr.fileops.context import Ctx, Outcome, ProgressFn, entry_for
 from cacherr.fileops.fsutil import (
-    commit,
-    fsync_dir,
     is_regular,
     is_symlink,
     lstat_or_none,
-    rename_exchange,
     same_content,
-    unlink_durable,
 )
 from cacherr.fileops.journal import OpRow, Status, Step
 from cacherr.fileops.preflight import Located
 from cacherr.fileops.steps import copy_to_temp, destination_intact, remove_source, resolve_commit
+from cacherr.fileops.swaps import swap_back, swap_in_symlink
 
 Record = Callable[[sqlite3.Connection], None] | None
 
@@ -47,7 +43,10 @@ def start_cache(ctx: Ctx, op: OpRow, loc: Located, on_progress: ProgressFn | Non
             return continue_cache(ctx, op, loc)
         return ctx.finish(op, Status.CONFLICT, f"{op.dst_path} already exists on the cache with different "
                           "content; both files left untouched")
-    res = copy_to_temp(ctx, op, loc.cache_root, strict_owner=op.mode != "copy", on_progress=on_progress)
+    # Copy mode: no COMMITTING row; the DONE row (with the registry row) carries the copy's values. A
+    # crash between the rename and DONE leaves a complete, identical copy that recovery adopts.
+    res = copy_to_temp(ctx, op, loc.cache_root, strict_owner=op.mode != "copy", on_progress=on_progress,
+                       durable=op.mode != "copy")
     if isinstance(res, Outcome):
         return res
     return continue_cache(ctx, res, loc)
@@ -66,16 +65,17 @@ def _record(ctx: Ctx, op: OpRow) -> Record:
 
 def continue_cache(ctx: Ctx, op: OpRow, loc: Located | None) -> Outcome:
     if op.step == Step.COMMITTING:
-        res = resolve_commit(ctx, op)
+        res = resolve_commit(ctx, op, loc.cache_root if loc else None)
         if isinstance(res, Outcome):
             return res
         op = res
         if op.mode == "copy":
-            return ctx.finish(op, Status.DONE, also=_record(ctx, op))
+            return ctx.finish(op, Status.DONE, also=_record(ctx, op), tmp_ino=op.tmp_ino, src_hash=op.src_hash,
+                              dst_hash=op.dst_hash, bytes_done=op.bytes_done)
         nxt = Step.SWAPPING if op.mode == "symlink" else Step.REMOVING_SOURCE
         op = ctx.advance(op, nxt, also=_record(ctx, op))
     if op.step == Step.SWAPPING:
-        swapped = _swap_in_symlink(ctx, op)
+        swapped = swap_in_symlink(ctx, op, loc.array_root if loc else None)
         if swapped is not None:
             return swapped
         op = ctx.advance(op, Step.REMOVING_SOURCE)
@@ -86,36 +86,12 @@ def continue_cache(ctx: Ctx, op: OpRow, loc: Located | None) -> Outcome:
         symlink = op.mode == "symlink"
         target = op.swap_path if symlink else op.src_path
         root = loc.array_root if loc and not symlink else os.path.dirname(target)
-        stopped = remove_source(ctx, op, target, root, strict=not symlink)
+        stopped = remove_source(ctx, op, target, root, strict=not symlink,
+                                beneath=loc.array_root if loc else None)
         if stopped is not None:
             return stopped
         return ctx.finish(op, Status.DONE)
     return ctx.finish(op, Status.FAILED, f"unexpected journal step {op.step!r}")
-
-
-def _swap_in_symlink(ctx: Ctx, op: OpRow) -> Outcome | None:
-    """Put a symlink to the cache copy at the array path, atomically: the symlink is made under the
-    swap name, then the two names are exchanged, so the original sits under the swap name until it is
-    removed. At no instant is the array path missing."""
-    here, swap = lstat_or_none(op.array_path), lstat_or_none(op.swap_path)
-    if is_symlink(here) and os.readlink(op.array_path) == op.cache_path:
-        fsync_dir(os.path.dirname(op.array_path))
-        return None
-    if not (is_regular(here) and here is not None and (here.st_ino, here.st_size) == (op.src_ino, op.size)):
-        return ctx.finish(op, Status.CONFLICT, f"{op.array_path} changed before the symlink swap; the cache "
-                          "copy and the array file were both kept")
-    if swap is not None:
-        if not is_symlink(swap):
-            return ctx.finish(op, Status.CONFLICT, f"{op.swap_path} is in the way; nothing swapped")
-        os.unlink(op.swap_path)
-    os.symlink(op.cache_path, op.swap_path)
-    with contextlib.suppress(PermissionError):
-        os.chown(op.swap_path, here.st_uid, here.st_gid, follow_symlinks=False)
-    ctx.hit("after:symlink")
-    rename_exchange(op.swap_path, op.array_path)
-    fsync_dir(os.path.dirname(op.array_path))
-    ctx.hit("after:exchange")
-    return None
 
 
 # --- restore --------------------------------------------------------------------------------------
@@ -152,12 +128,12 @@ def start_restore(ctx: Ctx, op: OpRow, loc: Located, on_progress: ProgressFn | N
 
 def continue_restore(ctx: Ctx, op: OpRow, loc: Located | None) -> Outcome:
     if op.step == Step.COMMITTING:
-        res = resolve_commit(ctx, op)
+        res = resolve_commit(ctx, op, loc.array_root if loc else None)
         if isinstance(res, Outcome):
             return res
         op = ctx.advance(res, Step.REMOVING_SOURCE)
     if op.step == Step.SWAPPING:
-        swapped = _swap_back(ctx, op)
+        swapped = swap_back(ctx, op, loc.array_root if loc else None)
         if swapped is not None:
             return swapped
         op = ctx.advance(op, Step.REMOVING_SOURCE)
@@ -166,7 +142,8 @@ def continue_restore(ctx: Ctx, op: OpRow, loc: Located | None) -> Outcome:
             return ctx.finish(op, Status.CONFLICT, f"the array copy {op.array_path} is not the verified one; "
                               "the cache copy was kept")
         root = loc.cache_root if loc else os.path.dirname(op.cache_path)
-        stopped = remove_source(ctx, op, op.cache_path, root, strict=True)
+        stopped = remove_source(ctx, op, op.cache_path, root, strict=True,
+                                beneath=loc.cache_root if loc else None)
         if stopped is not None:
             return stopped
         return ctx.finish(op, Status.DONE, also=_forget(ctx, op))
@@ -182,26 +159,3 @@ def _forget(ctx: Ctx, op: OpRow) -> Record:
         ctx.registry.remove(path, conn)
 
     return forget
-
-
-def _swap_back(ctx: Ctx, op: OpRow) -> Outcome | None:
-    """Exchange the verified real file (temp name) with the symlink at the array path, then drop the
-    symlink. Either name holds something complete at every instant."""
-    here, tmp = lstat_or_none(op.array_path), lstat_or_none(op.tmp_path)
-    if is_regular(here) and here is not None and here.st_ino == op.tmp_ino:
-        if is_symlink(tmp):
-            unlink_durable(op.tmp_path)
-        return None
-    ours = is_regular(tmp) and tmp is not None and tmp.st_ino == op.tmp_ino
-    if ours and here is None:
-        commit(op.tmp_path, op.array_path)
-        return None
-    if ours and is_symlink(here) and os.readlink(op.array_path) == op.cache_path:
-        rename_exchange(op.tmp_path, op.array_path)
-        fsync_dir(os.path.dirname(op.array_path))
-        ctx.hit("after:exchange")
-        if is_symlink(lstat_or_none(op.tmp_path)):
-            unlink_durable(op.tmp_path)
-        return None
-    return ctx.finish(op, Status.CONFLICT, f"{op.array_path} is no longer the symlink Cacherr made; the cache "
-                      "copy was kept")

@@ -20,6 +20,7 @@ RENAME_NOREPLACE = 1
 RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 _libc = ctypes.CDLL(None, use_errno=True)
+LIBC = _libc  # shared with gentle.py: one handle on the C library
 _libc_renameat2 = getattr(_libc, "renameat2", None)
 
 
@@ -88,13 +89,18 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def _renameat2(src: str, dst: str, flags: int) -> None:
+def renameat2(src_dir_fd: int, src: str, dst_dir_fd: int, dst: str, flags: int) -> None:
+    """``renameat2(2)``: names relative to folder descriptors (``AT_FDCWD`` for plain paths)."""
     if _libc_renameat2 is None:
         raise OSError(errno.ENOSYS, "renameat2 is not available in this C library")
-    rc = _libc_renameat2(_AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dst), flags)
+    rc = _libc_renameat2(src_dir_fd, os.fsencode(src), dst_dir_fd, os.fsencode(dst), flags)
     if rc != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err), src, None, dst)
+
+
+def _renameat2(src: str, dst: str, flags: int) -> None:
+    renameat2(_AT_FDCWD, src, _AT_FDCWD, dst, flags)
 
 
 def rename_noreplace(src: str, dst: str) -> None:
@@ -108,17 +114,6 @@ def rename_noreplace(src: str, dst: str) -> None:
     # Filesystem without RENAME_NOREPLACE: link() refuses an existing name just the same.
     os.link(src, dst, follow_symlinks=False)
     os.unlink(src)
-
-
-def rename_exchange(a: str, b: str) -> None:
-    """Atomically swap two names (both must exist). No fallback: a non-atomic swap is not offered."""
-    _renameat2(a, b, RENAME_EXCHANGE)
-
-
-def commit(tmp: str, final: str) -> None:
-    """Rename the verified temp file into place without clobbering, and make it durable."""
-    rename_noreplace(tmp, final)
-    fsync_dir(os.path.dirname(final))
 
 
 def unlink_durable(path: str) -> bool:
@@ -149,44 +144,6 @@ class FolderPolicy:
     @property
     def mode(self) -> int:
         return 0o777 & ~self.umask
-
-
-def make_parents(dst_path: str, dst_root: str, src_path: str, policy: FolderPolicy) -> list[str]:
-    """Create the missing folders above ``dst_path`` (never ``dst_root`` itself or above it), each with
-    the owner and mode of the folder at the same place above ``src_path``. Returns what was created."""
-    root = os.path.normpath(dst_root)
-    if not os.path.isdir(root):
-        raise FileNotFoundError(errno.ENOENT, "destination root folder does not exist (is the drive "
-                                "mounted?)", root)
-    pending: list[tuple[str, str]] = []
-    d, s = os.path.dirname(dst_path), os.path.dirname(src_path)
-    while not os.path.lexists(d):
-        if os.path.normpath(d) == root or len(d) <= len(root):
-            raise FileNotFoundError(errno.ENOENT, "destination root folder does not exist", root)
-        pending.append((d, s))
-        d, s = os.path.dirname(d), os.path.dirname(s)
-    created = []
-    for folder, counterpart in reversed(pending):
-        try:
-            os.mkdir(folder, 0o700)
-        except FileExistsError:
-            continue  # a parallel operation made it first (and sets its owner and mode)
-        created.append(folder)
-        cst = lstat_or_none(counterpart)
-        if cst is not None and stat.S_ISDIR(cst.st_mode):
-            uid, gid, mode = cst.st_uid, cst.st_gid, stat.S_IMODE(cst.st_mode)
-        else:
-            uid, gid, mode = policy.uid, policy.gid, policy.mode
-        _chown_quiet(folder, uid, gid)
-        os.chmod(folder, mode)  # after chown (chown may clear bits), explicitly: umask never decides
-        fsync_dir(os.path.dirname(folder))
-    return created
-
-
-def _chown_quiet(path: str, uid: int, gid: int) -> None:
-    # Not root: the folder keeps our own owner (its mode still follows the policy).
-    with contextlib.suppress(PermissionError):
-        os.chown(path, uid, gid, follow_symlinks=False)
 
 
 def remove_empty_parents(path: str, root: str) -> list[str]:

@@ -7,6 +7,7 @@ it announces. A journal write that fails stops the operation: nothing is done wi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Callable
@@ -134,9 +135,11 @@ class Journal:
         return self._update(op, {"step": step.value, **values}, step.value, also)
 
     def finish(self, op: OpRow, status: Status, message: str = "", *,
-               also: Callable[[sqlite3.Connection], None] | None = None) -> OpRow:
+               also: Callable[[sqlite3.Connection], None] | None = None, **values: Any) -> OpRow:
+        """End the operation; ``values`` (e.g. the copy's tmp_ino and hashes when no COMMITTING row was
+        written) go into the same row update."""
         step = Step.DONE.value if status is Status.DONE else op.step
-        return self._update(op, {"status": status.value, "message": message, "step": step},
+        return self._update(op, {**values, "status": status.value, "message": message, "step": step},
                             f"{status.value}: {message}" if message else status.value, also)
 
     def _update(self, op: OpRow, values: dict[str, Any], event: str,
@@ -150,7 +153,7 @@ class Journal:
             self._event(conn, op.id, values.get("step", op.step), event)
             if also is not None:
                 also(conn)
-        return self.get(op.id)
+        return dataclasses.replace(op, **values)  # what was just written: no read back
 
     @staticmethod
     def _event(conn: sqlite3.Connection, op_id: int, step: str, detail: str) -> None:

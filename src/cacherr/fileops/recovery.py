@@ -2,7 +2,8 @@
 temp files Cacherr left behind (only names recorded in the journal, only files or symlinks).
 
 - PLANNED or COPYING: nothing is committed; the temp (if any) is deleted and the op rolled back. The
-  source was never touched.
+  source was never touched. Copy mode writes no COMMITTING row, so there a cache file byte-identical
+  to the recorded source is adopted (the rename happened, DONE did not).
 - COMMITTING and later: a verified temp or a committed copy exists, so the op is carried forward with
   the same step functions normal execution uses (each re-reads the disk first).
 
@@ -11,12 +12,13 @@ Running it again, or after it was itself killed, converges to the same state.
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 
 from cacherr.domain.errors import CacherrError, UnsafePath
-from cacherr.fileops.context import Ctx, Outcome
+from cacherr.fileops.context import Ctx, Outcome, entry_for
 from cacherr.fileops.flows import continue_cache, continue_restore
-from cacherr.fileops.fsutil import lstat_or_none, unlink_durable
+from cacherr.fileops.fsutil import FileStamp, is_regular, lstat_or_none, same_content, unlink_durable
 from cacherr.fileops.journal import OpRow, Status, Step
 from cacherr.fileops.preflight import Located, locate
 from cacherr.fileops.steps import abandon
@@ -42,6 +44,9 @@ def recover(ctx: Ctx, swept_upto: int = 0) -> tuple[list[str], int]:
 
 def recover_one(ctx: Ctx, op: OpRow) -> Outcome:
     if op.step in (Step.PLANNED, Step.COPYING):
+        adopted = _adopt_committed_copy(ctx, op)
+        if adopted is not None:
+            return adopted
         _remove_ours(op.tmp_path)
         return ctx.finish(op, Status.ROLLED_BACK, "interrupted before the copy was complete; the source is "
                           "untouched and the temp file removed")
@@ -49,6 +54,28 @@ def recover_one(ctx: Ctx, op: OpRow) -> Outcome:
     if op.kind == "cache":
         return continue_cache(ctx, op, loc)
     return continue_restore(ctx, op, loc)
+
+
+def _adopt_committed_copy(ctx: Ctx, op: OpRow) -> Outcome | None:
+    """Copy mode journals no COMMITTING row: a crash between the rename and DONE leaves the verified copy
+    under the media name with the op still PLANNED. When the cache file is byte-identical to the array
+    file (still the version recorded at PLANNED), it is adopted and recorded, as an identical file found
+    at commit time is; anything else is rolled back as before (a different file is never touched)."""
+    if op.kind != "cache" or op.mode != "copy":
+        return None
+    dst, src = lstat_or_none(op.dst_path), lstat_or_none(op.src_path)
+    if not (is_regular(dst) and is_regular(src) and dst is not None and src is not None):
+        return None
+    if not op.matches(FileStamp.of(src)) or dst.st_size != op.size or not same_content(op.src_path, op.dst_path):
+        return None
+    _remove_ours(op.tmp_path)
+    entry = entry_for(op)
+
+    def record(conn: sqlite3.Connection) -> None:
+        ctx.registry.upsert(entry, conn)
+
+    return ctx.finish(op, Status.DONE, "interrupted after the commit: the identical cache copy was adopted",
+                      also=record if op.role == "media" else None, tmp_ino=dst.st_ino, bytes_done=op.size)
 
 
 def _locate(ctx: Ctx, op: OpRow) -> Located | None:

@@ -5,24 +5,23 @@ repeats a destructive action on the wrong file.
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import os
 import stat
+from typing import Any
 
 from cacherr.fileops.context import Ctx, Outcome, ProgressFn
 from cacherr.fileops.copy import CopyFailed, CopyOptions, copy_verified, hash_file
+from cacherr.fileops.dirfd import BeneathDir, open_folder_of
 from cacherr.fileops.fsutil import (
     FileStamp,
-    commit,
-    fsync_dir,
-    fsync_dir_if_there,
     is_regular,
     lstat_or_none,
-    make_parents,
     remove_empty_parents,
     same_content,
     unlink_durable,
 )
+from cacherr.fileops.gentle import copy_priority
 from cacherr.fileops.journal import OpRow, Status, Step
 
 
@@ -33,20 +32,25 @@ def planned_stamp(op: OpRow) -> FileStamp:
 
 
 def copy_to_temp(ctx: Ctx, op: OpRow, dst_root: str, *, strict_owner: bool, on_progress: ProgressFn | None,
-                 next_step: Step = Step.COMMITTING) -> OpRow | Outcome:
-    """Journal COPYING, make the folders, copy into the temp file; journal ``next_step`` when verified.
+                 next_step: Step = Step.COMMITTING, durable: bool = True) -> OpRow | Outcome:
+    """Open (and make) the destination folder beneath its root, copy into the temp file there; journal
+    ``next_step`` when verified (``durable=False``: only in memory, for copy mode, whose DONE row carries
+    the copy's values and whose recovery adopts a committed identical copy, see ``recover_one``).
+    The PLANNED row already names the temp file and recovery treats PLANNED
+    and COPYING alike (remove the temp, roll back), so no separate COPYING step is journaled.
     On failure the temp is already gone and the op is FAILED (or ROLLED_BACK if the source moved)."""
-    op = ctx.advance(op, Step.COPYING)
+    ctx.hit("before:copying")
     ticket = None
+    folder: BeneathDir | None = None
     try:
         ticket = ctx.space.reserve(os.path.dirname(op.dst_path), op.size, to_cache=op.kind == "cache",
                                    cacherr_usage=ctx.cacherr_usage() if op.kind == "cache" else 0,
                                    tmp_path=op.tmp_path)
-        make_parents(op.dst_path, dst_root, op.src_path, ctx.config.folders)
-        opts = CopyOptions(hash_verify=ctx.config.hash_verify, strict_owner=strict_owner,
-                           chunk=ctx.config.chunk, report_every=ctx.config.report_every)
-        result = copy_verified(op.src_path, op.tmp_path, opts, expect=planned_stamp(op),
-                               on_bytes=ctx.reporter(op, on_progress), faults=ctx.faults)
+        folder = BeneathDir.open(dst_root, op.dst_path, create=ctx.config.folders, src_path=op.src_path)
+        with copy_priority(ctx.config.io_priority):
+            result = copy_verified(op.src_path, op.tmp_path, _options(ctx, strict_owner),
+                                   expect=planned_stamp(op), on_bytes=ctx.reporter(op, on_progress),
+                                   faults=ctx.faults, folder=folder)
     except CopyFailed as exc:
         status = Status.ROLLED_BACK if exc.reason in ("source_gone", "source_changed", "stopping") else Status.FAILED
         return ctx.finish(op, status, str(exc))
@@ -57,17 +61,42 @@ def copy_to_temp(ctx: Ctx, op: OpRow, dst_root: str, *, strict_owner: bool, on_p
     finally:
         if ticket is not None:
             ctx.space.release(ticket, op.size)
+        if folder is not None:
+            folder.close()
     ctx.hit("after:copying")
-    return ctx.advance(op, next_step, tmp_ino=result.tmp_ino, src_hash=result.src_hash,
-                               dst_hash=result.dst_hash, bytes_done=result.size)
+    values: dict[str, Any] = {"tmp_ino": result.tmp_ino, "src_hash": result.src_hash, "dst_hash": result.dst_hash,
+              "bytes_done": result.size}
+    if not durable:
+        ctx.hit(f"before:{next_step.value}")
+        return dataclasses.replace(op, step=next_step.value, **values)
+    return ctx.advance(op, next_step, **values)
 
 
-def resolve_commit(ctx: Ctx, op: OpRow) -> OpRow | Outcome:
+def _options(ctx: Ctx, strict_owner: bool) -> CopyOptions:
+    rate = ctx.config.bandwidth
+    chunk = min(ctx.config.chunk, max(rate // 8, 1 << 20)) if rate else ctx.config.chunk
+    return CopyOptions(hash_verify=ctx.config.hash_verify, strict_owner=strict_owner, chunk=chunk,
+                       report_every=ctx.config.report_every, bandwidth=rate)
+
+
+def resolve_commit(ctx: Ctx, op: OpRow, root: str | None) -> OpRow | Outcome:
     """Make sure the verified temp is in place under the final name. Handles every crash point:
-    already renamed (the final name holds our inode), still to rename, or someone else's file there."""
-    final, tmp = lstat_or_none(op.dst_path), lstat_or_none(op.tmp_path)
+    already renamed (the final name holds our inode), still to rename, or someone else's file there.
+    Every look and the rename go through the destination folder opened beneath ``root``."""
+    try:
+        folder = open_folder_of(op.dst_path, root)
+    except FileNotFoundError:
+        return ctx.finish(op, Status.ROLLED_BACK, "the destination folder and the verified temp file are gone; "
+                          "nothing was committed")
+    with folder:
+        return _resolve_in(ctx, op, folder)
+
+
+def _resolve_in(ctx: Ctx, op: OpRow, folder: BeneathDir) -> OpRow | Outcome:
+    name, tmp_name = os.path.basename(op.dst_path), os.path.basename(op.tmp_path)
+    final, tmp = folder.lstat(name), folder.lstat(tmp_name)
     if is_regular(final) and final is not None and final.st_ino == op.tmp_ino:
-        fsync_dir(os.path.dirname(op.dst_path))
+        folder.fsync()
         return op
     if not (is_regular(tmp) and tmp is not None and tmp.st_ino == op.tmp_ino):
         return ctx.finish(op, Status.ROLLED_BACK, "the verified temp file is gone; nothing was committed")
@@ -76,9 +105,10 @@ def resolve_commit(ctx: Ctx, op: OpRow) -> OpRow | Outcome:
         return ctx.finish(op, Status.ROLLED_BACK, "the temp file did not survive the restart intact; discarded")
     if final is None:
         try:
-            commit(op.tmp_path, op.dst_path)
+            folder.rename_noreplace(tmp_name, name)
         except FileExistsError:
             return _conflict_at_commit(ctx, op)
+        folder.fsync()
         ctx.hit("after:commit")
         return op
     return _conflict_at_commit(ctx, op)
@@ -113,10 +143,33 @@ def destination_intact(op: OpRow, path: str) -> bool:
     return is_regular(st) and st is not None and st.st_ino == op.tmp_ino and st.st_size == op.size
 
 
-def remove_source(ctx: Ctx, op: OpRow, target: str, root: str, *, strict: bool) -> Outcome | None:
+def remove_source(ctx: Ctx, op: OpRow, target: str, root: str, *, strict: bool,
+                  beneath: str | None = None) -> Outcome | None:
     """Remove ``target`` (the source copy) when it is still the version we copied; None when done.
-    ``strict`` compares ctime too (False for a file our own rename moved, which updates its ctime)."""
-    st = lstat_or_none(target)
+    ``strict`` compares ctime too (False for a file our own rename moved, which updates its ctime).
+    The check and the unlink go through the folder opened beneath ``beneath`` (default ``root``);
+    empty folders up to ``root`` go afterwards."""
+    anchor = beneath if beneath is not None else root
+    try:
+        folder = open_folder_of(target, anchor if _below(target, anchor) else None)
+    except FileNotFoundError:
+        return None  # its folder is gone, so is the file (e.g. removed before a crash, then its folders)
+    with folder:
+        stopped = _remove_in(ctx, op, target, folder, strict)
+    if stopped is not None:
+        return stopped
+    if ctx.config.remove_empty_folders:
+        remove_empty_parents(target, root)
+    return None
+
+
+def _below(path: str, root: str | None) -> bool:
+    return root is not None and os.path.dirname(path).startswith(os.path.normpath(root).rstrip("/") + "/")
+
+
+def _remove_in(ctx: Ctx, op: OpRow, target: str, folder: BeneathDir, strict: bool) -> Outcome | None:
+    name = os.path.basename(target)
+    st = folder.lstat(name)
     if st is None:
         return None
     now = FileStamp.of(st)
@@ -129,12 +182,9 @@ def remove_source(ctx: Ctx, op: OpRow, target: str, root: str, *, strict: bool) 
     if ctx.writers(target):
         return ctx.finish(op, Status.CONFLICT, f"{target} is open for writing; both copies kept")
     ctx.hit("before:unlink")
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(target)
+    folder.unlink(name)
     ctx.hit("after:unlink")
-    fsync_dir_if_there(os.path.dirname(target))
-    if ctx.config.remove_empty_folders:
-        remove_empty_parents(target, root)
+    folder.fsync()
     return None
 
 
