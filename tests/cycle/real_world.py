@@ -14,8 +14,8 @@ from typing import Any
 
 import requests
 
-from cacherr.adapters.plex import PlexMediaServer
 from cacherr.adapters.local_disk import LocalDisk
+from cacherr.adapters.plex import PlexMediaServer
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.demo.lab import Lab, file_hash, make_lab
 from cacherr.demo.plex_emulator import Episode, Movie, PlexEmulator, World

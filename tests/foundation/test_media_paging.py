@@ -52,7 +52,7 @@ def walk(read: SqliteReadModels, flt: MediaFilter, per_page: int = 200,
 
 
 def expected_ids(db: Database, where: str = "", params: tuple[object, ...] = ()) -> list[int]:
-    return [r["id"] for r in db.query(f"SELECT id FROM cache_entries {where} ORDER BY pinned DESC, reason, title, "  # noqa: S608
+    return [r["id"] for r in db.query(f"SELECT id FROM cache_entries {where} ORDER BY pinned DESC, reason, title, "
                                       "cache_path", params)]
 
 

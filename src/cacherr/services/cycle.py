@@ -25,6 +25,7 @@ from cacherr.planning import Policy, aggregate_wants, build_plan
 from cacherr.ports import (
     CacheRegistry,
     Clock,
+    DiskProbe,
     FileEngine,
     MediaServer,
     Notifier,
@@ -33,7 +34,7 @@ from cacherr.ports import (
     TraktSource,
 )
 from cacherr.services import restore
-from cacherr.services.cache_scan import Adoption, DiskProbe, adopt, cache_roots, moved_back
+from cacherr.services.cache_scan import Adoption, adopt, cache_roots, moved_back
 from cacherr.services.cycle_exec import ReportBuilder, board_callback, execute_plan, notify
 from cacherr.services.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.services.cycle_record import CycleRecorder, SqlDatabase
