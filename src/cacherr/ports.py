@@ -87,6 +87,7 @@ class OpResult:
     bytes_moved: int = 0
     seconds: float = 0.0
     skipped: bool = False
+    disk: str = ""  # the array disk the operation read from or wrote to ("" unknown)
 
 
 ProgressCallback = Callable[[int, str, int, int], None]  # (op_id, path, bytes_done, bytes_total)
@@ -180,3 +181,9 @@ class ReadModels(Protocol):
     def operations_page(self, page: int = 1, per_page: int = 50) -> Page[OperationRow]: ...
 
     def usage_series(self, limit: int = 200) -> list[UsageSample]: ...
+
+
+class MoverWatch(Protocol):
+    """Unraid's mover: ``running()`` gives the reason it counts as running, or None."""
+
+    def running(self) -> str | None: ...

@@ -23,10 +23,13 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from cacherr.domain.errors import ConfigError
+from cacherr.domain.library_rule import LibraryRule
 from cacherr.domain.paths import PathMapping
+from cacherr.domain.quiet_hours import parse_windows
 from cacherr.settings_types import (
     SIZE_HINT,
     TRAKT_LIST_NAMES,
+    LibraryRuleSetting,
     PathMappingSetting,
     Schedule,
     SizeLimit,
@@ -158,15 +161,41 @@ class Settings(BaseSettings):
     HARDLINKS: Literal["skip", "copy"] = Field("skip", description="Files with hard links (seeding torrents, "
                                                "*arr imports): skip them, or copy and keep the array link.",
                                                json_schema_extra=_group("File operations"))
+    CACHE_ARTWORK: bool = Field(False, description="Carry artwork and NFO files with each video (Name.nfo, "
+                                "Name-thumb.jpg; poster.jpg, fanart.jpg, movie.nfo in a movie's own folder): "
+                                "clients browsing then wake no array disk.",
+                                json_schema_extra=_group("File operations"))
     REMOVE_EMPTY_FOLDERS: bool = Field(True, description="Remove folders a move left empty (never one that holds "
                                        "anything).", json_schema_extra=_group("File operations"))
     TEST_MODE: bool = Field(False, description="Plan and show, but never touch a file.",
                             json_schema_extra=_group("File operations"))
 
+    LIBRARY_RULES: dict[str, LibraryRuleSetting] = Field(
+        default_factory=dict, description='Per-library rules, a JSON object keyed by the Plex library title: '
+        '{"Movies": {"watchlist": false, "retention_hours": 48}, "Anime": {"episodes": 12}, "4K": {"enabled": false}}. '
+        "Fields: enabled, episodes (next episodes ahead), watchlist, retention_hours; omitted ones follow the globals.",
+        json_schema_extra=_group("Caching"))
+
     # --- Schedule ---------------------------------------------------------------------------
     SCHEDULE: Annotated[Schedule, NoDecode] = Field(
         Schedule(interval_seconds=6 * 3600), description="When cycles run: cron ('0 */6 * * *') or an interval "
         "('6h', 'every 30m'); 'off' for manual only.", json_schema_extra=_group("Schedule"))
+    REALTIME_PLAYING_MOVIE_SECONDS: int = Field(0, ge=0, le=86400, description="Copy a movie being played to "
+                                                "the cache after this many seconds of playback (e.g. 60; 0: off). "
+                                                "A copy: the stream keeps reading the array file undisturbed.",
+                                                json_schema_extra=_group("Schedule"))
+    REALTIME_PLAYING_EPISODE_SECONDS: int = Field(0, ge=0, le=86400, description="The same for an episode being "
+                                                  "played (e.g. 30; 0: off).", json_schema_extra=_group("Schedule"))
+    QUIET_HOURS: CsvList = Field(default_factory=list, description="Daily windows with no scheduled cycle, "
+                                 "comma-separated, in TZ: e.g. 18:00-23:00 (23:00-06:00 wraps past midnight). "
+                                 "Empty: none.", json_schema_extra=_group("Schedule"))
+    QUIET_HOURS_REALTIME: bool = Field(False, description="Allow real-time caching (on play) inside quiet hours.",
+                                       json_schema_extra=_group("Schedule"))
+    MOVER_PID_FILE: str = Field("/var/run/mover.pid", description="Unraid mover's pid file: while it exists (and "
+                                "the process lives, where visible) cycles are skipped, never fighting the mover. "
+                                "Seen only where the host's /var/run is visible (a native run); see docs/planning.md "
+                                "for Docker. Empty: no check.",
+                                json_schema_extra=_group("Schedule", advanced=True))
 
     # --- Web --------------------------------------------------------------------------------
     WEB_PORT: int = Field(5445, ge=1, le=65535, description="Port of the dashboard and API.",
@@ -288,6 +317,27 @@ class Settings(BaseSettings):
     def _schedule(cls, v: Any) -> Any:
         return v if isinstance(v, Schedule) else Schedule.parse(str(v))
 
+    @field_validator("QUIET_HOURS", mode="before")
+    @classmethod
+    def _quiet(cls, v: Any) -> list[str]:
+        return [str(w) for w in parse_windows(_split_csv(v))]
+
+    @field_validator("LIBRARY_RULES", mode="before")
+    @classmethod
+    def _library_rules(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if not v.strip():
+                return {}
+            try:
+                return json.loads(v)
+            except json.JSONDecodeError:
+                raise ValueError('expected JSON like {"Movies": {"watchlist": false}, "TV Shows": {"episodes": 3}}') \
+                    from None
+        return v
+
+    def library_rules(self) -> dict[str, LibraryRule]:
+        return {name: rule.to_rule() for name, rule in self.LIBRARY_RULES.items()}
+
     @field_validator("PATH_MAPPINGS", mode="before")
     @classmethod
     def _mappings(cls, v: Any) -> Any:
@@ -324,7 +374,7 @@ class Settings(BaseSettings):
             raise ValueError("expected an absolute path starting with /")
         return v.rstrip("/") or "/"
 
-    @field_validator("MOVER_EXCLUDE_FILE", "UNRAID_NOTIFY_SCRIPT")
+    @field_validator("MOVER_EXCLUDE_FILE", "UNRAID_NOTIFY_SCRIPT", "MOVER_PID_FILE")
     @classmethod
     def _absolute_or_empty(cls, v: str) -> str:
         if v and not v.startswith("/"):
@@ -385,6 +435,8 @@ def serialise(settings: Settings, name: str) -> Any:
     if isinstance(value, list):
         return [v.get_secret_value() if isinstance(v, SecretStr) else
                 (v.model_dump() if isinstance(v, BaseModel) else v) for v in value]
+    if isinstance(value, dict):
+        return {k: v.model_dump(exclude_defaults=True) if isinstance(v, BaseModel) else v for k, v in value.items()}
     return value
 
 
@@ -398,7 +450,11 @@ def format_validation_error(err: ValidationError, given: Mapping[str, Any]) -> l
         shown = mask(str(raw)) if name in SECRET_FIELDS else raw
         msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
         if e.get("type") == "extra_forbidden":
-            lines.append(f"{name}: unknown setting; remove it (see docs/configuration.md for the names)")
+            if len(loc) > 1:  # a key inside a JSON setting (PATH_MAPPINGS, LIBRARY_RULES)
+                lines.append(f"{name}: unknown field {'.'.join(str(x) for x in loc[1:])!r}; remove it "
+                             "(docs/configuration.md lists the fields)")
+            else:
+                lines.append(f"{name}: unknown setting; remove it (see docs/configuration.md for the names)")
             continue
         where = "" if len(loc) == 1 else " (" + ".".join(str(x) for x in loc[1:]) + ")"
         lines.append(f"{name}={shown}{where}: {msg}")

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from cacherr.domain.library_rule import LibraryRule
 from cacherr.domain.paths import PathMapping
 
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
@@ -90,6 +91,19 @@ class Schedule:
         if len(fields) == 5 and all(re.fullmatch(r"[\d*/,\-A-Za-z?]+", f) for f in fields):
             return cls(cron=text)
         raise ValueError("expected a cron expression like '0 */6 * * *' or an interval like 6h or 'every 30m'")
+
+
+class LibraryRuleSetting(BaseModel):
+    """One entry of ``LIBRARY_RULES`` (keyed by the Plex library's title); omitted fields follow the globals."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+    episodes: int | None = Field(None, ge=0, le=100)
+    watchlist: bool = True
+    retention_hours: float | None = Field(None, ge=0, le=8760)
+
+    def to_rule(self) -> LibraryRule:
+        return LibraryRule(self.enabled, self.episodes, self.watchlist, self.retention_hours)
 
 
 class PathMappingSetting(BaseModel):

@@ -27,6 +27,7 @@ from cacherr.adapters.plex_transport import make_retry, mount_plex_tv, set_retri
 from cacherr.domain.errors import PlexUnavailable
 from cacherr.domain.media import MediaItem, PlaySession, Snapshot
 from cacherr.domain.paths import PathMapper, is_within
+from cacherr.planning.library_rules import most_episodes
 from cacherr.ports import TraktPick
 
 if TYPE_CHECKING:
@@ -166,7 +167,8 @@ class PlexMediaServer:
                       **kwargs: Any) -> PlexMediaServer:
         s = settings
         options = PlexOptions(
-            number_episodes=s.NUMBER_EPISODES, days_to_monitor=s.DAYS_TO_MONITOR, users_toggle=s.USERS_TOGGLE,
+            number_episodes=most_episodes(s.library_rules(), s.NUMBER_EPISODES),
+            days_to_monitor=s.DAYS_TO_MONITOR, users_toggle=s.USERS_TOGGLE,
             skip_ondeck_users=frozenset(s.SKIP_ONDECK_USERS), skip_watchlist_users=frozenset(s.SKIP_WATCHLIST_USERS),
             watchlist_toggle=s.WATCHLIST_TOGGLE, watchlist_episodes=s.WATCHLIST_EPISODES,
             trakt_episodes=s.TRAKT_EPISODES)

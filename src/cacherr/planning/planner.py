@@ -125,9 +125,11 @@ def _fate(w: _Work, entries: Sequence[CacheEntry], wanting: dict[str, set[str]],
     if first.pre_existing and first.last_wanted_at is None:
         return "found", ""
     age = w.now - max(idle_since(e) for e in entries)
-    if age < w.policy.retention:
+    retention = w.policy.retention_of(first.library)
+    if age < retention:
         return "idle", ""
-    return "back", f"left every wanted list {_hours(age)} ago (CACHE_RETENTION_HOURS={_hours(w.policy.retention)})"
+    setting = "CACHE_RETENTION_HOURS" if retention == w.policy.retention else f"LIBRARY_RULES[{first.library}]"
+    return "back", f"left every wanted list {_hours(age)} ago ({setting}={_hours(retention)})"
 
 
 def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:

@@ -22,12 +22,14 @@ from cacherr.domain.media import PlaySession, Reason, Snapshot
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, aggregate_wants, build_plan
+from cacherr.planning.library_rules import apply_rules
 from cacherr.ports import (
     CacheRegistry,
     Clock,
     DiskProbe,
     FileEngine,
     MediaServer,
+    MoverWatch,
     Notifier,
     ProgressCallback,
     TraktPick,
@@ -78,7 +80,8 @@ class CycleService:
                  engine: Callable[[], FileEngine], registry: CacheRegistry, db: SqlDatabase, config_dir: Path,
                  clock: Clock | None = None, notifier: Callable[[], Notifier | None] | None = None,
                  trakt: Callable[[], TraktSource | None] | None = None, disk: DiskProbe,
-                 progress: ProgressBoard | None = None, exclude_writer: ExcludeWriter | None = None) -> None:
+                 progress: ProgressBoard | None = None, exclude_writer: ExcludeWriter | None = None,
+                 mover: Callable[[], MoverWatch | None] | None = None) -> None:
         self._settings = settings
         self._media_server = media_server
         self._engine = engine
@@ -88,6 +91,7 @@ class CycleService:
         self.clock: Clock = clock or SystemClock()
         self._notifier = notifier or (lambda: None)
         self._trakt = trakt or (lambda: None)
+        self._mover = mover or (lambda: None)
         self.disk: DiskProbe = disk
         self.progress = progress
         self._write_exclude = exclude_writer or _default_exclude_writer
@@ -111,6 +115,11 @@ class CycleService:
     def usage(self) -> tuple[int, int]:
         """(total, free) bytes of the cache filesystem(s)."""
         return self.disk.usage(cache_roots(PathMapper(self._settings().path_mappings())))
+
+    def mover_running(self) -> str | None:
+        """Why Unraid's mover counts as running now (cycles and real time wait for it), or None."""
+        watch = self._mover()
+        return watch.running() if watch is not None else None
 
     # --- queries ------------------------------------------------------------------------------
     @property
@@ -152,6 +161,10 @@ class CycleService:
         rb = ReportBuilder(self.recorder.start(trigger, started, dry), trigger, started, dry)
         prepared: Prepared | None = None
         try:
+            moving = self.mover_running()
+            if moving:
+                return self._finish(rb, None, "skipped", f"skipped: {moving}; the next cycle runs as usual "
+                                    "(Cacherr never fights the mover)")
             server = self.media_server()
             active = server.sessions() if settings.EXIT_IF_ACTIVE_SESSION else ()
             if active:
@@ -212,6 +225,7 @@ class CycleService:
         total, free = self.disk.usage(cache_roots(mapper))
         policy = Policy.from_settings(settings, total)
         state = CacheState(tuple(entries), total, free)
+        snapshot = apply_rules(snapshot, settings.library_rules(), settings.NUMBER_EPISODES)
         plan = build_plan(snapshot, state, policy, now)
         problems = list(snapshot.problems)
         if stale:
