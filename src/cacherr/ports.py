@@ -150,6 +150,10 @@ class DiskProbe(Protocol):
         parent), each filesystem counted once; free is what an unprivileged writer gets (f_bavail)."""
         ...
 
+    def block_size(self, roots: Sequence[str]) -> int:
+        """The largest allocation unit of the filesystems holding ``roots`` (what a file is rounded up to)."""
+        ...
+
     def media_files(self, root: str) -> Iterator[tuple[str, int]]:
         """(absolute path, size) of every video file below ``root``; hidden and temporary files skipped,
         and hard-linked ones (left to Unraid's mover, which keeps a link set together)."""

@@ -26,6 +26,8 @@ from cacherr.domain.errors import ConfigError
 from cacherr.domain.library_rule import LibraryRule
 from cacherr.domain.paths import PathMapping
 from cacherr.domain.quiet_hours import parse_windows
+from cacherr.domain.versions import VersionRule
+from cacherr.domain.winpath import is_windows
 from cacherr.settings_types import (
     SIZE_HINT,
     TRAKT_LIST_NAMES,
@@ -97,7 +99,8 @@ class Settings(BaseSettings):
 
     # --- Paths ------------------------------------------------------------------------------
     PLEX_SOURCE: str = Field("/plexsource", description="Root of your media as Plex sees it (inside the Plex "
-                             "container), e.g. /data.", json_schema_extra=_group("Paths"))
+                             "container), e.g. /data; for Plex on Windows a drive or share path such as M:\\Media or "
+                             "\\\\tower\\media.", json_schema_extra=_group("Paths"))
     REAL_SOURCE: str = Field("/mediasource", description="The same root on the array as Cacherr sees it. On Unraid "
                              "mount /mnt/user0/<share> or /mnt/diskN/<share> here, never /mnt/user.",
                              json_schema_extra=_group("Paths"))
@@ -127,6 +130,11 @@ class Settings(BaseSettings):
                                    json_schema_extra=_group("Caching"))
     WATCHLIST_EPISODES: int = Field(1, ge=0, le=100, description="For a show on a watchlist, how many first "
                                     "unwatched episodes to cache.", json_schema_extra=_group("Caching"))
+    MEDIA_VERSION: str = Field("highest", description="An item with several versions (4K and 1080p, or an "
+                               "extended cut) is cached as one version with all its parts: the one being played, "
+                               "else one already on the cache, else this choice: highest (resolution), 1080p or "
+                               "highest:1080p (the highest at or below 1080p), smallest, largest, or all (every "
+                               "version).", json_schema_extra=_group("Caching"))
     WATCHED_MOVE: bool = Field(True, description="Give media back to the array once every interested user "
                                "has watched it.", json_schema_extra=_group("Caching"))
     CACHE_RETENTION_HOURS: int = Field(12, ge=0, le=24 * 365, description="Keep media on the cache this many hours "
@@ -312,6 +320,11 @@ class Settings(BaseSettings):
     def _size(cls, v: Any) -> Any:
         return v if isinstance(v, SizeLimit) else SizeLimit.parse(str(v))
 
+    @field_validator("MEDIA_VERSION")
+    @classmethod
+    def _media_version(cls, v: str) -> str:
+        return str(VersionRule.parse(v))
+
     @field_validator("SCHEDULE", mode="before")
     @classmethod
     def _schedule(cls, v: Any) -> Any:
@@ -367,7 +380,17 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// URL like http://192.168.1.10:32400")
         return v.rstrip("/")
 
-    @field_validator("PLEX_SOURCE", "REAL_SOURCE", "CACHE_DESTINATION")
+    @field_validator("PLEX_SOURCE")
+    @classmethod
+    def _plex_root(cls, v: str) -> str:
+        if is_windows(v):
+            return v
+        if not v.startswith("/"):
+            raise ValueError("expected an absolute path starting with / (or, for Plex on Windows, a drive path "
+                             "like M:\\Media or a share like \\\\tower\\media)")
+        return v.rstrip("/") or "/"
+
+    @field_validator("REAL_SOURCE", "CACHE_DESTINATION")
     @classmethod
     def _absolute(cls, v: str) -> str:
         if not v.startswith("/"):

@@ -8,6 +8,8 @@ import posixpath
 import stat
 from collections.abc import Iterator, Sequence
 
+from cacherr.domain.space import DEFAULT_BLOCK
+
 VIDEO_EXTENSIONS = frozenset({".mkv", ".mp4", ".m4v", ".avi", ".mov", ".ts", ".m2ts", ".wmv", ".webm",
                               ".mpg", ".mpeg", ".flv", ".iso", ".vob", ".divx", ".ogm"})
 
@@ -42,6 +44,15 @@ class LocalDisk:
             total += st.f_blocks * st.f_frsize
             free += st.f_bavail * st.f_frsize
         return total, free
+
+    def block_size(self, roots: Sequence[str]) -> int:
+        sizes = []
+        for root in roots:
+            try:
+                sizes.append(os.statvfs(existing_parent(root)).f_frsize)
+            except OSError:
+                continue
+        return max(sizes, default=DEFAULT_BLOCK)
 
     def media_files(self, root: str) -> Iterator[tuple[str, int]]:
         stack = [root]

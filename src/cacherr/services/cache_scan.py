@@ -7,12 +7,11 @@ Read-only, through a ``DiskProbe`` (``adapters.local_disk.LocalDisk`` is the rea
 from __future__ import annotations
 
 import logging
-import posixpath
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from cacherr.domain.cache import CacheEntry, CacheMode
+from cacherr.domain.cache import CacheEntry, CacheMode, CacheState
 from cacherr.domain.media import Reason
 from cacherr.domain.paths import PathMapper, normalise
 from cacherr.ports import DiskProbe, MediaServer
@@ -21,6 +20,13 @@ log = logging.getLogger(__name__)
 
 def cache_roots(mapper: PathMapper) -> list[str]:
     return sorted({normalise(m.cache_path) for m in mapper.mappings})
+
+
+def cache_state(disk: DiskProbe, mapper: PathMapper, entries: Sequence[CacheEntry]) -> CacheState:
+    """The cache as the planner sees it: entries, space and the block size, measured the engine's way."""
+    roots = cache_roots(mapper)
+    total, free = disk.usage(roots)
+    return CacheState(tuple(entries), total, free, disk.block_size(roots), tuple(roots))
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +46,8 @@ def find_unregistered(disk: DiskProbe, mapper: PathMapper, known: Collection[str
             mapped = mapper.counterpart(path)
             if mapped is None:
                 continue
-            plex_root = next(m.plex_path for m in mapper.mappings if m.name == mapped.mapping)
-            out[posixpath.join(normalise(plex_root), mapped.relative)] = (path, size)
+            mapping = next(m for m in mapper.mappings if m.name == mapped.mapping)
+            out[mapping.to_plex(mapped.relative)] = (path, size)
     return out
 
 
