@@ -63,8 +63,10 @@ def restore(ctx: click.Context, container: Container, path: str | None, restore_
 @with_container
 def serve(ctx: click.Context, container: Container) -> None:
     """Run the web dashboard, the API and the scheduler (what the Docker image runs)."""
+    from cacherr.doctor import run_checks
     from cacherr.web.server import serve_container
 
+    container.extras["doctor_checks"] = lambda: run_checks(container)  # the dashboard's Health page
     serve_container(container)
 
 

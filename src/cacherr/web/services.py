@@ -97,6 +97,8 @@ class WebServices:
     log_tail: Callable[[int, int], list[tuple[int, str, str]]] = RING.tail
     path_mapper: Callable[[], Any] | None = None
     trakt: Callable[[], Any] | None = None
+    plex_account: Callable[[], Any] | None = None  # adapters.plex_account.PlexAccount, for setup
+    checks: Callable[[], list[Any]] | None = None  # doctor.run_checks, wired by `cacherr serve`
     plex: PlexHealth = field(init=False)
 
     def __post_init__(self) -> None:
@@ -156,6 +158,8 @@ class WebServices:
             notifier=(lambda: optional(container, "notifier")),
             plex_ping=_plex_ping(container), db_ping=container.db.ping,
             path_mapper=container.path_mapper, trakt=(lambda: optional(container, "trakt")),
+            plex_account=(lambda: optional(container, "plex_account")),
+            checks=getattr(container, "extras", {}).get("doctor_checks"),
         )
 
 
