@@ -13,10 +13,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cacherr.adapters.local_disk import LocalDisk
+from cacherr.adapters.sqlite_read_models import SqliteReadModels
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.domain.errors import ConfigError
 from cacherr.domain.paths import PathMapper
 from cacherr.logs import REDACTOR, setup_logging
+from cacherr.services.queries import Queries
 from cacherr.settings import SECRET_FIELDS, Settings
 from cacherr.settings_store import SettingsStore, default_config_dir
 
@@ -78,6 +81,16 @@ class Container:
     @cached_property
     def registry(self) -> SqliteCacheRegistry:
         return SqliteCacheRegistry(self.db)
+
+    @cached_property
+    def disk(self) -> LocalDisk:
+        """The one disk probe: the planner (cycle service) and the dashboard (queries) share it."""
+        return LocalDisk()
+
+    @cached_property
+    def queries(self) -> Queries:
+        """The dashboard's and the API's reads."""
+        return Queries(SqliteReadModels(self.db), self.disk)
 
     def path_mapper(self) -> PathMapper:
         return PathMapper(self.settings.path_mappings())
@@ -161,7 +174,7 @@ class Container:
 
             self.__dict__["_cycle_service"] = CycleService(
                 settings=lambda: self.settings, media_server=self.media_server, engine=self.file_engine,
-                registry=self.registry, db=self.db, config_dir=self.config_dir,
+                registry=self.registry, db=self.db, config_dir=self.config_dir, disk=self.disk,
                 notifier=getattr(self, "notifier", None), trakt=getattr(self, "trakt", None),
                 mover=self.mover_watch)
         return self.__dict__["_cycle_service"]  # type: ignore[no-any-return]

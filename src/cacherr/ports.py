@@ -4,20 +4,24 @@ Contracts shared between layers (read these before writing an adapter or a servi
 
 - ``MediaServer`` (adapters/plex.py) turns Plex into one frozen ``Snapshot`` per cycle.
 - ``FileEngine`` (fileops/) carries out ``Action``s crash-safely; the only code that mutates media.
-- ``CacheRegistry`` (adapters/sqlite_store.py) is what is on the cache, in SQLite.
+- ``CacheRegistry`` (adapters/sqlite_store.py) is what is on the cache, in SQLite, with its running totals.
+- ``ReadModels`` (adapters/sqlite_read_models.py) is every read the dashboard and the API make.
+- ``DiskProbe`` (adapters/local_disk.py) measures the cache pools and lists their files; the planner
+  and the dashboard both use it, so they always agree.
 - ``Notifier`` (adapters/notify.py) and ``TraktSource`` (adapters/trakt.py) are optional extras: a
   failure in either never fails a cycle.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from cacherr.domain.cache import Action, CacheEntry, CacheMode
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot
+from cacherr.domain.views import CycleRow, EntryRow, MediaFilter, MediaPage, OperationRow, Page, UsageSample
 
 
 class Clock(Protocol):
@@ -101,8 +105,30 @@ class FileEngine(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RegistryTotals:
+    """The registry's running totals (kept by the store in the same transaction as each change)."""
+
+    entries: int
+    bytes: int
+    by_library: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # name -> (entries, bytes)
+    by_user: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+
+
 class CacheRegistry(Protocol):
-    def entries(self) -> list[CacheEntry]: ...
+    def entries(self) -> list[CacheEntry]:
+        """Every entry, decoded: once per cycle at most, never on a per-file path."""
+        ...
+
+    def paths(self) -> set[str]:
+        """The cache paths of every entry (no decoding of the rest)."""
+        ...
+
+    def total_bytes(self) -> int:
+        """Bytes Cacherr holds on the cache; O(1)."""
+        ...
+
+    def totals(self) -> RegistryTotals: ...
 
     def get(self, entry_id: int) -> CacheEntry | None: ...
 
@@ -114,6 +140,51 @@ class CacheRegistry(Protocol):
 
     def mark_wanted(self, cache_paths: Iterable[str], when: datetime, reason: Reason | None = None,
                     users: Iterable[str] = ()) -> None: ...
+
+
+class DiskProbe(Protocol):
+    """The cache pools as the filesystem sees them. Read-only."""
+
+    def usage(self, roots: Sequence[str]) -> tuple[int, int]:
+        """(total bytes, free bytes) of the filesystems holding ``roots`` (or their nearest existing
+        parent), each filesystem counted once; free is what an unprivileged writer gets (f_bavail)."""
+        ...
+
+    def block_size(self, roots: Sequence[str]) -> int:
+        """The largest allocation unit of the filesystems holding ``roots`` (what a file is rounded up to)."""
+        ...
+
+    def media_files(self, root: str) -> Iterator[tuple[str, int]]:
+        """(absolute path, size) of every video file below ``root``; hidden and temporary files skipped,
+        and hard-linked ones (left to Unraid's mover, which keeps a link set together)."""
+        ...
+
+    def exists(self, path: str) -> bool: ...
+
+    def is_file(self, path: str) -> bool:
+        """``path`` is a regular file itself (a symlink is not followed)."""
+        ...
+
+
+class ReadModels(Protocol):
+    """The dashboard's and the API's reads (adapters/sqlite_read_models.py). Cheap at any registry size."""
+
+    def totals(self) -> RegistryTotals: ...
+
+    def entry(self, entry_id: int) -> EntryRow | None: ...
+
+    def media_page(self, flt: MediaFilter, page: int = 1, per_page: int = 50,
+                   after: str | None = None) -> MediaPage: ...
+
+    def facets(self) -> dict[str, list[str]]: ...
+
+    def cycles_page(self, page: int = 1, per_page: int = 20) -> Page[CycleRow]: ...
+
+    def last_cycle(self, *, finished: bool = True) -> CycleRow | None: ...
+
+    def operations_page(self, page: int = 1, per_page: int = 50) -> Page[OperationRow]: ...
+
+    def usage_series(self, limit: int = 200) -> list[UsageSample]: ...
 
 
 class MoverWatch(Protocol):

@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from cacherr.adapters.local_disk import LocalDisk
 from cacherr.adapters.plex import PlexMediaServer
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.demo.lab import Lab, file_hash, make_lab
@@ -61,7 +62,7 @@ class RealWorld:
         self.service = CycleService(
             settings=lambda: self.settings, media_server=self.media_server, engine=self.engine,
             registry=self.registry, db=self.db, config_dir=self.config, clock=self.clock,
-            notifier=lambda: self.notifier)
+            notifier=lambda: self.notifier, disk=LocalDisk())
 
     # --- the real adapters ---------------------------------------------------------------------
     def media_server(self) -> PlexMediaServer:

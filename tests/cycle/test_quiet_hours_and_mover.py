@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cacherr.adapters.local_disk import LocalDisk
 from cacherr.adapters.unraid_mover import STALE_AFTER, MoverPidFile
 from cacherr.domain.media import Reason
 from cacherr.scheduler import CacheScheduler
@@ -39,7 +40,7 @@ def mover_process() -> Iterator[subprocess.Popen[bytes]]:
 def service_with_mover(world: World, pid_file: Path, in_container: bool = False) -> CycleService:
     return CycleService(settings=lambda: world.settings, media_server=lambda: world.server,
                         engine=lambda: world.engine, registry=world.registry, db=world.db,
-                        config_dir=world.config, clock=world.clock,
+                        config_dir=world.config, clock=world.clock, disk=LocalDisk(),
                         mover=lambda: MoverPidFile(pid_file, in_container=in_container))
 
 

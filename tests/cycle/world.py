@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cacherr.adapters.local_disk import LocalDisk
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.domain.cache import CacheEntry
 from cacherr.domain.media import MediaItem, Reason
@@ -42,7 +43,7 @@ class World:
         self.service = CycleService(
             settings=lambda: self.settings, media_server=lambda: self.server, engine=lambda: self.engine,
             registry=self.registry, db=self.db, config_dir=self.config, clock=self.clock,
-            notifier=lambda: self.notifier)
+            notifier=lambda: self.notifier, disk=LocalDisk())
 
     @property
     def fake(self) -> FakeMediaServer:

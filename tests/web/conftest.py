@@ -16,6 +16,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from cacherr.adapters.local_disk import LocalDisk
+from cacherr.adapters.sqlite_read_models import SqliteReadModels
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, Plan, Skip
 from cacherr.domain.errors import CycleBusy
@@ -184,7 +186,7 @@ def make_world(tmp_path: Path, env: dict[str, str] | None = None, saved: dict[st
     cycle = FakeCycle(db, progress)
     scheduler = FakeScheduler()
     notifier = FakeNotifier()
-    services = WebServices(store=store, queries=Queries(db), progress=progress, cycle=cycle, scheduler=scheduler,
+    services = WebServices(store=store, queries=Queries(SqliteReadModels(db), LocalDisk()), progress=progress, cycle=cycle, scheduler=scheduler,
                            notifier=lambda: notifier, plex_ping=lambda: True, db_ping=db.ping,
                            path_mapper=lambda: PathMapper(store.current.path_mappings()))
     app = create_app(services, store)

@@ -20,6 +20,7 @@ from typing import Any
 from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.errors import StateStoreError
 from cacherr.domain.media import Reason
+from cacherr.ports import RegistryTotals
 
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -150,8 +151,19 @@ class Database:
 
 
 def _split_sql(sql: str) -> list[str]:
+    """Statements of a migration; a trigger's ``BEGIN ... END;`` body stays one statement."""
     lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    statements: list[str] = []
+    pending = ""
+    for piece in "\n".join(lines).split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip().removesuffix(";"))
+            pending = ""
+    if pending.strip(" \n;"):
+        statements.append(pending.strip().removesuffix(";"))
+    return statements
 
 
 def open_database(path: Path | str) -> Database:
@@ -173,6 +185,15 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def read_totals(db: Database) -> RegistryTotals:
+    """The running totals (table ``cache_totals``, kept by triggers)."""
+    rows = db.query("SELECT kind, key, entries, bytes FROM cache_totals")
+    libs = {r["key"]: (int(r["entries"]), int(r["bytes"])) for r in rows if r["kind"] == "library"}
+    users = {r["key"]: (int(r["entries"]), int(r["bytes"])) for r in rows if r["kind"] == "user"}
+    top = next(((int(r["entries"]), int(r["bytes"])) for r in rows if r["kind"] == "all"), (0, 0))
+    return RegistryTotals(top[0], top[1], libs, users)
+
+
 class SqliteCacheRegistry:
     """``CacheRegistry`` on the ``cache_entries`` table."""
 
@@ -190,7 +211,20 @@ class SqliteCacheRegistry:
         )
 
     def entries(self) -> list[CacheEntry]:
+        """Every entry, decoded: once per cycle, never per file (use ``total_bytes``/``by_path`` there)."""
         return [self._row(r) for r in self.db.query("SELECT * FROM cache_entries ORDER BY cache_path")]
+
+    def paths(self) -> set[str]:
+        return {r["cache_path"] for r in self.db.query("SELECT cache_path FROM cache_entries")}
+
+    def total_bytes(self) -> int:
+        """Bytes held, from the running totals the triggers of migration 0004 keep in each change's
+        transaction (so a rolled-back copy never leaves its bytes counted)."""
+        rows = self.db.query("SELECT bytes FROM cache_totals WHERE kind = 'all'")
+        return int(rows[0]["bytes"]) if rows else 0
+
+    def totals(self) -> RegistryTotals:
+        return read_totals(self.db)
 
     def get(self, entry_id: int) -> CacheEntry | None:
         rows = self.db.query("SELECT * FROM cache_entries WHERE id = ?", (entry_id,))

@@ -70,7 +70,7 @@ class Ctx:
         return [h for h in self.in_use(path) if h.writing]
 
     def cacherr_usage(self) -> int:
-        return sum(e.size for e in self.registry.entries())
+        return self.registry.total_bytes()
 
     def finish(self, op: OpRow, status: Status, message: str = "", *,
                also: Callable[[sqlite3.Connection], None] | None = None, **values: Any) -> Outcome:

@@ -1,123 +1,22 @@
 """What is on the cache right now: the size of the cache filesystem(s), and media files Cacherr did not
 put there (a fresh download that landed on the cache), adopted as pre-existing entries.
 
-Read-only. ``LocalDisk`` is the real probe; tests may pass any ``DiskProbe``.
+Read-only, through a ``DiskProbe`` (``adapters.local_disk.LocalDisk`` is the real one).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import posixpath
-import stat
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from cacherr.domain.cache import CacheEntry, CacheMode, CacheState
 from cacherr.domain.media import Reason
 from cacherr.domain.paths import PathMapper, normalise
-from cacherr.domain.space import DEFAULT_BLOCK
-from cacherr.ports import MediaServer
+from cacherr.ports import DiskProbe, MediaServer
 
 log = logging.getLogger(__name__)
-VIDEO_EXTENSIONS = frozenset({".mkv", ".mp4", ".m4v", ".avi", ".mov", ".ts", ".m2ts", ".wmv", ".webm",
-                              ".mpg", ".mpeg", ".flv", ".iso", ".vob", ".divx", ".ogm"})
-
-
-class DiskProbe(Protocol):
-    def usage(self, roots: Sequence[str]) -> tuple[int, int]:
-        """(total bytes, free bytes) of the filesystems holding ``roots``, each filesystem counted once."""
-        ...
-
-    def block_size(self, roots: Sequence[str]) -> int:
-        """The largest allocation unit of the filesystems holding ``roots`` (what a file is rounded up to)."""
-        ...
-
-    def media_files(self, root: str) -> Iterator[tuple[str, int]]:
-        """(absolute path, size) of every video file below ``root``; hidden and temporary files skipped,
-        and hard-linked ones (left to Unraid's mover, which keeps a link set together)."""
-        ...
-
-    def exists(self, path: str) -> bool: ...
-
-    def is_file(self, path: str) -> bool:
-        """``path`` is a regular file itself (a symlink is not followed)."""
-        ...
-
-
-class LocalDisk:
-    """``DiskProbe`` over the real filesystem (statvfs, scandir). Never writes."""
-
-    def usage(self, roots: Sequence[str]) -> tuple[int, int]:
-        seen: set[int] = set()
-        total = free = 0
-        for root in roots:
-            probe = _existing(root)
-            try:
-                dev, st = os.stat(probe).st_dev, os.statvfs(probe)
-            except OSError:
-                continue
-            if dev in seen:
-                continue
-            seen.add(dev)
-            total += st.f_blocks * st.f_frsize
-            free += st.f_bavail * st.f_frsize
-        return total, free
-
-    def block_size(self, roots: Sequence[str]) -> int:
-        sizes = []
-        for root in roots:
-            try:
-                sizes.append(os.statvfs(_existing(root)).f_frsize)
-            except OSError:
-                continue
-        return max(sizes, default=DEFAULT_BLOCK)
-
-    def media_files(self, root: str) -> Iterator[tuple[str, int]]:
-        stack = [root]
-        while stack:
-            folder = stack.pop()
-            try:
-                with os.scandir(folder) as it:
-                    found = list(it)
-            except OSError:
-                continue
-            for entry in found:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                elif entry.is_file(follow_symlinks=False) and _is_video(entry.name):
-                    try:
-                        st = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    if st.st_nlink > 1:
-                        continue  # hard-linked (a seeding torrent's import): the mover moves link sets whole
-                    yield entry.path, st.st_size
-
-    def exists(self, path: str) -> bool:
-        return os.path.lexists(path)
-
-    def is_file(self, path: str) -> bool:
-        try:
-            return stat.S_ISREG(os.lstat(path).st_mode)
-        except OSError:
-            return False
-
-
-def _existing(path: str) -> str:
-    probe = path or "/"
-    while not os.path.exists(probe) and posixpath.dirname(probe) != probe:
-        probe = posixpath.dirname(probe)
-    return probe
-
-
-def _is_video(name: str) -> bool:
-    return posixpath.splitext(name)[1].lower() in VIDEO_EXTENSIONS
-
 
 def cache_roots(mapper: PathMapper) -> list[str]:
     return sorted({normalise(m.cache_path) for m in mapper.mappings})

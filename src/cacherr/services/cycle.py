@@ -26,6 +26,7 @@ from cacherr.planning.library_rules import apply_rules
 from cacherr.ports import (
     CacheRegistry,
     Clock,
+    DiskProbe,
     FileEngine,
     MediaServer,
     MoverWatch,
@@ -35,7 +36,7 @@ from cacherr.ports import (
     TraktSource,
 )
 from cacherr.services import restore
-from cacherr.services.cache_scan import Adoption, DiskProbe, LocalDisk, adopt, cache_roots, cache_state, moved_back
+from cacherr.services.cache_scan import Adoption, adopt, cache_roots, cache_state, moved_back
 from cacherr.services.cycle_exec import ReportBuilder, board_callback, execute_plan, notify
 from cacherr.services.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.services.cycle_record import CycleRecorder, SqlDatabase
@@ -84,7 +85,7 @@ class CycleService:
     def __init__(self, *, settings: Callable[[], Settings], media_server: Callable[[], MediaServer],
                  engine: Callable[[], FileEngine], registry: CacheRegistry, db: SqlDatabase, config_dir: Path,
                  clock: Clock | None = None, notifier: Callable[[], Notifier | None] | None = None,
-                 trakt: Callable[[], TraktSource | None] | None = None, disk: DiskProbe | None = None,
+                 trakt: Callable[[], TraktSource | None] | None = None, disk: DiskProbe,
                  progress: ProgressBoard | None = None, exclude_writer: ExcludeWriter | None = None,
                  mover: Callable[[], MoverWatch | None] | None = None) -> None:
         self._settings = settings
@@ -97,7 +98,7 @@ class CycleService:
         self._notifier = notifier or (lambda: None)
         self._trakt = trakt or (lambda: None)
         self._mover = mover or (lambda: None)
-        self.disk: DiskProbe = disk or LocalDisk()
+        self.disk: DiskProbe = disk
         self.progress = progress
         self._write_exclude = exclude_writer
         self._server: tuple[Settings, MediaServer] | None = None
@@ -217,14 +218,15 @@ class CycleService:
         snapshot, scrobbled = self._snapshot(server, tracked)
         if rb is not None:
             self._recover(rb)
-            stale = moved_back(self.registry.entries(), self.disk)
+            current = self.registry.entries()  # recovery may have changed it; read once more, not per step
+            stale = moved_back(current, self.disk)
             for e in stale:
                 self.registry.remove(e.cache_path)
-            known = {e.cache_path for e in self.registry.entries()}
-            for e in adoption.entries:
-                if e.cache_path not in known:
-                    self.registry.upsert(e)
-            entries = self.registry.entries()
+            gone = {e.cache_path for e in stale}
+            kept = [e for e in current if e.cache_path not in gone]
+            known = {e.cache_path for e in current}
+            saved = [self.registry.upsert(e) for e in adoption.entries if e.cache_path not in known]
+            entries = sorted([*kept, *saved], key=lambda e: e.cache_path)
         else:
             stale = moved_back(entries, self.disk)
             gone = {e.cache_path for e in stale}
@@ -285,7 +287,7 @@ class CycleService:
     def _after_execute(self, rb: ReportBuilder, prepared: Prepared, settings: Settings) -> None:
         """Registry bookkeeping after a real cycle: wanted items marked, scrobbles consumed, exclude file."""
         now = self.clock.now()
-        cached = {e.cache_path for e in self.registry.entries()}
+        cached = self.registry.paths()
         groups: dict[tuple[int, frozenset[str]], list[str]] = {}
         for wi in aggregate_wants(prepared.snapshot):
             paths = [f.cache_path for f in wi.item.files if f.cache_path in cached]
@@ -318,7 +320,7 @@ class CycleService:
             total, free = self.disk.usage(cache_roots(PathMapper(settings.path_mappings())))
         except CacherrError:
             total, free = 0, 0
-        used = sum(e.size for e in self.registry.entries())
+        used = self.registry.total_bytes()
         report = rb.build(self.clock.now(), status, free=free, used=used, message=message)
         self.recorder.finish(report, plan)
         if status not in ("dry-run",):

@@ -46,7 +46,7 @@ def restore_plan(service: CycleService, entries: Sequence[CacheEntry], why: str)
             continue
         actions.append(Action(ActionKind.RESTORE, e.array_path, e.cache_path, e.size, e.reason, why, e.item_key,
                               e.title or e.cache_path, e.users))
-    used = sum(e.size for e in service.registry.entries())
+    used = service.registry.total_bytes()
     freed = sum(a.size for a in actions)
     plan = Plan(service.clock.now(), tuple(actions), tuple(skips), 0, used, used - freed)
     return plan, problems

@@ -144,9 +144,9 @@ def media() -> tuple[Response, int]:
     args = parse_query(MediaQuery)
     q = state().services.queries
     page = q.media_page(MediaFilter(args.user, args.reason, args.library, args.q, args.pinned),
-                        args.page, args.per_page)
+                        args.page, args.per_page, args.after or None)
     out = MediaPageOut(items=[EntryOut.model_validate(e) for e in page.items], total=page.total,
-                       page=page.page, per_page=page.per_page, facets=q.facets())
+                       page=page.page, per_page=page.per_page, facets=q.facets(), next_after=page.next_after)
     return ok(out)
 
 

@@ -118,6 +118,8 @@ class MediaPageOut(_Out):
     page: int
     per_page: int
     facets: dict[str, list[str]]
+    next_after: str | None = Field(None, description="Pass as `after` to get the next page (fast at any "
+                                   "depth); null on the last page.")
 
 
 class MediaQuery(_In):
@@ -128,6 +130,8 @@ class MediaQuery(_In):
     library: str = Field("", max_length=200)
     q: str = Field("", max_length=200, description="Search in titles and paths.")
     pinned: bool | None = None
+    after: str = Field("", max_length=2000, description="The previous page's `next_after`: the page after it "
+                       "(keyset paging; `page` is then only echoed back).")
 
 
 class PageQuery(_In):

@@ -153,7 +153,7 @@ class WebServices:
         cycle = optional(container, "cycle_service", "cycle")
         scheduler = optional(container, "scheduler")
         return cls(
-            store=container.store, queries=Queries(container.db), progress=progress, cycle=cycle,
+            store=container.store, queries=container.queries, progress=progress, cycle=cycle,
             scheduler=scheduler,
             notifier=(lambda: optional(container, "notifier")),
             plex_ping=_plex_ping(container), db_ping=container.db.ping,
