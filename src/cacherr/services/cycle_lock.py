@@ -2,6 +2,10 @@
 
 The CLI, the web API, the scheduler and the real-time triggers all take this lock. It is
 non-blocking by default: a second caller gets ``CycleBusy`` at once, with who holds it.
+
+``busy`` (polled by the dashboard) never takes a lock: it reads the holder's pid, which the holder writes after
+taking the lock and clears before releasing it, and checks that the process is alive. Taking even a shared lock
+to ask would make a real cycle's ``LOCK_EX|LOCK_NB`` fail ("another Cacherr process is running a cycle").
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from cacherr.domain.errors import CycleBusy
 
 LOCK_FILE = "cycle.lock"
+_HELD_IN_THIS_PROCESS: set[Path] = set()  # lock files a CycleLock of this process holds (a pid names a process)
 
 
 class CycleLock:
@@ -35,16 +40,7 @@ class CycleLock:
         """True while a cycle runs in this process or another one."""
         if self._thread_lock.locked():
             return True
-        if not self.path.exists():
-            return False
-        fd = os.open(self.path, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)  # closing drops a lock we may have taken
-        return False
+        return _holder_alive(self.path)
 
     @contextmanager
     def hold(self, trigger: str, wait: float = 0.0) -> Iterator[None]:
@@ -57,9 +53,12 @@ class CycleLock:
             fd = self._flock(trigger, wait)
             try:
                 self.holder = trigger
+                _HELD_IN_THIS_PROCESS.add(self.path.absolute())
                 yield
             finally:
                 self.holder = ""
+                _HELD_IN_THIS_PROCESS.discard(self.path.absolute())
+                os.ftruncate(fd, 0)  # clear the holder's pid first: `busy` reads it
                 fcntl.flock(fd, fcntl.LOCK_UN)
                 os.close(fd)
         finally:
@@ -90,3 +89,33 @@ def _read(fd: int) -> str:
         return os.pread(fd, 200, 0).decode(errors="replace").strip()
     except OSError:
         return ""
+
+
+def _holder_alive(path: Path) -> bool:
+    """True when the lock file names a live process (written by ``hold``, cleared on release)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return False
+    pid = _pid_of(text)
+    if pid is None:
+        return False
+    if pid == os.getpid():  # another CycleLock here, or a stale record from an earlier run with our pid
+        return path.absolute() in _HELD_IN_THIS_PROCESS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False  # the holder died without clearing (its flock went with it)
+    except PermissionError:
+        return True
+    return True
+
+
+def _pid_of(text: str) -> int | None:
+    head = text.strip().split(",", 1)[0]
+    if not head.startswith("pid "):
+        return None
+    try:
+        return int(head[4:])
+    except ValueError:
+        return None
