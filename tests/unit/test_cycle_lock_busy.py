@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from cacherr.services.cycle_lock import CycleLock
+from cacherr.services.cycle_lock import CycleLock, _flocked, _holder_alive
 
 ATTEMPTS = 3000
 POLLERS = 3
@@ -85,12 +85,14 @@ def test_busy_sees_a_cycle_in_another_process_and_the_release_clears_its_pid(tmp
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     lock = CycleLock(path)
     assert lock.busy
+    assert _flocked(path) is True
+    assert _flocked(path, locks=str(tmp_path / "no-proc-locks")) is None and _holder_alive(path)  # the fallback
     assert path.read_text() == f"pid {holder.pid}, cli"
     release.touch()
     assert holder.stdout.readline().strip() == "released"
     assert holder.wait(timeout=30) == 0
     assert path.read_text() == ""
-    assert not lock.busy
+    assert not lock.busy and _flocked(path) is False and not _holder_alive(path)
 
 
 def test_busy_ignores_a_pid_left_by_a_holder_that_died(tmp_path: Path) -> None:

@@ -59,8 +59,3 @@ def proc_holders(path: str) -> list[Holder]:
             if (fst.st_dev, fst.st_ino) == target:
                 found.append(Holder(int(pid), _writing(pid, fd)))
     return found
-
-
-def nobody_holds(_path: str) -> list[Holder]:
-    """An in-use check that sees nothing (for setups where /proc is not ours to read)."""
-    return []

@@ -34,16 +34,14 @@ from cacherr.ports import (
 )
 from cacherr.services import restore
 from cacherr.services.cache_scan import Adoption, DiskProbe, LocalDisk, adopt, cache_roots, moved_back
-from cacherr.services.cycle_exec import ReportBuilder, board_callback, execute_plan, notify
+from cacherr.services.cycle_exec import ReportBuilder, execute_plan, notify
 from cacherr.services.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.services.cycle_record import CycleRecorder, SqlDatabase
-from cacherr.services.progress import ProgressBoard
 from cacherr.services.realtime import Realtime, WebhookResult, cache_next
 from cacherr.settings import Settings
 
 log = logging.getLogger(__name__)
 UNKNOWN_RECHECK = timedelta(hours=6)
-ExcludeWriter = Callable[[str, Sequence[CacheEntry]], object]
 
 
 class SystemClock:
@@ -64,7 +62,7 @@ class Prepared:
     scrobbled: tuple[str, ...] = ()  # item keys of the pending scrobbles this plan counted as watched
 
 
-def _default_exclude_writer(path: str, entries: Sequence[CacheEntry]) -> object:
+def _write_exclude_file(path: str, entries: Sequence[CacheEntry]) -> object:
     from cacherr.fileops.exclude import sync_exclude_file
 
     return sync_exclude_file(path, entries)
@@ -76,8 +74,7 @@ class CycleService:
     def __init__(self, *, settings: Callable[[], Settings], media_server: Callable[[], MediaServer],
                  engine: Callable[[], FileEngine], registry: CacheRegistry, db: SqlDatabase, config_dir: Path,
                  clock: Clock | None = None, notifier: Callable[[], Notifier | None] | None = None,
-                 trakt: Callable[[], TraktSource | None] | None = None, disk: DiskProbe | None = None,
-                 progress: ProgressBoard | None = None, exclude_writer: ExcludeWriter | None = None) -> None:
+                 trakt: Callable[[], TraktSource | None] | None = None, disk: DiskProbe | None = None) -> None:
         self._settings = settings
         self._media_server = media_server
         self._engine = engine
@@ -88,11 +85,10 @@ class CycleService:
         self._notifier = notifier or (lambda: None)
         self._trakt = trakt or (lambda: None)
         self.disk: DiskProbe = disk or LocalDisk()
-        self.progress = progress
-        self._write_exclude = exclude_writer or _default_exclude_writer
         self._server: tuple[Settings, MediaServer] | None = None
         self._server_lock = threading.Lock()
         self._unknown: dict[str, datetime] = {}  # cache path -> when Plex last did not know it
+        self._unknown_lock = threading.Lock()  # preview() adopts outside the cycle lock, concurrently with a cycle
 
     # --- providers ----------------------------------------------------------------------------
     def current_settings(self) -> Settings:
@@ -227,10 +223,12 @@ class CycleService:
         """Adopt files found on the cache. A video file Plex does not know (not scanned yet, or outside its
         libraries) is asked about again only after UNKNOWN_RECHECK, not every cycle: each question may
         cost a listing of a whole library section."""
-        recent = {p for p, when in self._unknown.items() if now - when < UNKNOWN_RECHECK}
+        with self._unknown_lock:
+            recent = {p for p, when in self._unknown.items() if now - when < UNKNOWN_RECHECK}
         adoption = adopt(server, self.disk, mapper, {e.cache_path for e in entries}, now, skip=recent)
-        self._unknown = {p: w for p, w in self._unknown.items() if p in recent}
-        self._unknown.update((p, now) for p in adoption.unknown)
+        with self._unknown_lock:
+            self._unknown = {p: w for p, w in self._unknown.items() if now - w < UNKNOWN_RECHECK}
+            self._unknown.update((p, now) for p in adoption.unknown)
         return adoption
 
     def _snapshot(self, server: MediaServer, tracked: set[str]) -> tuple[Snapshot, tuple[str, ...]]:
@@ -256,8 +254,7 @@ class CycleService:
         plan = prepared.plan
         if not plan.actions:
             return
-        callback = board_callback(self.progress, plan, on_progress)
-        results = execute_plan(self._engine(), plan, prepared.policy.mode, prepared.state.entries, callback)
+        results = execute_plan(self._engine(), plan, prepared.policy.mode, prepared.state.entries, on_progress)
         rb.add_results(results)
 
     def _after_execute(self, rb: ReportBuilder, prepared: Prepared, settings: Settings) -> None:
@@ -282,7 +279,7 @@ class CycleService:
         if not settings.MOVER_EXCLUDE_FILE:
             return None
         try:
-            self._write_exclude(settings.MOVER_EXCLUDE_FILE, self.registry.entries())
+            _write_exclude_file(settings.MOVER_EXCLUDE_FILE, self.registry.entries())
         except Exception as exc:
             log.exception("could not write MOVER_EXCLUDE_FILE=%s", settings.MOVER_EXCLUDE_FILE)
             return (f"MOVER_EXCLUDE_FILE={settings.MOVER_EXCLUDE_FILE} could not be written ({exc}); Unraid's "
@@ -356,8 +353,7 @@ class CycleService:
         try:
             if plan.actions:
                 mode = Policy.from_settings(settings, 0).mode
-                callback = board_callback(self.progress, plan)
-                rb.add_results(execute_plan(self._engine(), plan, mode, entries, callback))
+                rb.add_results(execute_plan(self._engine(), plan, mode, entries))
                 problem = self.write_exclude(settings)
                 if problem:
                     rb.problems.append(problem)

@@ -3,9 +3,10 @@
 The CLI, the web API, the scheduler and the real-time triggers all take this lock. It is
 non-blocking by default: a second caller gets ``CycleBusy`` at once, with who holds it.
 
-``busy`` (polled by the dashboard) never takes a lock: it reads the holder's pid, which the holder writes after
-taking the lock and clears before releasing it, and checks that the process is alive. Taking even a shared lock
-to ask would make a real cycle's ``LOCK_EX|LOCK_NB`` fail ("another Cacherr process is running a cycle").
+``busy`` (polled by the dashboard) never takes a lock: taking even a shared one to ask would make a real cycle's
+``LOCK_EX|LOCK_NB`` fail ("another Cacherr process is running a cycle"). It looks the lock file's inode up in
+``/proc/locks``; where that cannot be read, it reads the holder's pid (written after taking the lock, cleared
+before releasing it) and checks that the process is alive.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class CycleLock:
         """True while a cycle runs in this process or another one."""
         if self._thread_lock.locked():
             return True
-        return _holder_alive(self.path)
+        flocked = _flocked(self.path)
+        return _holder_alive(self.path) if flocked is None else flocked
 
     @contextmanager
     def hold(self, trigger: str, wait: float = 0.0) -> Iterator[None]:
@@ -89,6 +91,23 @@ def _read(fd: int) -> str:
         return os.pread(fd, 200, 0).decode(errors="replace").strip()
     except OSError:
         return ""
+
+
+def _flocked(path: Path, locks: str = "/proc/locks") -> bool | None:
+    """Whether some process holds a ``flock`` on ``path``, from the kernel's lock table; None when unknown."""
+    try:
+        st = os.stat(path)
+        table = Path(locks).read_text()
+    except FileNotFoundError:
+        return False if not path.exists() else None
+    except OSError:
+        return None
+    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == wanted:  # "N: -> FLOCK" lines only wait
+            return True
+    return False
 
 
 def _holder_alive(path: Path) -> bool:

@@ -11,7 +11,6 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -254,12 +253,3 @@ def _operation(r: Any) -> OperationRow:
                         size=int(r["size"] or 0), started_at=r["created_at"],
                         finished_at=None if status == "active" else r["updated_at"],
                         error=(r["message"] or None) if status in ("failed", "conflict", "rolled_back") else None)
-
-
-def parse_ts(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
