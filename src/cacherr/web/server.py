@@ -35,6 +35,20 @@ def _close(server: BaseWSGIServer | MultiSocketServer) -> None:
     wasyncore.close_all(sockets)
 
 
+def _close_sockets(server: BaseWSGIServer | MultiSocketServer) -> None:
+    from waitress import wasyncore
+
+    wasyncore.close_all(server.map if isinstance(server, MultiSocketServer) else server._map)
+
+
+def _trigger_of(server: BaseWSGIServer | MultiSocketServer) -> Any:
+    """The pipe that wakes waitress's loop and runs a function in it."""
+    from waitress.trigger import trigger
+
+    sockets = server.map if isinstance(server, MultiSocketServer) else server._map
+    return next((d for d in list(sockets.values()) if isinstance(d, trigger)), None)
+
+
 @dataclass
 class ServerHandle:
     server: BaseWSGIServer | MultiSocketServer
@@ -48,8 +62,16 @@ class ServerHandle:
         return f"http://{host}:{self.port}"
 
     def stop(self, timeout: float = 10.0) -> None:
-        _close(self.server)
-        self.thread.join(timeout)
+        """Close every socket from waitress's own loop (closing them from here, under its running ``select``,
+        made that thread die of EBADF), then let the running requests finish."""
+        trigger = _trigger_of(self.server)
+        if trigger is not None and self.thread.is_alive():
+            trigger.pull_trigger(lambda: _close_sockets(self.server))
+            self.thread.join(timeout)
+        if self.thread.is_alive() or trigger is None:
+            _close(self.server)
+            self.thread.join(timeout)
+        self.server.task_dispatcher.shutdown()
 
     def __enter__(self) -> ServerHandle:
         return self
