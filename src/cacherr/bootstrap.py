@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from cacherr.scheduler import CacheScheduler
     from cacherr.services.cycle import CycleService
     from cacherr.services.progress import ProgressBoard
+    from cacherr.web.services import WebServices
 
 log = logging.getLogger(__name__)
 DB_FILE = "cacherr.db"
@@ -160,6 +161,16 @@ class Container:
 
             self.__dict__["_scheduler"] = CacheScheduler(self.cycle_service(), self.store)
         return self.__dict__["_scheduler"]  # type: ignore[no-any-return]
+
+    def web_services(self) -> WebServices:
+        """The typed set of services the web layer calls (``web.create_app`` takes it)."""
+        from cacherr.services.queries import Queries
+        from cacherr.web.services import WebServices
+
+        return WebServices(
+            store=self.store, queries=Queries(self.db), progress=self.progress, cycle=self.cycle_service(),
+            scheduler=self.scheduler(), notifier=self.notifier, plex_ping=lambda: self.media_server().ping(),
+            db_ping=self.db.ping, path_mapper=self.path_mapper, trakt=self.trakt)
 
     def close(self) -> None:
         if "_scheduler" in self.__dict__:

@@ -63,9 +63,9 @@ def restore(ctx: click.Context, container: Container, path: str | None, restore_
 @with_container
 def serve(ctx: click.Context, container: Container) -> None:
     """Run the web dashboard, the API and the scheduler (what the Docker image runs)."""
-    from cacherr.web.server import serve_container
+    from cacherr import runtime
 
-    serve_container(container)
+    runtime.serve(container)
 
 
 @main.command()

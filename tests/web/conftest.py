@@ -128,6 +128,12 @@ class FakeNotifier:
         self.sent.append((title, body))
         return True
 
+    def cycle_finished(self, report: CycleReport) -> bool:
+        return self.notify(f"cycle {report.status}", report.message)
+
+    def operation_done(self, outcome: OpOutcome) -> bool:
+        return False
+
 
 def sample_plan() -> Plan:
     return Plan(

@@ -172,6 +172,22 @@ class CycleService:
             return self._finish(rb, prepared.plan if prepared else None, "failed",
                                 f"unexpected error: {type(exc).__name__}: {exc} (see the log)")
 
+    def recover_interrupted(self) -> list[str]:
+        """The start-up step (``runtime.start_up``; the caller holds the lock): mark cycles a crash left
+        "running" as failed, then finish or roll back the file operations it left half done."""
+        self.recorder.close_interrupted(self.clock.now())
+        return self._engine().recover()
+
+    def recover_before_actions(self) -> list[str]:
+        """``recover_interrupted`` for a restore or a real-time cache (caller holds the lock). When the engine
+        cannot be built (``CacherrError``, e.g. a root that is a union view), this returns nothing and the
+        hand-made plan's execution records that failure like any other (``run_actions``)."""
+        try:
+            return self.recover_interrupted()
+        except CacherrError as exc:
+            log.warning("recovery before the operation skipped: %s", exc)
+            return []
+
     def _recover(self, rb: ReportBuilder) -> None:
         """Finish or roll back operations a crash left half done (we hold the cycle lock, so no other
         process is running one)."""

@@ -14,7 +14,6 @@ from datetime import datetime
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, Plan
 from cacherr.domain.report import CycleReport, OpOutcome
 from cacherr.ports import FileEngine, Notifier, OpResult, ProgressCallback
-from cacherr.services.notify_text import cycle_is_quiet, cycle_severity, format_cycle_summary
 
 log = logging.getLogger(__name__)
 
@@ -99,17 +98,8 @@ def notify(notifier: Notifier | None, report: CycleReport) -> None:
     if notifier is None:
         return
     try:
-        finished = getattr(notifier, "cycle_finished", None)
-        if callable(finished):
-            each = getattr(notifier, "operation_done", None)
-            if callable(each):
-                for o in (*report.cached, *report.restored, *report.failed):
-                    each(o)
-            finished(report)
-            return
-        if cycle_is_quiet(report):
-            return
-        title, body = format_cycle_summary(report)
-        notifier.notify(title, body, level=cycle_severity(report))
+        for o in (*report.cached, *report.restored, *report.failed):
+            notifier.operation_done(o)
+        notifier.cycle_finished(report)
     except Exception:
         log.exception("sending the cycle notification failed (the cycle itself is recorded)")

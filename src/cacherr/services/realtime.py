@@ -37,6 +37,8 @@ def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str 
     if settings.NUMBER_EPISODES <= 0:
         return None
     with service.lock.hold(trigger, wait=wait):
+        for note in service.recover_before_actions():  # the start-up step (runtime.start_up), under the lock
+            log.warning("recovery: %s", note)
         server = service.media_server()
         nexts = server.next_episodes(item_key, settings.NUMBER_EPISODES)
         entries = service.registry.entries()

@@ -54,9 +54,14 @@ def restore_plan(service: CycleService, entries: Sequence[CacheEntry], why: str)
 
 def restore_entries(service: CycleService, trigger: str, entries: Sequence[CacheEntry], why: str) -> CycleReport:
     with service.lock.hold(trigger):
+        recovered = service.recover_before_actions()  # the start-up step (runtime.start_up), under the lock
+        if recovered:
+            current = {e.cache_path: e for e in service.registry.entries()}
+            entries = [current[e.cache_path] for e in entries if e.cache_path in current]
         settings = service.current_settings()
         plan, problems = restore_plan(service, entries, why)
-        return service.run_actions(trigger, plan, entries, settings, problems)
+        notes = [f"recovered {len(recovered)} interrupted file operation(s) first"] if recovered else []
+        return service.run_actions(trigger, plan, entries, settings, [*notes, *problems])
 
 
 def restore_item(service: CycleService, entry_id: int) -> CycleReport:

@@ -1,9 +1,10 @@
 """Serving the app with waitress: in the foreground for ``cacherr serve`` (SIGTERM stops it cleanly), or
-in a thread for tests and the demo (``start_in_thread(app) -> handle`` with ``.url`` and ``.stop()``)."""
+in a thread for tests and the demo (``start_in_thread(app) -> handle`` with ``.url`` and ``.stop()``).
+
+What runs around the server (recovery at start, the scheduler, a clean stop) is ``cacherr.runtime``."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import signal
 import threading
@@ -112,78 +113,3 @@ def serve_forever(app: Any, host: str, port: int, on_stop: Callable[[], None] = 
             signal.signal(s, h)
         on_stop()
         log.info("stopped")
-
-
-def recover_at_start(container: Any) -> list[str]:
-    """Finish or roll back file operations a crash left half-done, before anything else runs."""
-    from cacherr.domain.errors import CycleBusy
-    from cacherr.web.services import optional
-
-    engine = optional(container, "file_engine")
-    if engine is None or not hasattr(engine, "recover"):
-        return []
-    service = optional(container, "cycle_service")
-    try:
-        # Under the cycle lock: a `cacherr cycle` running in another process owns its operations.
-        with service.lock.hold("recovery") if service is not None else contextlib.nullcontext():
-            notes: list[str] = engine.recover()
-    except CycleBusy:
-        log.info("recovery at start skipped: a cycle is running in another process (each cycle recovers first)")
-        return []
-    for note in notes:
-        log.warning("recovery: %s", note)
-    return notes
-
-
-STOP_GRACE_SECONDS = 60.0
-
-
-def wait_for_cycle_end(container: Any, timeout: float) -> bool:
-    """Wait (bounded) for a running cycle to record its end after the engine was told to stop."""
-    import time
-
-    from cacherr.web.services import optional
-
-    service = optional(container, "cycle_service")
-    deadline = time.monotonic() + timeout
-    while service is not None and getattr(service, "running_here", False):
-        if time.monotonic() > deadline:
-            log.warning("a cycle is still running after %.0f s; exiting anyway (the journal recovers it)", timeout)
-            return False
-        time.sleep(0.1)
-    return True
-
-
-def serve_container(container: Any) -> None:
-    """``cacherr serve``: recovery, then the scheduler, then the web server until SIGTERM."""
-    from cacherr.web.app import create_app
-    from cacherr.web.services import optional
-
-    recover_at_start(container)
-    scheduler = optional(container, "scheduler")
-    if scheduler is not None and hasattr(scheduler, "start"):
-        scheduler.start()
-    app = create_app(container)
-
-    def stop() -> None:
-        stop_operations = getattr(container, "stop_file_operations", None)
-        if stop_operations is not None:
-            stop_operations()
-        for name in ("shutdown", "stop"):
-            fn = getattr(scheduler, name, None)
-            if fn is not None:
-                fn()
-                break
-        wait_for_cycle_end(container, STOP_GRACE_SECONDS)
-
-    def reload(signum: int, frame: FrameType | None) -> None:
-        # `kill -HUP` (or `docker kill -s HUP cacherr`): re-read cacherr_config.json after editing it by hand.
-        try:
-            container.store.reload()
-            log.info("settings reloaded on SIGHUP")
-        except Exception as exc:  # a bad file keeps the running settings; say why
-            log.error("settings not reloaded on SIGHUP: %s", exc)
-
-    signal.signal(signal.SIGHUP, reload)
-    settings = container.settings
-    serve_forever(app, settings.WEB_HOST, settings.WEB_PORT, on_stop=stop)
