@@ -13,23 +13,21 @@ import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cacherr.domain.cache import CacheMode, CacheState
 from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import MediaKind, Reason, Snapshot, Want
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, build_plan
-
-if TYPE_CHECKING:
-    from cacherr.services.cycle import CycleService
+from cacherr.services.host import CycleHost
 
 log = logging.getLogger(__name__)
 PLAY_EVENTS = frozenset({"media.play", "media.resume"})
 BUSY_WAIT_SECONDS = 300.0  # a real-time request waits this long for a running cycle to finish
 
 
-def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str = "realtime",
+def cache_next(service: CycleHost, user: str, item_key: str, *, trigger: str = "realtime",
                wait: float = 0.0) -> CycleReport | None:
     """Cache the NUMBER_EPISODES episodes after ``item_key`` for ``user``. Returns None when there is
     nothing to do (a movie, the last episode, all already cached). Raises ``CycleBusy``."""
@@ -76,7 +74,7 @@ class WebhookResult:
 class Realtime:
     """Dispatches real-time work to one background worker, one request per (user, item) at a time."""
 
-    def __init__(self, service: CycleService, busy_wait: float = BUSY_WAIT_SECONDS) -> None:
+    def __init__(self, service: CycleHost, busy_wait: float = BUSY_WAIT_SECONDS) -> None:
         self.service = service
         self.busy_wait = busy_wait
         self._pool: ThreadPoolExecutor | None = None

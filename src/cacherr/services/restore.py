@@ -7,22 +7,19 @@ being played right now is skipped with its reason (when Plex can be asked); run 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, Plan, Skip
 from cacherr.domain.errors import CacherrError, PlexUnavailable
 from cacherr.domain.paths import PathMapper, normalise
 from cacherr.domain.report import CycleReport
-
-if TYPE_CHECKING:
-    from cacherr.services.cycle import CycleService
+from cacherr.services.host import CycleHost
 
 
 class EntryNotFound(CacherrError):
     """No cached file with that id or path is known to Cacherr."""
 
 
-def _playing(service: CycleService) -> tuple[dict[str, set[str]], list[str]]:
+def _playing(service: CycleHost) -> tuple[dict[str, set[str]], list[str]]:
     """Item key -> users playing it; problems (Plex unreachable)."""
     try:
         sessions = service.sessions()
@@ -34,7 +31,7 @@ def _playing(service: CycleService) -> tuple[dict[str, set[str]], list[str]]:
     return out, []
 
 
-def restore_plan(service: CycleService, entries: Sequence[CacheEntry], why: str) -> tuple[Plan, list[str]]:
+def restore_plan(service: CycleHost, entries: Sequence[CacheEntry], why: str) -> tuple[Plan, list[str]]:
     playing, problems = _playing(service)
     actions: list[Action] = []
     skips: list[Skip] = []
@@ -52,7 +49,7 @@ def restore_plan(service: CycleService, entries: Sequence[CacheEntry], why: str)
     return plan, problems
 
 
-def restore_entries(service: CycleService, trigger: str, entries: Sequence[CacheEntry], why: str) -> CycleReport:
+def restore_entries(service: CycleHost, trigger: str, entries: Sequence[CacheEntry], why: str) -> CycleReport:
     with service.lock.hold(trigger):
         recovered = service.recover_before_actions()  # the start-up step (runtime.start_up), under the lock
         if recovered:
@@ -64,14 +61,14 @@ def restore_entries(service: CycleService, trigger: str, entries: Sequence[Cache
         return service.run_actions(trigger, plan, entries, settings, [*notes, *problems])
 
 
-def restore_item(service: CycleService, entry_id: int) -> CycleReport:
+def restore_item(service: CycleHost, entry_id: int) -> CycleReport:
     entry = service.registry.get(entry_id)
     if entry is None:
         raise EntryNotFound(f"no cached file with id {entry_id}")
     return restore_entries(service, "restore", [entry], "given back on request")
 
 
-def restore_path(service: CycleService, path: str) -> CycleReport:
+def restore_path(service: CycleHost, path: str) -> CycleReport:
     """Give back the cached file at ``path`` (its cache or array path, inside the configured roots)."""
     mapper = PathMapper(service.current_settings().path_mappings())
     wanted = mapper.check_inside_roots(path)
@@ -81,12 +78,12 @@ def restore_path(service: CycleService, path: str) -> CycleReport:
     return restore_entries(service, "restore", found, "given back on request")
 
 
-def restore_all(service: CycleService) -> CycleReport:
+def restore_all(service: CycleHost) -> CycleReport:
     entries = service.registry.entries()
     return restore_entries(service, "restore-all", entries, "restore --all: giving the whole cache back")
 
 
-def pin(service: CycleService, entry_id: int, pinned: bool) -> CacheEntry:
+def pin(service: CycleHost, entry_id: int, pinned: bool) -> CacheEntry:
     entry = service.registry.get(entry_id)
     if entry is None:
         raise EntryNotFound(f"no cached file with id {entry_id}")
