@@ -17,7 +17,8 @@ from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_da
 from cacherr.domain.errors import ConfigError
 from cacherr.domain.paths import PathMapper
 from cacherr.logs import REDACTOR, setup_logging
-from cacherr.settings import SECRET_FIELDS, Settings
+from cacherr.redaction import secret_terms
+from cacherr.settings import Settings
 from cacherr.settings_store import SettingsStore, default_config_dir
 
 if TYPE_CHECKING:
@@ -31,15 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DB_FILE = "cacherr.db"
-
-
-def secrets_of(settings: Settings) -> list[str]:
-    out: list[str] = []
-    for name in SECRET_FIELDS:
-        value = getattr(settings, name)
-        values = value if isinstance(value, list) else [value]
-        out.extend(v.get_secret_value() for v in values if hasattr(v, "get_secret_value"))
-    return out
 
 
 def check_config_dir(config_dir: Path) -> None:
@@ -187,7 +179,7 @@ def build_container(config_dir: Path | None = None, env: Mapping[str, str] | Non
     check_config_dir(config_dir)
     store = SettingsStore(config_dir, env)
     setup_logging(store.current.LOG_LEVEL, config_dir / "logs", console=console_log)
-    REDACTOR.set_secrets(secrets_of(store.current))
-    store.subscribe(lambda s: REDACTOR.set_secrets(secrets_of(s)))
+    REDACTOR.set_secrets(secret_terms(store.current))
+    store.subscribe(lambda s: REDACTOR.set_secrets(secret_terms(s)))
     store.subscribe(lambda s: logging.getLogger().setLevel(s.LOG_LEVEL))
     return Container(store=store, extras=dict(extras))

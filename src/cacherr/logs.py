@@ -14,6 +14,14 @@ FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 DATEFMT = "%Y-%m-%d %H:%M:%S"
 
 
+def redact(text: str, terms: Iterable[str]) -> str:
+    """``text`` with every term (longest first, see ``redaction.secret_terms``) replaced by ``****``."""
+    for term in terms:
+        if term in text:
+            text = text.replace(term, "****")
+    return text
+
+
 class RedactSecrets(logging.Filter):
     """Replaces any configured secret value in a formatted message with ``****``."""
 
@@ -26,9 +34,7 @@ class RedactSecrets(logging.Filter):
         self._secrets = tuple(sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
-        for s in self._secrets:
-            text = text.replace(s, "****")
-        return text
+        return redact(text, self._secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self._secrets:
