@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -40,6 +41,26 @@ def import_playwright() -> Any:
     except ImportError:
         require(False, "needs the playwright package (pip install -e '.[test]')")
     return sync_api
+
+
+@pytest.fixture(autouse=True)
+def _no_log_handlers_leak_between_tests() -> Iterator[None]:
+    """``setup_logging`` (via ``build_container``) replaces the root logger's handlers, with a file handler in the
+    test's temporary folder: put pytest's back afterwards and close what the test added."""
+    from cacherr.logs import RING
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for h in list(root.handlers):
+        if h not in handlers:
+            root.removeHandler(h)
+            if h is not RING:
+                h.close()
+    for h in handlers:
+        if h not in root.handlers:
+            root.addHandler(h)
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import collections
 import logging
 import logging.handlers
 import threading
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -74,6 +75,7 @@ class RingBuffer(logging.Handler):
 
 REDACTOR = RedactSecrets()
 RING = RingBuffer()
+_MADE_HERE: weakref.WeakSet[logging.Handler] = weakref.WeakSet()  # handlers setup_logging made (it closes them)
 
 
 def setup_logging(level: str = "INFO", log_dir: Path | None = None, *, console: bool = True) -> None:
@@ -81,6 +83,8 @@ def setup_logging(level: str = "INFO", log_dir: Path | None = None, *, console: 
     root = logging.getLogger()
     for h in list(root.handlers):
         root.removeHandler(h)
+        if h in _MADE_HERE:
+            h.close()  # our own earlier file or console handler (an open log file otherwise leaks)
     root.setLevel(level)
     handlers: list[logging.Handler] = [RING]
     if console:
@@ -98,5 +102,7 @@ def setup_logging(level: str = "INFO", log_dir: Path | None = None, *, console: 
             h.setFormatter(fmt)
         h.addFilter(REDACTOR)
         root.addHandler(h)
+        if h is not RING:
+            _MADE_HERE.add(h)
     for noisy in ("urllib3", "waitress", "apscheduler.executors.default", "werkzeug"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -117,7 +117,8 @@ class FakeScheduler:
         self.received.set()
         if payload.get("event") != "media.play":
             return {"event": str(payload.get("event")), "action": "ignored", "detail": "not a play event"}
-        return {"event": "media.play", "action": "cache-next", "detail": "next episodes for alice"}
+        who = payload.get("Account", {}).get("title", "?")  # from the payload: the test sees it passed through
+        return {"event": "media.play", "action": "cache-next", "detail": f"next episodes for {who}"}
 
 
 @dataclass

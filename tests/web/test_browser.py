@@ -164,8 +164,14 @@ def test_a_bad_value_shows_the_fields_error(page, live: LiveStack) -> None:  # t
 
 
 def test_logs_tail_live(page, live: LiveStack) -> None:  # type: ignore[no-untyped-def]
+    import logging
+    import uuid
+
     page.goto("/logs")
     page.wait_for_function("() => document.querySelector('#log').textContent.includes('cycle')", timeout=10000)
+    marker = f"written after the page loaded {uuid.uuid4().hex}"
+    logging.getLogger("cacherr.test").warning(marker)  # the live stack serves from this process: its ring
+    page.wait_for_function(f"() => document.querySelector('#log').textContent.includes('{marker}')", timeout=10000)
     shot(page, "logs")
 
 

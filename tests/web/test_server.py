@@ -89,6 +89,8 @@ def test_cacherr_serve_answers_then_exits_cleanly_on_sigterm(tmp_path: Path, cle
         out, _ = proc.communicate(timeout=20)
         assert proc.returncode == 0, out
         assert "shutting down" in out
+        # the handler ran (an ignored SIGHUP must fail this test, whatever else reloads the file)
+        assert "settings reloaded on SIGHUP" in out and "settings not reloaded on SIGHUP" in out
     finally:
         if proc.poll() is None:
             proc.kill()
