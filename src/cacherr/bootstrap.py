@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cacherr.adapters.notify import AppriseNotifier
     from cacherr.adapters.trakt import TraktClient
     from cacherr.fileops import Engine
+    from cacherr.ports import MoverWatch
     from cacherr.scheduler import CacheScheduler
     from cacherr.services.cycle import CycleService
     from cacherr.services.progress import ProgressBoard
@@ -143,8 +144,16 @@ class Container:
             self.__dict__["_cycle_service"] = CycleService(
                 settings=lambda: self.settings, media_server=self.media_server, engine=self.file_engine,
                 registry=self.registry, db=self.db, config_dir=self.config_dir,
-                notifier=getattr(self, "notifier", None), trakt=getattr(self, "trakt", None))
+                notifier=getattr(self, "notifier", None), trakt=getattr(self, "trakt", None),
+                mover=self.mover_watch)
         return self.__dict__["_cycle_service"]  # type: ignore[no-any-return]
+
+    def mover_watch(self) -> MoverWatch | None:
+        """Unraid's mover pid file for the current settings (None: the check is off)."""
+        from cacherr.adapters.unraid_mover import MoverPidFile
+
+        path = self.settings.MOVER_PID_FILE
+        return MoverPidFile(path) if path else None
 
     def scheduler(self) -> CacheScheduler:
         """Scheduled cycles, the session watcher and the Plex webhook handler; ``start()`` it in serve."""

@@ -92,6 +92,7 @@ class OpResult:
     bytes_moved: int = 0
     seconds: float = 0.0
     skipped: bool = False
+    disk: str = ""  # the array disk the operation read from or wrote to ("" unknown)
 
 
 ProgressCallback = Callable[[int, str, int, int], None]  # (op_id, path, bytes_done, bytes_total)
@@ -122,3 +123,9 @@ class CacheRegistry(Protocol):
 
     def mark_wanted(self, cache_paths: Iterable[str], when: datetime, reason: Reason | None = None,
                     users: Iterable[str] = ()) -> None: ...
+
+
+class MoverWatch(Protocol):
+    """Unraid's mover: ``running()`` gives the reason it counts as running, or None."""
+
+    def running(self) -> str | None: ...

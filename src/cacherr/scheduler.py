@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from apscheduler.job import Job
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,7 +22,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from cacherr.domain.errors import CycleBusy
+from cacherr.domain.media import PlaySession
+from cacherr.domain.quiet_hours import next_allowed, parse_windows
 from cacherr.services.cycle import CycleService
+from cacherr.services.gates import quiet_reason
+from cacherr.services.realtime_playing import playing_enabled
 from cacherr.settings import Schedule, Settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +58,7 @@ class CacheScheduler:
         self.settings = settings
         self._applied: tuple[Schedule, str, int] | None = None
         self._seen: set[tuple[str, str]] = set()
+        self._first_seen: dict[tuple[str, str], datetime] = {}
         self._lock = threading.Lock()
         self._sched = BackgroundScheduler(
             timezone=settings.current.TZ,
@@ -81,13 +87,27 @@ class CacheScheduler:
 
     @property
     def next_run_time(self) -> datetime | None:
-        """When the next scheduled cycle runs (None: manual only, or not started)."""
+        """When the next scheduled cycle runs, quiet hours skipped (None: manual only, or not started)."""
         job = self._job(CYCLE_JOB)
-        return getattr(job, "next_run_time", None) if job is not None else None
+        first = getattr(job, "next_run_time", None) if job is not None else None
+        if first is None or job is None:
+            return None
+        s = self.settings.current
+        windows = parse_windows(s.QUIET_HOURS)
+        zone = ZoneInfo(s.TZ)
+        trigger = job.trigger
+
+        def following(previous: datetime) -> datetime | None:
+            nxt: datetime | None = trigger.get_next_fire_time(previous, previous + timedelta(seconds=1))
+            return nxt
+
+        found = next_allowed(first.astimezone(zone), following, windows)
+        return found.astimezone(zone) if found is not None else None
 
     def status(self) -> dict[str, Any]:
         s = self.settings.current
         return {"running": self.running, "next_run": self.next_run_time, "schedule": _describe(s.SCHEDULE),
+                "quiet_hours": list(s.QUIET_HOURS),
                 "session_poll_seconds": s.SESSION_POLL_SECONDS, "cycle_busy": self.service.busy}
 
     # --- settings -----------------------------------------------------------------------------
@@ -118,6 +138,10 @@ class CacheScheduler:
 
     # --- jobs ---------------------------------------------------------------------------------
     def run_scheduled_cycle(self) -> None:
+        quiet = quiet_reason(self.settings.current, self.service.clock.now())
+        if quiet:
+            log.info("scheduled cycle skipped: %s", quiet)
+            return
         try:
             report = self.service.run("schedule")
         except CycleBusy as exc:
@@ -136,12 +160,25 @@ class CacheScheduler:
         except Exception as exc:
             log.debug("session poll failed: %s", exc)
             return []
-        current = {(s.user, s.item_key) for s in sessions if s.state != "stopped"}
+        live = [s for s in sessions if s.state != "stopped"]
+        current = {(s.user, s.item_key) for s in live}
         started = sorted(current - self._seen)
         self._seen = current
         for user, key in started:
             self.service.realtime.submit(user, key, "session")
+        self._poll_playing(live, current)
         return started
+
+    def _poll_playing(self, live: list[PlaySession], current: set[tuple[str, str]]) -> None:
+        """Cache the playing item itself once it has played long enough (services.realtime_playing)."""
+        now = self.service.clock.now()
+        self._first_seen = {k: t for k, t in self._first_seen.items() if k in current}
+        self.service.realtime.forget_playing(current)
+        if not playing_enabled(self.settings.current):
+            return
+        for s in live:
+            first = self._first_seen.setdefault((s.user, s.item_key), now)
+            self.service.realtime.submit_playing(s, (now - first).total_seconds(), "session")
 
     def handle_plex_webhook(self, payload: Mapping[str, Any]) -> dict[str, str]:
         """For ``POST /api/v1/webhook/plex`` (the web layer checks the secret and parses ``payload``)."""

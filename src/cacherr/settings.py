@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 
 from cacherr.domain.errors import ConfigError
 from cacherr.domain.paths import PathMapping
+from cacherr.domain.quiet_hours import parse_windows
 from cacherr.settings_types import (
     SIZE_HINT,
     TRAKT_LIST_NAMES,
@@ -158,6 +159,10 @@ class Settings(BaseSettings):
     HARDLINKS: Literal["skip", "copy"] = Field("skip", description="Files with hard links (seeding torrents, "
                                                "*arr imports): skip them, or copy and keep the array link.",
                                                json_schema_extra=_group("File operations"))
+    CACHE_ARTWORK: bool = Field(False, description="Carry artwork and NFO files with each video (Name.nfo, "
+                                "Name-thumb.jpg; poster.jpg, fanart.jpg, movie.nfo in a movie's own folder): "
+                                "clients browsing then wake no array disk.",
+                                json_schema_extra=_group("File operations"))
     REMOVE_EMPTY_FOLDERS: bool = Field(True, description="Remove folders a move left empty (never one that holds "
                                        "anything).", json_schema_extra=_group("File operations"))
     TEST_MODE: bool = Field(False, description="Plan and show, but never touch a file.",
@@ -167,6 +172,22 @@ class Settings(BaseSettings):
     SCHEDULE: Annotated[Schedule, NoDecode] = Field(
         Schedule(interval_seconds=6 * 3600), description="When cycles run: cron ('0 */6 * * *') or an interval "
         "('6h', 'every 30m'); 'off' for manual only.", json_schema_extra=_group("Schedule"))
+    REALTIME_PLAYING_MOVIE_SECONDS: int = Field(0, ge=0, le=86400, description="Copy a movie being played to "
+                                                "the cache after this many seconds of playback (e.g. 60; 0: off). "
+                                                "A copy: the stream keeps reading the array file undisturbed.",
+                                                json_schema_extra=_group("Schedule"))
+    REALTIME_PLAYING_EPISODE_SECONDS: int = Field(0, ge=0, le=86400, description="The same for an episode being "
+                                                  "played (e.g. 30; 0: off).", json_schema_extra=_group("Schedule"))
+    QUIET_HOURS: CsvList = Field(default_factory=list, description="Daily windows with no scheduled cycle, "
+                                 "comma-separated, in TZ: e.g. 18:00-23:00 (23:00-06:00 wraps past midnight). "
+                                 "Empty: none.", json_schema_extra=_group("Schedule"))
+    QUIET_HOURS_REALTIME: bool = Field(False, description="Allow real-time caching (on play) inside quiet hours.",
+                                       json_schema_extra=_group("Schedule"))
+    MOVER_PID_FILE: str = Field("/var/run/mover.pid", description="Unraid mover's pid file: while it exists (and "
+                                "the process lives, where visible) cycles are skipped, never fighting the mover. "
+                                "Seen only where the host's /var/run is visible (a native run); see docs/planning.md "
+                                "for Docker. Empty: no check.",
+                                json_schema_extra=_group("Schedule", advanced=True))
 
     # --- Web --------------------------------------------------------------------------------
     WEB_PORT: int = Field(5445, ge=1, le=65535, description="Port of the dashboard and API.",
@@ -288,6 +309,11 @@ class Settings(BaseSettings):
     def _schedule(cls, v: Any) -> Any:
         return v if isinstance(v, Schedule) else Schedule.parse(str(v))
 
+    @field_validator("QUIET_HOURS", mode="before")
+    @classmethod
+    def _quiet(cls, v: Any) -> list[str]:
+        return [str(w) for w in parse_windows(_split_csv(v))]
+
     @field_validator("PATH_MAPPINGS", mode="before")
     @classmethod
     def _mappings(cls, v: Any) -> Any:
@@ -324,7 +350,7 @@ class Settings(BaseSettings):
             raise ValueError("expected an absolute path starting with /")
         return v.rstrip("/") or "/"
 
-    @field_validator("MOVER_EXCLUDE_FILE", "UNRAID_NOTIFY_SCRIPT")
+    @field_validator("MOVER_EXCLUDE_FILE", "UNRAID_NOTIFY_SCRIPT", "MOVER_PID_FILE")
     @classmethod
     def _absolute_or_empty(cls, v: str) -> str:
         if v and not v.startswith("/"):

@@ -56,6 +56,7 @@ class RealWorld:
         self.db: Database = open_database(self.config / "cacherr.db")
         self.registry = SqliteCacheRegistry(self.db)
         self.notifier = RecordingNotifier()
+        self._engine: tuple[Any, Any] | None = None
         self.service = CycleService(
             settings=lambda: self.settings, media_server=self.media_server, engine=self.engine,
             registry=self.registry, db=self.db, config_dir=self.config, clock=self.clock,
@@ -72,9 +73,12 @@ class RealWorld:
         return PathMapper(self.settings.path_mappings())
 
     def engine(self) -> Any:
+        """Built once per engine configuration, as bootstrap does (so the start-up probes run once)."""
         config = EngineConfig.from_settings(self.settings, settle_seconds=0.0, recent_seconds=0.0,
                                             folders=_no_chown())
-        return build_engine(self.db, self.registry, config)
+        if self._engine is None or self._engine[0] != config:
+            self._engine = (config, build_engine(self.db, self.registry, config))
+        return self._engine[1]
 
     def plex_down(self) -> None:
         """Stop the emulator and drop kept-alive connections (its handler threads would still answer them)."""

@@ -25,6 +25,7 @@ class EngineConfig:
     cache_limit: SizeLimitLike | None = None
     min_free_space: SizeLimitLike | None = None
     exclude_file: str = ""
+    artwork: bool = False  # artwork and NFO files travel with their video (CACHE_ARTWORK)
     settle_seconds: float = 1.0  # a source written to less than recent_seconds ago is re-checked after this
     recent_seconds: float = 60.0
     chunk: int = KERNEL_CHUNK
@@ -50,6 +51,7 @@ class EngineConfig:
             "cache_limit": settings.CACHE_LIMIT,
             "min_free_space": settings.MIN_FREE_SPACE,
             "exclude_file": settings.MOVER_EXCLUDE_FILE,
+            "artwork": settings.CACHE_ARTWORK,
         }
         values.update(overrides)
         return cls(**values)

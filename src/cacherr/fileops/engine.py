@@ -14,9 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from cacherr.domain.cache import Action, ActionKind, CacheMode
 from cacherr.domain.errors import CacherrError
+from cacherr.fileops.array_disks import disk_of, order_by_disk
 from cacherr.fileops.config import EngineConfig
 from cacherr.fileops.context import Ctx, Outcome, ProgressFn, action_to_json
 from cacherr.fileops.exclude import ExcludeResult, sync_exclude_file
@@ -52,21 +54,27 @@ class Engine:
         self.journal = Journal(db)
         self.ctx = Ctx(self.journal, registry, config, in_use, faults, progress)
         self._lock = threading.Lock()  # one execute or recover at a time
+        self._swept_upto = 0  # journal ids below this were checked for stray names (spin-down: never again)
 
     # --- ports.FileEngine -------------------------------------------------------------------------
     def execute(self, actions: Sequence[Action], *, mode: CacheMode,
                 on_progress: ProgressFn | None = None) -> list[OpResult]:
         with self._lock:
-            refuse_union_roots(self.config.roots)
+            if actions:  # probed at start (__init__); again only when the array is about to be read anyway
+                refuse_union_roots(self.config.roots)
             restores = [a for a in actions if a.kind is ActionKind.RESTORE]
             caches = [a for a in actions if a.kind is ActionKind.CACHE]
-            out = self._run_all(restores, self.config.max_concurrent_array, mode, on_progress)
-            out += self._run_all(caches, self.config.max_concurrent_cache, mode, on_progress)
+            out = [replace(r, disk=disk_of(r.action.array_path)) if r.ok and not r.skipped else r
+                   for r in self._run_all(restores, self.config.max_concurrent_array, mode, on_progress)]
+            by_disk = order_by_disk(caches)
+            done = self._run_all([a for a, _ in by_disk], self.config.max_concurrent_cache, mode, on_progress)
+            out += [replace(r, disk=disk) if not r.skipped else r for r, (_, disk) in zip(done, by_disk, strict=True)]
             return out
 
     def recover(self) -> list[str]:
         with self._lock:
-            return recover(self.ctx)
+            notes, self._swept_upto = recover(self.ctx, self._swept_upto)
+            return notes
 
     def stop(self) -> None:
         """Stop soon and cleanly (SIGTERM): operations not started yet are skipped, a running copy is
@@ -135,12 +143,14 @@ class Engine:
         eff, why_not = self._effective_mode(stamp, mode, src, notes)
         if why_not:
             return Outcome(Status.SKIPPED, why_not)
+        # Found before the video moves: in move mode its folder must still show it (folder artwork rule).
+        sidecars = sorted(set(action.sidecars) | set(find_sidecars(src, self.config.artwork)))
         op = self.journal.begin(kind="cache", mode=eff.value, role="media", array_path=src, cache_path=dst,
                                 src=src, dst=dst, stamp=stamp, action=action_to_json(action))
         outcome = self._with_board(op, action.title, start_cache, loc, on_progress)
         if outcome.ok:
             side_mode = CacheMode.COPY if eff is CacheMode.SYMLINK else eff
-            for sc in sorted(set(action.sidecars) | set(find_sidecars(src))):
+            for sc in sidecars:
                 notes.extend(self._sidecar(sc, loc, side_mode, op.id, cache=True))
         return outcome
 
@@ -197,7 +207,7 @@ class Engine:
         side_mode = CacheMode.COPY if op_mode is CacheMode.SYMLINK else op_mode
         mapped = {os.path.join(loc.cache_root, s[len(loc.array_root):].lstrip("/")) for s in action.sidecars
                   if s.startswith(loc.array_root + "/")}
-        for sc in sorted(mapped | set(find_sidecars(src))):
+        for sc in sorted(mapped | set(find_sidecars(src, self.config.artwork))):
             notes.extend(self._sidecar(sc, loc, side_mode, None, cache=False))
         op = self.journal.begin(kind="restore", mode=op_mode.value, role="media", array_path=dst, cache_path=src,
                                 src=src, dst=dst, stamp=FileStamp.of(st), action=action_to_json(action))

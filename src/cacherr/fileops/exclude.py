@@ -77,7 +77,7 @@ def cached_paths(entries: Iterable[CacheEntry]) -> list[str]:
         if not belongs_to_cacherr(entry):
             continue
         out.append(entry.cache_path)
-        out.extend(find_sidecars(entry.cache_path))
+        out.extend(find_sidecars(entry.cache_path, artwork=True))  # artwork next to a cached video stays with it
     return out
 
 

@@ -22,7 +22,10 @@ from cacherr.fileops.preflight import Located, locate
 from cacherr.fileops.steps import abandon
 
 
-def recover(ctx: Ctx) -> list[str]:
+def recover(ctx: Ctx, swept_upto: int = 0) -> tuple[list[str], int]:
+    """Finish or roll back every unfinished operation, then look for stray names of operations with an id of
+    at least ``swept_upto``. Returns the notes and the new watermark: a steady-state cycle looks at no name of
+    an operation already swept, so it touches no array disk (docs/safety.md, spin-down)."""
     notes = []
     for op in ctx.journal.active():
         ctx.hit("recover:op")
@@ -32,8 +35,9 @@ def recover(ctx: Ctx) -> list[str]:
             outcome = abandon(ctx, op, exc)
         notes.append(f"operation {op.id} ({op.kind} {op.array_path}, {op.mode}) interrupted at "
                      f"{op.step}: {outcome.status.value}{': ' + outcome.message if outcome.message else ''}")
-    notes.extend(sweep_strays(ctx))
-    return notes
+    swept, upto = sweep_strays(ctx, swept_upto)
+    notes.extend(swept)
+    return notes, upto
 
 
 def recover_one(ctx: Ctx, op: OpRow) -> Outcome:
@@ -62,15 +66,20 @@ def _remove_ours(path: str) -> bool:
     return unlink_durable(path)
 
 
-def sweep_strays(ctx: Ctx) -> list[str]:
+def sweep_strays(ctx: Ctx, from_id: int = 0) -> tuple[list[str], int]:
     """Temp names of finished operations that still exist (e.g. a crash inside a conflict path).
     A temp file is always a redundant copy, so it may go; a swap name goes only when it is a symlink
     (after a conflict it may hold the user's original file, which is reported, never deleted)."""
     active = {op.id for op in ctx.journal.active()}
     notes = []
+    upto = from_id
     for op_id, tmp, swap in ctx.journal.temp_names():
+        if op_id < from_id:
+            continue
         if op_id in active:
             continue
+        if not active or op_id < min(active):
+            upto = max(upto, op_id + 1)
         if tmp and _remove_ours(tmp):
             notes.append(f"removed stray temp file {tmp} (operation {op_id})")
         swap_st = lstat_or_none(swap) if swap else None
@@ -81,4 +90,4 @@ def sweep_strays(ctx: Ctx) -> list[str]:
             else:
                 notes.append(f"kept {swap} (operation {op_id}): it holds a file Cacherr did not verify; "
                              "check it and remove it yourself")
-    return notes
+    return notes, upto

@@ -27,6 +27,7 @@ from cacherr.ports import (
     Clock,
     FileEngine,
     MediaServer,
+    MoverWatch,
     Notifier,
     ProgressCallback,
     TraktPick,
@@ -74,7 +75,8 @@ class CycleService:
     def __init__(self, *, settings: Callable[[], Settings], media_server: Callable[[], MediaServer],
                  engine: Callable[[], FileEngine], registry: CacheRegistry, db: SqlDatabase, config_dir: Path,
                  clock: Clock | None = None, notifier: Callable[[], Notifier | None] | None = None,
-                 trakt: Callable[[], TraktSource | None] | None = None, disk: DiskProbe | None = None) -> None:
+                 trakt: Callable[[], TraktSource | None] | None = None, disk: DiskProbe | None = None,
+                 mover: Callable[[], MoverWatch | None] | None = None) -> None:
         self._settings = settings
         self._media_server = media_server
         self._engine = engine
@@ -84,6 +86,7 @@ class CycleService:
         self.clock: Clock = clock or SystemClock()
         self._notifier = notifier or (lambda: None)
         self._trakt = trakt or (lambda: None)
+        self._mover = mover or (lambda: None)
         self.disk: DiskProbe = disk or LocalDisk()
         self._server: tuple[Settings, MediaServer] | None = None
         self._server_lock = threading.Lock()
@@ -106,6 +109,11 @@ class CycleService:
     def usage(self) -> tuple[int, int]:
         """(total, free) bytes of the cache filesystem(s)."""
         return self.disk.usage(cache_roots(PathMapper(self._settings().path_mappings())))
+
+    def mover_running(self) -> str | None:
+        """Why Unraid's mover counts as running now (cycles and real time wait for it), or None."""
+        watch = self._mover()
+        return watch.running() if watch is not None else None
 
     # --- queries ------------------------------------------------------------------------------
     @property
@@ -147,6 +155,10 @@ class CycleService:
         rb = ReportBuilder(self.recorder.start(trigger, started, dry), trigger, started, dry)
         prepared: Prepared | None = None
         try:
+            moving = self.mover_running()
+            if moving:
+                return self._finish(rb, None, "skipped", f"skipped: {moving}; the next cycle runs as usual "
+                                    "(Cacherr never fights the mover)")
             server = self.media_server()
             active = server.sessions() if settings.EXIT_IF_ACTIVE_SESSION else ()
             if active:

@@ -69,6 +69,9 @@ class ReportBuilder:
         self.bytes_moved = sum(a.size for a in plan.actions)
 
     def add_results(self, results: Sequence[OpResult]) -> None:
+        woken = set(self.extra.get("disks_woken", ()))  # type: ignore[call-overload]
+        woken.update(r.disk for r in results if r.disk and not r.skipped)
+        self.extra["disks_woken"] = sorted(woken)
         for r in results:
             o = outcome(r)
             if r.skipped:

@@ -76,6 +76,7 @@ def summary_of(report: CycleReport) -> dict[str, Any]:
         "message": report.message, "problems": list(report.problems), "seconds": report.seconds,
         "cached_items": _outcomes(report.cached), "restored_items": _outcomes(report.restored),
         "failed_items": _outcomes(report.failed), "skipped_items": list(report.skipped),
+        "disks_woken": list(report.extra.get("disks_woken", ())),  # type: ignore[call-overload]
     }
 
 

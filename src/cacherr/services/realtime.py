@@ -17,10 +17,12 @@ from typing import Any
 
 from cacherr.domain.cache import CacheMode, CacheState
 from cacherr.domain.errors import CycleBusy
-from cacherr.domain.media import MediaKind, Reason, Snapshot, Want
+from cacherr.domain.media import MediaKind, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, build_plan
+from cacherr.services.gates import realtime_held_back
 from cacherr.services.host import CycleHost
+from cacherr.services.realtime_playing import cache_playing, playing_delay
 
 log = logging.getLogger(__name__)
 PLAY_EVENTS = frozenset({"media.play", "media.resume"})
@@ -33,6 +35,10 @@ def cache_next(service: CycleHost, user: str, item_key: str, *, trigger: str = "
     nothing to do (a movie, the last episode, all already cached). Raises ``CycleBusy``."""
     settings = service.current_settings()
     if settings.NUMBER_EPISODES <= 0:
+        return None
+    held = realtime_held_back(settings, service.clock.now(), service.mover_running())
+    if held:
+        log.info("real-time caching after %s for %s held back: %s", item_key, user or "owner", held)
         return None
     with service.lock.hold(trigger, wait=wait):
         for note in service.recover_before_actions():  # the start-up step (runtime.start_up), under the lock
@@ -80,6 +86,8 @@ class Realtime:
         self._pool: ThreadPoolExecutor | None = None
         self._pending: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+        self._settled: set[tuple[str, str]] = set()  # (user, item key) whose playing file needs nothing more
+        self._timers: list[threading.Timer] = []
 
     def submit(self, user: str, item_key: str, trigger: str) -> Future[CycleReport | None] | None:
         """Queue a next-episodes top-up; None when the same one is already queued."""
@@ -91,6 +99,67 @@ class Realtime:
             if self._pool is None:  # started on first use, and again after a shutdown
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cacherr-realtime")
             return self._pool.submit(self._work, user, item_key, trigger)
+
+    # --- the playing item itself (services.realtime_playing) ------------------------------------
+    def submit_playing(self, session: PlaySession, played_seconds: float,
+                       trigger: str) -> Future[CycleReport | None] | None:
+        """Queue caching the file ``session`` plays; None when settled already or queued."""
+        key = (session.user, "playing:" + session.item_key)
+        with self._lock:
+            if (session.user, session.item_key) in self._settled or key in self._pending:
+                return None
+            self._pending.add(key)
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cacherr-realtime")
+            return self._pool.submit(self._work_playing, session, played_seconds, trigger)
+
+    def forget_playing(self, current: set[tuple[str, str]]) -> None:
+        """Sessions that ended: a later play of the same item is looked at again."""
+        with self._lock:
+            self._settled &= current
+
+    def _work_playing(self, session: PlaySession, played: float, trigger: str) -> CycleReport | None:
+        try:
+            settled, report = cache_playing(self.service, session, played, trigger=trigger, wait=self.busy_wait)
+            if settled:
+                with self._lock:
+                    self._settled.add((session.user, session.item_key))
+            return report
+        except CycleBusy as exc:
+            log.info("caching what %s plays skipped: %s", session.user, exc)
+            return None
+        except Exception:
+            log.exception("caching the playing item %s for %s failed", session.item_key, session.user)
+            return None
+        finally:
+            with self._lock:
+                self._pending.discard((session.user, "playing:" + session.item_key))
+
+    def _after_play_event(self, user: str, item_key: str, kind: str) -> bool:
+        """Webhook: look again once the item has played long enough (session polling may be off).
+        False when caching the playing item is off for this kind."""
+        settings = self.service.current_settings()
+        media_kind = MediaKind.MOVIE if kind == MediaKind.MOVIE.value else MediaKind.EPISODE
+        delay = playing_delay(settings, media_kind)
+        if delay <= 0:
+            return False
+
+        def check() -> None:
+            try:
+                sessions = self.service.sessions()
+            except Exception as exc:
+                log.debug("session check after a play event failed: %s", exc)
+                return
+            for s in sessions:
+                if s.item_key == item_key and (not user or s.user == user) and s.state != "stopped":
+                    self.submit_playing(s, float(delay), "webhook")
+
+        timer = threading.Timer(delay + 1.0, check)
+        timer.daemon = True
+        with self._lock:
+            self._timers = [t for t in self._timers if t.is_alive()] + [timer]
+        timer.start()
+        return True
 
     def _work(self, user: str, item_key: str, trigger: str) -> CycleReport | None:
         try:
@@ -116,7 +185,11 @@ class Realtime:
         if not event or not key:
             return WebhookResult(event or "?", "ignored", "no event or no Metadata.ratingKey in the payload")
         if event in PLAY_EVENTS:
+            playable = kind in (MediaKind.MOVIE.value, MediaKind.EPISODE.value)
+            playing = playable and self._after_play_event(user, key, kind)
             if kind and kind != MediaKind.EPISODE.value:
+                if playing:
+                    return WebhookResult(event, "cache-playing", f"caching {key} once it has played a while")
                 return WebhookResult(event, "ignored", f"a {kind} has no next episodes")
             future = self.submit(user, key, "webhook")
             return WebhookResult(event, "cache-next", f"caching the episodes after {key} for {user or 'owner'}",
@@ -133,7 +206,10 @@ class Realtime:
         """Stop the worker (``wait``: finish queued work first, else drop it)."""
         with self._lock:
             pool, self._pool = self._pool, None
+            timers, self._timers = self._timers, []
             if not wait:
                 self._pending.clear()
+        for timer in timers:
+            timer.cancel()
         if pool is not None:
             pool.shutdown(wait=wait, cancel_futures=not wait)
