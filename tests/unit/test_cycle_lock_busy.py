@@ -113,3 +113,15 @@ def test_busy_ignores_a_stale_record_with_our_own_pid_but_sees_a_lock_held_here(
     with CycleLock(path).hold("api"):
         assert other.busy
     assert not other.busy
+
+
+def test_busy_matches_a_lock_table_entry_on_another_device_number_only_with_the_holders_pid(tmp_path: Path) -> None:
+    """btrfs subvolumes: stat's st_dev differs from the lock table's device; the recorded pid decides."""
+    path = tmp_path / "cycle.lock"
+    path.write_text("pid 4242, schedule")
+    ino = path.stat().st_ino
+    table = tmp_path / "locks"
+    table.write_text(f"1: FLOCK  ADVISORY  WRITE 4242 00:99:{ino} 0 EOF\n")
+    assert _flocked(path, locks=str(table)) is True
+    table.write_text(f"1: FLOCK  ADVISORY  WRITE 777 00:99:{ino} 0 EOF\n2: -> FLOCK  ADVISORY  WRITE 4242 00:99:{ino} 0 EOF\n")
+    assert _flocked(path, locks=str(table)) is False

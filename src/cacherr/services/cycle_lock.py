@@ -103,11 +103,27 @@ def _flocked(path: Path, locks: str = "/proc/locks") -> bool | None:
     except OSError:
         return None
     wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    recorded = None
     for line in table.splitlines():
         fields = line.split()
-        if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == wanted:  # "N: -> FLOCK" lines only wait
+        if len(fields) < 6 or fields[1] != "FLOCK":  # "N: -> FLOCK" lines only wait
+            continue
+        if fields[5] == wanted:
             return True
+        if fields[5].rsplit(":", 1)[-1] == str(st.st_ino):
+            # Same inode, other device number: btrfs subvolumes report another st_dev than the lock table.
+            # It is ours when the lock's owner is the pid the holder wrote into the file.
+            recorded = _pid_of(_text(path)) if recorded is None else recorded
+            if recorded is not None and fields[4] == str(recorded):
+                return True
     return False
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 def _holder_alive(path: Path) -> bool:
