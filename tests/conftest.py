@@ -43,10 +43,11 @@ def import_playwright() -> Any:
     return sync_api
 
 
-@pytest.fixture(autouse=True)
-def _no_log_handlers_leak_between_tests() -> Iterator[None]:
-    """``setup_logging`` (via ``build_container``) replaces the root logger's handlers, with a file handler in the
-    test's temporary folder: put pytest's back afterwards and close what the test added."""
+@pytest.fixture(autouse=True, scope="module")
+def _no_log_handlers_leak_between_test_modules() -> Iterator[None]:
+    """``setup_logging`` (via ``build_container``) replaces the root logger's handlers, with a file handler in a
+    temporary folder: after each module (whose module-scoped stacks may log to them), put pytest's back and close
+    what the module added. Within a module, ``setup_logging`` closes the handlers it replaces."""
     from cacherr.logs import RING
 
     root = logging.getLogger()
