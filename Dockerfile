@@ -1,35 +1,52 @@
-# syntax=docker/dockerfile:1
 # Cacherr: keeps the media Plex users are about to watch on the Unraid cache pool.
 #
-#   docker build -t cacherr .
-#   docker run -d --name cacherr -p 5445:5445 \
+#   docker build --build-arg VERSION="$(scripts/version)" -t ghcr.io/cacherr/cacherr:latest .
+#   docker run -d --name cacherr --stop-timeout 120 -p 5445:5445 \
 #     -v /mnt/user/appdata/cacherr:/config -v /mnt/user0/media:/mediasource \
 #     -v /mnt/cache/media:/mnt/cache/media -e CACHE_DESTINATION=/mnt/cache/media \
-#     -e PLEX_URL=http://192.168.1.10:32400 -e PLEX_TOKEN=... -e PLEX_SOURCE=/data cacherr
+#     -e PLEX_URL=http://192.168.1.10:32400 -e PLEX_TOKEN=... -e PLEX_SOURCE=/data ghcr.io/cacherr/cacherr:latest
 #
 # See docs/unraid.md for the path set-up and docker-compose.yml for a commented example.
+# Every builder handles this file the same way (Docker with or without BuildKit, podman, buildah): no
+# syntax directive, no RUN --mount, no COPY --chmod. The base is a build argument: any Debian-based
+# image with python3 (>= 3.11, with venv) and apt works, e.g. one built with mmdebstrap (scripts/image-check).
 
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG BASE_IMAGE=python:3.11-slim-bookworm
 
-# --- builder: build Cacherr's wheel and the wheels of its dependencies ------------------------------
-FROM ${PYTHON_IMAGE} AS builder
+# --- builder: a virtualenv with the locked dependencies (hashes checked) and Cacherr's wheel -------
+FROM ${BASE_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_NO_CACHE_DIR=1
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY requirements.lock requirements-build.lock ./
+# Every package and its hash come from the lock files (scripts/lock refreshes them).
+RUN python3 -m venv /opt/build \
+    && /opt/build/bin/pip install --require-hashes --no-deps -r requirements-build.lock \
+    && python3 -m venv /opt/cacherr \
+    && /opt/cacherr/bin/pip install --require-hashes --no-deps --only-binary=:all: -r requirements.lock
+COPY pyproject.toml README.md LICENSE ./
 COPY src ./src
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN /opt/build/bin/pip wheel --no-deps --no-build-isolation --wheel-dir /wheels . \
+    && /opt/cacherr/bin/pip install --no-deps --no-index /wheels/cacherr-*.whl \
+    && /opt/cacherr/bin/pip check \
+    && /opt/cacherr/bin/python -m pip uninstall --yes pip setuptools \
+    && find /opt/cacherr -name '__pycache__' -prune -exec rm -rf {} +
 
-# --- runtime: only the wheels, tini, tzdata and the entrypoint ------------------------------------
-FROM ${PYTHON_IMAGE} AS runtime
+# --- runtime: the virtualenv, tini, tzdata, the entrypoint and the licence ------------------------
+FROM ${BASE_IMAGE} AS runtime
 
-ARG VERSION=0.1.0
+# The version comes from pyproject.toml (scripts/version); the build fails when it differs from the wheel's.
+ARG VERSION=""
 LABEL org.opencontainers.image.title="Cacherr" \
       org.opencontainers.image.description="Keeps the media your Plex users are about to watch on the fast cache drive, crash-safely." \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.documentation="docs/unraid.md" \
-      net.unraid.docker.webui="http://[IP]:[PORT:5445]/"
+      org.opencontainers.image.source="https://github.com/cacherr/cacherr" \
+      org.opencontainers.image.url="https://github.com/cacherr/cacherr" \
+      org.opencontainers.image.documentation="https://github.com/cacherr/cacherr/blob/main/docs/unraid.md" \
+      net.unraid.docker.webui="http://[IP]:[PORT:5445]/" \
+      net.unraid.docker.icon="https://raw.githubusercontent.com/cacherr/cacherr/main/unraid/cacherr.png"
 
 # tini is PID 1: it forwards docker's SIGTERM to Cacherr and reaps children.
 # setpriv (util-linux) drops root in the entrypoint; tzdata gives TZ its zones.
@@ -43,13 +60,14 @@ RUN apt-get update \
 RUN groupadd -o -g 100 cacherr \
     && useradd -o -M -N -u 99 -g 100 -d /config -s /usr/sbin/nologin cacherr
 
-# --no-index: only the wheels built above, so the versions are pinned by the builder stage (DL3013).
-# hadolint ignore=DL3013
-RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
-    pip install --no-cache-dir --no-index --find-links=/wheels cacherr \
-    && cacherr --version
-
-COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/cacherr-entrypoint
+COPY --from=builder /opt/cacherr /opt/cacherr
+COPY LICENSE /usr/share/doc/cacherr/LICENSE
+COPY docker/entrypoint.sh /usr/local/bin/cacherr-entrypoint
+ENV PATH=/opt/cacherr/bin:$PATH
+RUN chmod 0755 /usr/local/bin/cacherr-entrypoint \
+    && cacherr --version \
+    && if [ -n "$VERSION" ] && [ "$(cacherr --version)" != "cacherr, version $VERSION" ]; then \
+         echo "VERSION=$VERSION but the wheel says: $(cacherr --version)" >&2; exit 1; fi
 
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
@@ -63,9 +81,10 @@ ENV PYTHONUNBUFFERED=1 \
 VOLUME ["/config"]
 EXPOSE 5445
 STOPSIGNAL SIGTERM
-# WEB_PORT is read from the environment; when it is only set from the dashboard, the check uses 5445.
+# cacherr-healthcheck asks /health on 127.0.0.1 (or on WEB_HOST when it names one address) at WEB_PORT,
+# 5445 when WEB_PORT is unset or blank, as Unraid templates pass it.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('WEB_PORT', '5445'), timeout=8)"]
+    CMD ["cacherr-healthcheck"]
 
 ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/cacherr-entrypoint"]
 CMD ["cacherr", "serve"]

@@ -43,8 +43,9 @@ def check_config_dir(config_dir: Path) -> None:
         raise ConfigError([f"CONFIG_DIR={config_dir}: cannot be created ({exc.strerror}); "
                            "mount a writable folder at /config or set CONFIG_DIR"]) from None
     if not os.access(config_dir, os.W_OK | os.X_OK):
-        raise ConfigError([f"CONFIG_DIR={config_dir}: not writable by uid {os.getuid()}; "
-                           "fix its owner (chown 99:100) or set CONFIG_DIR to a writable folder"])
+        uid, gid = os.getuid(), os.getgid()
+        raise ConfigError([f"CONFIG_DIR={config_dir}: not writable by uid {uid} (gid {gid}); fix its owner "
+                           f"(chown -R {uid}:{gid} on the host folder) or set CONFIG_DIR to a writable folder"])
 
 
 @dataclass

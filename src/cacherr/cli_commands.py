@@ -91,15 +91,17 @@ def doctor(ctx: click.Context, container: Container, as_json: bool) -> None:
 @main.command()
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="Keep the demo lab in this folder.")
 @click.option("--port", type=int, default=5445, show_default=True, help="Dashboard port (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address the dashboard listens on; 0.0.0.0 to open it from elsewhere (docker run -p).")
 @click.option("--tick", type=float, default=20.0, show_default=True,
               help="Seconds between two things the emulated household does.")
 @click.option("--scale", type=float, default=1.0, hidden=True, help="Media file size factor (tests: 0.05).")
-def demo(directory: str | None, port: int, tick: float, scale: float) -> None:
+def demo(directory: str | None, port: int, host: str, tick: float, scale: float) -> None:
     """Start a self-contained demo: an emulated Plex, a sandbox array and cache, and the dashboard."""
     from pathlib import Path
 
     from cacherr.demo.runner import DemoOptions, run_demo
 
     options = DemoOptions(Path(directory) if directory else None, port, tick, scale,
-                          out=lambda line: click.echo(line, nl=True))
+                          out=lambda line: click.echo(line, nl=True), host=host)
     raise SystemExit(run_demo(options))

@@ -23,11 +23,15 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from cacherr.domain.errors import ConfigError
+from cacherr.domain.library_rule import LibraryRule
 from cacherr.domain.paths import PathMapping
 from cacherr.domain.quiet_hours import parse_windows
+from cacherr.domain.versions import VersionRule
+from cacherr.domain.winpath import is_windows
 from cacherr.settings_types import (
     SIZE_HINT,
     TRAKT_LIST_NAMES,
+    LibraryRuleSetting,
     PathMappingSetting,
     Schedule,
     SizeLimit,
@@ -95,7 +99,8 @@ class Settings(BaseSettings):
 
     # --- Paths ------------------------------------------------------------------------------
     PLEX_SOURCE: str = Field("/plexsource", description="Root of your media as Plex sees it (inside the Plex "
-                             "container), e.g. /data.", json_schema_extra=_group("Paths"))
+                             "container), e.g. /data; for Plex on Windows a drive or share path such as M:\\Media or "
+                             "\\\\tower\\media.", json_schema_extra=_group("Paths"))
     REAL_SOURCE: str = Field("/mediasource", description="The same root on the array as Cacherr sees it. On Unraid "
                              "mount /mnt/user0/<share> or /mnt/diskN/<share> here, never /mnt/user.",
                              json_schema_extra=_group("Paths"))
@@ -125,6 +130,11 @@ class Settings(BaseSettings):
                                    json_schema_extra=_group("Caching"))
     WATCHLIST_EPISODES: int = Field(1, ge=0, le=100, description="For a show on a watchlist, how many first "
                                     "unwatched episodes to cache.", json_schema_extra=_group("Caching"))
+    MEDIA_VERSION: str = Field("highest", description="An item with several versions (4K and 1080p, or an "
+                               "extended cut) is cached as one version with all its parts: the one being played, "
+                               "else one already on the cache, else this choice: highest (resolution), 1080p or "
+                               "highest:1080p (the highest at or below 1080p), smallest, largest, or all (every "
+                               "version).", json_schema_extra=_group("Caching"))
     WATCHED_MOVE: bool = Field(True, description="Give media back to the array once every interested user "
                                "has watched it.", json_schema_extra=_group("Caching"))
     CACHE_RETENTION_HOURS: int = Field(12, ge=0, le=24 * 365, description="Keep media on the cache this many hours "
@@ -167,6 +177,12 @@ class Settings(BaseSettings):
                                        "anything).", json_schema_extra=_group("File operations"))
     TEST_MODE: bool = Field(False, description="Plan and show, but never touch a file.",
                             json_schema_extra=_group("File operations"))
+
+    LIBRARY_RULES: dict[str, LibraryRuleSetting] = Field(
+        default_factory=dict, description='Per-library rules, a JSON object keyed by the Plex library title: '
+        '{"Movies": {"watchlist": false, "retention_hours": 48}, "Anime": {"episodes": 12}, "4K": {"enabled": false}}. '
+        "Fields: enabled, episodes (next episodes ahead), watchlist, retention_hours; omitted ones follow the globals.",
+        json_schema_extra=_group("Caching"))
 
     # --- Schedule ---------------------------------------------------------------------------
     SCHEDULE: Annotated[Schedule, NoDecode] = Field(
@@ -304,6 +320,11 @@ class Settings(BaseSettings):
     def _size(cls, v: Any) -> Any:
         return v if isinstance(v, SizeLimit) else SizeLimit.parse(str(v))
 
+    @field_validator("MEDIA_VERSION")
+    @classmethod
+    def _media_version(cls, v: str) -> str:
+        return str(VersionRule.parse(v))
+
     @field_validator("SCHEDULE", mode="before")
     @classmethod
     def _schedule(cls, v: Any) -> Any:
@@ -313,6 +334,22 @@ class Settings(BaseSettings):
     @classmethod
     def _quiet(cls, v: Any) -> list[str]:
         return [str(w) for w in parse_windows(_split_csv(v))]
+
+    @field_validator("LIBRARY_RULES", mode="before")
+    @classmethod
+    def _library_rules(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if not v.strip():
+                return {}
+            try:
+                return json.loads(v)
+            except json.JSONDecodeError:
+                raise ValueError('expected JSON like {"Movies": {"watchlist": false}, "TV Shows": {"episodes": 3}}') \
+                    from None
+        return v
+
+    def library_rules(self) -> dict[str, LibraryRule]:
+        return {name: rule.to_rule() for name, rule in self.LIBRARY_RULES.items()}
 
     @field_validator("PATH_MAPPINGS", mode="before")
     @classmethod
@@ -343,7 +380,17 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// URL like http://192.168.1.10:32400")
         return v.rstrip("/")
 
-    @field_validator("PLEX_SOURCE", "REAL_SOURCE", "CACHE_DESTINATION")
+    @field_validator("PLEX_SOURCE")
+    @classmethod
+    def _plex_root(cls, v: str) -> str:
+        if is_windows(v):
+            return v
+        if not v.startswith("/"):
+            raise ValueError("expected an absolute path starting with / (or, for Plex on Windows, a drive path "
+                             "like M:\\Media or a share like \\\\tower\\media)")
+        return v.rstrip("/") or "/"
+
+    @field_validator("REAL_SOURCE", "CACHE_DESTINATION")
     @classmethod
     def _absolute(cls, v: str) -> str:
         if not v.startswith("/"):
@@ -411,6 +458,8 @@ def serialise(settings: Settings, name: str) -> Any:
     if isinstance(value, list):
         return [v.get_secret_value() if isinstance(v, SecretStr) else
                 (v.model_dump() if isinstance(v, BaseModel) else v) for v in value]
+    if isinstance(value, dict):
+        return {k: v.model_dump(exclude_defaults=True) if isinstance(v, BaseModel) else v for k, v in value.items()}
     return value
 
 
@@ -424,7 +473,11 @@ def format_validation_error(err: ValidationError, given: Mapping[str, Any]) -> l
         shown = mask(str(raw)) if name in SECRET_FIELDS else raw
         msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
         if e.get("type") == "extra_forbidden":
-            lines.append(f"{name}: unknown setting; remove it (see docs/configuration.md for the names)")
+            if len(loc) > 1:  # a key inside a JSON setting (PATH_MAPPINGS, LIBRARY_RULES)
+                lines.append(f"{name}: unknown field {'.'.join(str(x) for x in loc[1:])!r}; remove it "
+                             "(docs/configuration.md lists the fields)")
+            else:
+                lines.append(f"{name}: unknown setting; remove it (see docs/configuration.md for the names)")
             continue
         where = "" if len(loc) == 1 else " (" + ".".join(str(x) for x in loc[1:]) + ")"
         lines.append(f"{name}={shown}{where}: {msg}")

@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cacherr.domain.library_rule import LibraryRule
 from cacherr.domain.paths import PathMapping
+from cacherr.domain.winpath import is_windows
 
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
 _SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGTP]?)(?:I?B)?\s*$", re.IGNORECASE)
@@ -92,6 +94,19 @@ class Schedule:
         raise ValueError("expected a cron expression like '0 */6 * * *' or an interval like 6h or 'every 30m'")
 
 
+class LibraryRuleSetting(BaseModel):
+    """One entry of ``LIBRARY_RULES`` (keyed by the Plex library's title); omitted fields follow the globals."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+    episodes: int | None = Field(None, ge=0, le=100)
+    watchlist: bool = True
+    retention_hours: float | None = Field(None, ge=0, le=8760)
+
+    def to_rule(self) -> LibraryRule:
+        return LibraryRule(self.enabled, self.episodes, self.watchlist, self.retention_hours)
+
+
 class PathMappingSetting(BaseModel):
     """One entry of ``PATH_MAPPINGS``."""
 
@@ -100,6 +115,25 @@ class PathMappingSetting(BaseModel):
     plex_path: str
     real_path: str
     cache_path: str
+
+    @field_validator("plex_path")
+    @classmethod
+    def _plex_root(cls, v: str) -> str:
+        """As Plex reports it: a POSIX path, or for Plex on Windows a drive or UNC path (in JSON each
+        backslash is written twice; a drive path may use slashes instead: M:/Media)."""
+        if is_windows(v):
+            return v
+        if not v.startswith("/"):
+            raise ValueError("expected an absolute path as Plex shows it: /data/movies, M:\\Movies or "
+                             "\\\\tower\\media")
+        return v.rstrip("/") or "/"
+
+    @field_validator("real_path", "cache_path")
+    @classmethod
+    def _real_root(cls, v: str) -> str:
+        if not v.startswith("/"):
+            raise ValueError("expected an absolute path on this machine, starting with /")
+        return v
 
     def to_domain(self) -> PathMapping:
         return PathMapping(self.name, self.plex_path, self.real_path, self.cache_path)

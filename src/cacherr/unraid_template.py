@@ -21,7 +21,15 @@ from cacherr.docs_gen import ESSENTIAL, ROOT, _default
 from cacherr.settings import Settings, field_meta
 
 TEMPLATE_PATH = ROOT / "unraid" / "cacherr.xml"
-IMAGE = "cacherr/cacherr:latest"
+# One image name everywhere: the Dockerfile header, compose, the docs and this template (a test checks).
+IMAGE_NAME = "ghcr.io/cacherr/cacherr"
+IMAGE = f"{IMAGE_NAME}:latest"
+REGISTRY = "https://github.com/cacherr/cacherr/pkgs/container/cacherr"
+PROJECT = "https://github.com/cacherr/cacherr"
+SUPPORT = f"{PROJECT}/issues"
+RAW = "https://raw.githubusercontent.com/cacherr/cacherr/main"
+ICON = f"{RAW}/unraid/cacherr.png"
+TEMPLATE_URL = f"{RAW}/unraid/cacherr.xml"
 WEB_PORT = 5445
 
 # Shown on the template's first page (besides ESSENTIAL): what almost every Unraid user sets.
@@ -69,6 +77,25 @@ PATHS = (
 )
 
 
+@dataclass(frozen=True)
+class OptionalPath:
+    name: str
+    target: str
+    mode: str
+    description: str
+
+
+# What Unraid's notifications need inside the container (UNRAID_NOTIFY_SCRIPT): its notify script and
+# the folder it queues messages in. Optional: without them Cacherr only notifies through Apprise.
+NOTIFY_PATHS = (
+    OptionalPath("Unraid web GUI (notifications)", "/usr/local/emhttp", "ro",
+                 "Unraid's notify script lives here (read-only). With /tmp/notifications, Cacherr's messages "
+                 "appear as Unraid notifications. Leave both as they are, or remove them to use Apprise only."),
+    OptionalPath("Unraid notifications queue", "/tmp/notifications", "rw",  # noqa: S108  (Unraid's own path)
+                 "Where Unraid's notify script queues messages; needed with /usr/local/emhttp."),
+)
+
+
 def _variable_default(name: str) -> str:
     """``Default=`` of one setting: the default, or ``default|other`` for booleans and choices."""
     default = _default(name)
@@ -102,16 +129,17 @@ def build_template() -> ET.Element:
     for tag, text in (
         ("Name", "cacherr"),
         ("Repository", IMAGE),
-        ("Registry", ""),
+        ("Registry", REGISTRY),
         ("Network", "bridge"),
         ("Shell", "sh"),
         ("Privileged", "false"),
-        ("Support", ""),
-        ("Project", ""),
+        ("Support", SUPPORT),
+        ("Project", PROJECT),
         ("Overview", OVERVIEW),
         ("Category", "MediaServer:Video Tools:Utilities"),
         ("WebUI", f"http://[IP]:[PORT:{WEB_PORT}]/"),
-        ("Icon", ""),
+        ("TemplateURL", TEMPLATE_URL),
+        ("Icon", ICON),
         # Give a running copy time to finish or be journaled on stop (Docker's default is 10 s).
         ("ExtraParams", "--stop-timeout=120"),
         ("PostArgs", ""),
@@ -125,6 +153,10 @@ def build_template() -> ET.Element:
         _config(root, {"Name": p.name, "Target": p.target, "Default": p.default, "Mode": "rw",
                        "Description": p.description, "Type": "Path", "Display": "always",
                        "Required": "true", "Mask": "false"}, p.default)
+    for n in NOTIFY_PATHS:
+        _config(root, {"Name": n.name, "Target": n.target, "Default": n.target, "Mode": n.mode,
+                       "Description": n.description, "Type": "Path", "Display": "advanced",
+                       "Required": "false", "Mask": "false"}, n.target)
     for name in Settings.model_fields:
         shown = name in ALWAYS_SHOWN
         secret = bool(field_meta(name).get("secret"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -174,3 +175,18 @@ def test_restore_with_a_broken_engine_is_recorded_as_failed(world: World) -> Non
     assert report.status == "failed" and "union view" in report.message
     assert world.service.history(1)[0]["status"] == "failed"
     assert world.on_cache() != set()
+
+
+def test_registry_trusted_over_disk_realtime_recaches_a_file_wiped_from_the_cache(world: World) -> None:
+    """Issue 13.11: the registry says cached, the cache drive says otherwise (replaced, wiped, deleted by
+    hand). Real-time caching must look before it trusts, and cache the file again."""
+    world.set(NUMBER_EPISODES="1")
+    show = world.show("Wiped", 3)
+    assert world.service.cache_next_for_session("alice", show[0].key) is not None
+    assert world.cached_keys() == {show[1].key}
+    for f in show[1].files:
+        Path(f.cache_path).unlink()  # the cache copy is gone; the registry row stays
+    report = world.service.cache_next_for_session("alice", show[0].key)
+    assert report is not None and report.status == "ok", "skipped as already cached"
+    assert [o.title for o in report.cached] == [show[1].display_title]
+    assert all(Path(f.cache_path).is_file() for f in show[1].files)

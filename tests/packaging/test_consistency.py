@@ -72,7 +72,7 @@ def test_template_values_are_valid_settings() -> None:
 
 def test_template_paths_and_port() -> None:
     configs = list(_template().iter("Config"))
-    paths = {c.get("Target"): c for c in configs if c.get("Type") == "Path"}
+    paths = {c.get("Target"): c for c in configs if c.get("Type") == "Path" and c.get("Required") == "true"}
     assert set(paths) == {"/config", "/mediasource", "/mnt/cache/media"}
     assert paths["/config"].get("Default", "").startswith("/mnt/user/appdata/")
     assert paths["/mediasource"].get("Default", "").startswith(("/mnt/user0/", "/mnt/disk"))

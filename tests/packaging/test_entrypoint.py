@@ -223,3 +223,85 @@ def test_container_start_serves_health_as_puid_and_stops_on_sigterm(sandbox: San
         proc.kill()
         out = proc.communicate()[0].decode(errors="replace")
     assert code == 0, out
+
+
+# --- friendly failures: read-only /etc, no capabilities, a folder root cannot chown -------------------
+
+def _in_sandbox(sandbox: Sandbox, prefix: list[str], *command: str, setup: str = "",
+                **env: str) -> subprocess.CompletedProcess[str]:
+    """The entrypoint in the sandbox, after ``setup`` (shell, in the namespace) and behind ``prefix``."""
+    script = f'mount --bind "$1" /etc && {setup or "true"} && shift && exec "$@"'
+    argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(sandbox.etc),
+            *prefix, str(ENTRYPOINT), *command]
+    return subprocess.run(argv, env=sandbox.env(**env), capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_read_only_etc_with_another_puid_runs_as_that_puid(sandbox: Sandbox) -> None:
+    """Regression: `docker run --read-only -e PUID=1234` stopped at 'groupmod: cannot lock /etc/group'."""
+    result = _in_sandbox(sandbox, [], "sh", "-c", "id -u; id -g; grep NoNewPrivs /proc/self/status",
+                         setup="mount -o remount,bind,ro /etc", PUID="1234", PGID="2345")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1234", "2345", "NoNewPrivs:", "1"]
+    assert "read-only" in result.stderr and "1234:2345" in result.stderr
+    assert not sandbox.passwd_has("cacherr"), "nothing was written to the read-only /etc"
+
+
+def test_cap_drop_all_says_what_to_change_with_the_actual_ids(sandbox: Sandbox) -> None:
+    """Regression: `--cap-drop ALL` stopped at 'chown: Operation not permitted'."""
+    marker = sandbox.base / "ran"
+    result = _in_sandbox(sandbox, ["setpriv", "--bounding-set=-all"], "touch", str(marker),
+                         PUID="1234", PGID="2345")
+    assert result.returncode == 64
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "CAP_SETUID" in lines[0] and "--cap-add SETUID" in lines[0] and "--user 1234:2345" in lines[0]
+    assert not marker.exists()
+
+
+def test_a_config_folder_already_right_needs_no_chown_capability(sandbox: Sandbox) -> None:
+    sandbox.config.mkdir()
+    (sandbox.config / "cacherr.db").write_text("x")
+    for p in (sandbox.config, sandbox.config / "cacherr.db"):
+        os.chown(p, 1234, 2345)
+    result = _in_sandbox(sandbox, ["setpriv", "--bounding-set=-chown"], "id", "-u", PUID="1234", PGID="2345")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1234"]
+
+
+def test_root_squashed_config_folder_names_the_fix_with_puid_pgid(sandbox: Sandbox) -> None:
+    """Regression: a folder root cannot chown (root-squashed share) stopped at a bare chown error."""
+    sandbox.config.mkdir()
+    sandbox.config.chmod(0o755)  # root's, not writable by 1234
+    result = _in_sandbox(sandbox, ["setpriv", "--bounding-set=-chown"], "true", PUID="1234", PGID="2345")
+    assert result.returncode == 64
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1, result.stderr
+    assert "chown -R 1234:2345" in errors[0] and "its owner (0:0)" in errors[0]
+
+
+def test_root_squashed_config_folder_writable_by_puid_carries_on(sandbox: Sandbox) -> None:
+    sandbox.config.mkdir()
+    sandbox.config.chmod(0o777)
+    result = _in_sandbox(sandbox, ["setpriv", "--bounding-set=-chown"], "sh", "-c", 'touch "$CONFIG_DIR/x"; id -u',
+                         PUID="1234", PGID="2345")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1234"]
+    assert "warning: could not give every file" in result.stderr
+    assert (sandbox.config / "x").stat().st_uid == 1234
+
+
+def test_not_writable_message_names_the_actual_uid_and_gid(tmp_path: Path) -> None:
+    """Regression: Cacherr's own 'not writable' message said `chown 99:100` whatever the PUID."""
+    require_root()
+    require_tool("setpriv")
+    base = Path(tempfile.mkdtemp(prefix="cacherr-ids-", dir="/tmp"))
+    try:
+        base.chmod(0o755)
+        code = ("from pathlib import Path; from cacherr.bootstrap import check_config_dir\n"
+                f"check_config_dir(Path({str(base)!r}))")
+        result = subprocess.run(["setpriv", "--reuid=4321", "--regid=4322", "--clear-groups", sys.executable, "-c",
+                                 code], capture_output=True, text=True, timeout=60, check=False)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    assert result.returncode != 0
+    assert "chown -R 4321:4322" in result.stderr and "99:100" not in result.stderr

@@ -88,7 +88,7 @@ def test_legacy_agent_and_odd_items_convert(emu: PlexEmulator, session: requests
     assert emu.count() == 0  # conversion never triggers a reload request
     legacy, two_parts, hidden = items
     assert legacy.title == "Tom & Jérôme: Édition"
-    assert legacy.guids == ("com.plexapp.agents.imdb://tt0100802?lang=en",)
+    assert legacy.guids == ("com.plexapp.agents.imdb://tt0100802?lang=en", "imdb://tt0100802")
     assert legacy.files[0].array_path == "/mnt/user0/movies/Tom & Jérôme (1990)/Tom & Jérôme (1990).avi"
     assert [f.size for f in two_parts.files] == [4_000_000_000, 3_000_000_000]
     assert (hidden.show_key, hidden.season, hidden.episode) == ("7100", 1, 1)

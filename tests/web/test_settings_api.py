@@ -148,3 +148,17 @@ def test_sizes_read_as_people_write_them_and_round_trip(world_factory: Callable[
                        headers={"X-CSRF-Token": w.csrf()})
     assert r.status_code == 200 and r.get_json()["saved"] == []
     assert w.store.current.CACHE_LIMIT.bytes == 2 * 1024**3
+
+
+def test_library_rules_are_shown_as_json_and_saved_from_the_web(world: World) -> None:
+    rules = {"Movies": {"watchlist": False, "retention_hours": 48}, "Anime": {"episodes": 12}}
+    r = world.client.patch("/api/v1/settings", json={"LIBRARY_RULES": json.dumps(rules)},
+                           headers={"X-CSRF-Token": world.csrf()})
+    assert r.status_code == 200, r.get_json()
+    assert world.store.current.library_rules()["Anime"].episodes == 12
+    row = by_name(world)["LIBRARY_RULES"]
+    assert row["kind"] == "json" and row["value"]["Movies"]["retention_hours"] == 48
+    bad = world.client.patch("/api/v1/settings", json={"LIBRARY_RULES": '{"Movies": {"episodez": 3}}'},
+                             headers={"X-CSRF-Token": world.csrf()})
+    assert bad.status_code == 422 and "episodez" in bad.get_json()["fields"]["LIBRARY_RULES"]
+    assert world.store.current.library_rules()["Anime"].episodes == 12  # nothing saved

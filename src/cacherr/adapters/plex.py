@@ -26,7 +26,8 @@ from cacherr.adapters.plex_snapshot import PlexOptions, SnapshotBuilder, session
 from cacherr.adapters.plex_transport import make_retry, mount_plex_tv, set_retries
 from cacherr.domain.errors import PlexUnavailable
 from cacherr.domain.media import MediaItem, PlaySession, Snapshot
-from cacherr.domain.paths import PathMapper, is_within
+from cacherr.domain.paths import PathMapper, is_within, path_key
+from cacherr.planning.library_rules import most_episodes
 from cacherr.ports import TraktPick
 
 if TYPE_CHECKING:
@@ -166,7 +167,8 @@ class PlexMediaServer:
                       **kwargs: Any) -> PlexMediaServer:
         s = settings
         options = PlexOptions(
-            number_episodes=s.NUMBER_EPISODES, days_to_monitor=s.DAYS_TO_MONITOR, users_toggle=s.USERS_TOGGLE,
+            number_episodes=most_episodes(s.library_rules(), s.NUMBER_EPISODES),
+            days_to_monitor=s.DAYS_TO_MONITOR, users_toggle=s.USERS_TOGGLE,
             skip_ondeck_users=frozenset(s.SKIP_ONDECK_USERS), skip_watchlist_users=frozenset(s.SKIP_WATCHLIST_USERS),
             watchlist_toggle=s.WATCHLIST_TOGGLE, watchlist_episodes=s.WATCHLIST_EPISODES,
             trakt_episodes=s.TRAKT_EPISODES)
@@ -208,7 +210,7 @@ class PlexMediaServer:
     def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:
         """Resolve Plex paths to items by listing the movies/episodes of the sections holding them
         (a rare operation: files found on the cache that Cacherr did not put there)."""
-        wanted = {p for p in plex_paths if p}
+        wanted = {path_key(p): p for p in plex_paths if p}
         if not wanted:
             return {}
         owner = self._connector.owner()
@@ -217,14 +219,15 @@ class PlexMediaServer:
         for section in guard("the library sections", owner.library.sections):
             roots = list(cv.attr(section, "locations", []) or [])
             if cv.attr(section, "type") not in ("movie", "show") or not any(
-                    is_within(p, r) for p in wanted for r in roots):
+                    is_within(p, r) for p in wanted.values() for r in roots):
                 continue
             libtype = 1 if section.type == "movie" else 4
             path = f"/library/sections/{section.key}/all?type={libtype}"
             for el in guard("a library listing", partial(self._connector.raw_items, owner, path, 2000)):
                 for part in el.iter("Part"):
-                    if part.get("file") in wanted:
-                        found[str(part.get("file"))] = int(str(el.get("ratingKey")))
+                    asked = wanted.get(path_key(str(part.get("file") or "")))
+                    if asked is not None:
+                        found[asked] = int(str(el.get("ratingKey")))
         items = self._items(owner, list(dict.fromkeys(found.values())))
         return {path: items[str(key)] for path, key in found.items() if str(key) in items}
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cacherr.domain.media import MediaFile, MediaItem, MediaKind
+from cacherr.adapters.plex_guids import canonical_all
+from cacherr.domain.media import MediaFile, MediaItem, MediaKind, MediaVersion
 from cacherr.domain.paths import PathMapper
 
 
@@ -54,10 +55,11 @@ def int_or_none(value: Any) -> int | None:
 
 
 def guids_of(obj: Any) -> tuple[str, ...]:
-    """The plex:// guid and every Guid child id (imdb://, tmdb://, tvdb://)."""
+    """The guid and every Guid child id, each followed by the canonical imdb://, tmdb:// or tvdb:// id
+    it names (legacy agents' ``com.plexapp.agents.imdb://tt...?lang=en`` included; see plex_guids)."""
     out = [str(attr(obj, "guid"))] if attr(obj, "guid") else []
     out.extend(str(g.id) for g in attr(obj, "guids", []) if getattr(g, "id", None))
-    return tuple(dict.fromkeys(out))
+    return canonical_all(out)
 
 
 def order(ep: Any) -> tuple[int, int]:
@@ -97,10 +99,26 @@ def external_subtitles(part: Any) -> list[Any]:
     return [s for s in streams if attr(s, "key")]
 
 
-def files_of(video: Any, mapper: PathMapper, problems: Problems, title: str) -> tuple[MediaFile, ...]:
+def versions_of(video: Any, mapper: PathMapper, problems: Problems, title: str,
+                all_files: tuple[MediaFile, ...]) -> tuple[MediaVersion, ...]:
+    """Every ``<Media>`` of an item with its mapped files (stacked parts together); ``all_files`` are the
+    files of every version (the only version's, for an item with one)."""
+    media = list(attr(video, "media", []) or [])
+    out = []
+    for m in media:
+        files = all_files if len(media) == 1 else files_of(m, mapper, problems, title,
+                                                          parts=list(attr(m, "parts", []) or []))
+        if files:
+            out.append(MediaVersion(files, int_or_none(attr(m, "height")), int_or_none(attr(m, "bitrate")),
+                                    str(attr(m, "videoResolution", "") or "")))
+    return tuple(out)
+
+
+def files_of(video: Any, mapper: PathMapper, problems: Problems, title: str,
+             parts: list[Any] | None = None) -> tuple[MediaFile, ...]:
     """Every file of an item mapped to array/cache paths; unmapped paths become problems, never guesses."""
     out = []
-    for part in parts_of(video):
+    for part in parts_of(video) if parts is None else parts:
         plex_path = attr(part, "file")
         if not plex_path or attr(part, "exists", True) is False:
             continue
@@ -127,12 +145,13 @@ def to_item(video: Any, mapper: PathMapper, problems: Problems) -> MediaItem:
     season, episode = (int_or_none(attr(video, "parentIndex")), int_or_none(attr(video, "index")))
     show_title = attr(video, "grandparentTitle") if is_episode else None
     label = f"{show_title} S{season or 0:02d}E{episode or 0:02d}" if is_episode else title
+    files = files_of(video, mapper, problems, label)
     return MediaItem(
         key=str(attr(video, "ratingKey")),
         kind=MediaKind.EPISODE if is_episode else MediaKind.MOVIE,
         title=title,
         library=str(attr(video, "librarySectionTitle", "")),
-        files=files_of(video, mapper, problems, label),
+        files=files,
         show_key=str(attr(video, "grandparentRatingKey")) if is_episode else None,
         show_title=show_title,
         season=season if is_episode else None,
@@ -140,6 +159,7 @@ def to_item(video: Any, mapper: PathMapper, problems: Problems) -> MediaItem:
         year=int_or_none(attr(video, "year")),
         guids=guids_of(video),
         duration_ms=int_or_none(attr(video, "duration")),
+        versions=versions_of(video, mapper, problems, label, files),
     )
 
 

@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from cacherr.adapters import plex_convert as cv
+from cacherr.adapters.plex_guids import canonical_all
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.paths import PathMapper
 from cacherr.ports import TraktPick
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 BATCH = 100
 LEAVES_PAGE = 500
 GUID_PAGE = 2000
+LEGACY_PREFIX = "com.plexapp.agents."
+EXTERNAL = ("imdb://", "tmdb://", "tvdb://")
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ class SnapshotBuilder:
         self.not_in_library: list[str] = []
         self._lock = threading.Lock()
         self._guid_map: dict[str, tuple[str, str]] | None = None
+        self._legacy_library = False
+        self._copies: dict[str, set[str]] = {}  # movie key -> the same title in other libraries
 
     # --- the whole thing ---------------------------------------------------------------------
     def build(self, tracked_keys: Collection[str], trakt: Sequence[TraktPick]) -> Snapshot:
@@ -215,9 +220,13 @@ class SnapshotBuilder:
                 path = f"/library/sections/{section.key}/all?includeGuids=1&type={1 if kind == 'movie' else 2}"
                 listing = partial(self.connector.raw_items, owner_server, path, GUID_PAGE)
                 for el in self.connector.guard("the library listing", listing):
-                    guids = [el.get("guid"), *(g.get("id") for g in el.iter("Guid"))]
-                    for g in filter(None, guids):
-                        gmap.setdefault(str(g), (str(el.get("ratingKey")), kind))
+                    guids = canonical_all([el.get("guid"), *(g.get("id") for g in el.iter("Guid"))])
+                    key = str(el.get("ratingKey"))
+                    for g in guids:
+                        hit = gmap.setdefault(str(g), (key, kind))
+                        if kind == "movie" and hit[0] != key and g.startswith(EXTERNAL):
+                            self._copies.setdefault(hit[0], set()).add(key)
+            self._legacy_library = any(g.startswith(LEGACY_PREFIX) for g in gmap)
             self._guid_map = gmap
         return self._guid_map
 
@@ -226,15 +235,41 @@ class SnapshotBuilder:
         jobs: list[Callable[[], None]] = []
         for rank, entry in enumerate(entries):
             hit = next((gmap[g] for g in cv.guids_of(entry) if g in gmap), None)
-            title, year = cv.attr(entry, "title", "?"), cv.attr(entry, "year")
-            if hit is None:
-                self.not_in_library.append(f"{title} ({year}) [watchlist {user.name}]" if year
-                                           else f"{title} [watchlist {user.name}]")
-            elif hit[1] == "movie":
-                self._want(Want(hit[0], user.name, Reason.WATCHLIST, rank, cv.timestamp(cv.attr(entry, "addedAt"))))
-            elif self.opts.watchlist_episodes > 0:
-                jobs.append(partial(self._watchlist_show, user, hit[0], rank))
+            if hit is None and self._legacy_library:
+                jobs.append(partial(self._watchlist_lookup, user, entry, rank, gmap))
+                continue
+            jobs.extend(self._watchlist_hit(user, entry, rank, hit))
         return jobs
+
+    def _and_copies(self, key: str) -> list[str]:
+        """``key`` and the same movie in other libraries (matched by imdb/tmdb/tvdb id): all are wanted,
+        and the planner keeps the one whose version MEDIA_VERSION prefers (planning.policy)."""
+        return [key, *sorted(self._copies.get(key, ()))]
+
+    def _watchlist_hit(self, user: UserCtx, entry: Any, rank: int, hit: tuple[str, str] | None
+                       ) -> list[Callable[[], None]]:
+        title, year = cv.attr(entry, "title", "?"), cv.attr(entry, "year")
+        if hit is None:
+            self.not_in_library.append(f"{title} ({year}) [watchlist {user.name}]" if year
+                                       else f"{title} [watchlist {user.name}]")
+        elif hit[1] == "movie":
+            since = cv.timestamp(cv.attr(entry, "addedAt"))
+            self._want(*(Want(k, user.name, Reason.WATCHLIST, rank, since) for k in self._and_copies(hit[0])))
+        elif self.opts.watchlist_episodes > 0:
+            return [partial(self._watchlist_show, user, hit[0], rank)]
+        return []
+
+    def _watchlist_lookup(self, user: UserCtx, entry: Any, rank: int, gmap: dict[str, tuple[str, str]]) -> None:
+        """A library on a legacy agent has no plex:// guids: ask plex.tv for the entry's imdb/tmdb/tvdb ids
+        (one request, only for an entry not matched otherwise) and match on those."""
+        try:
+            entry.reload()
+        except Exception as exc:
+            self.problems.add(f"user {user.name}: could not look up {cv.attr(entry, 'title', '?')} on plex.tv "
+                              f"({_short(exc)})")
+        hit = next((gmap[g] for g in cv.guids_of(entry) if g in gmap), None)
+        for job in self._watchlist_hit(user, entry, rank, hit):
+            job()
 
     def _watchlist_show(self, user: UserCtx, show_key: str, rank: int) -> None:
         def run() -> None:
@@ -247,13 +282,13 @@ class SnapshotBuilder:
                     ) -> list[Callable[[], None]]:
         jobs: list[Callable[[], None]] = []
         for pick in picks:
-            ids = [f"{name}://{value}" for name, value in pick.ids.items() if value]
+            ids = canonical_all([f"{name}://{value}" for name, value in pick.ids.items() if value])
             hit = next((gmap[g] for g in ids if g in gmap and gmap[g][1] == pick.kind), None)
             if hit is None:
                 label = f"{pick.title} ({pick.year})" if pick.year else pick.title
                 self.not_in_library.append(f"{label} [trakt {pick.list_name}]")
             elif hit[1] == "movie":
-                self._want(Want(hit[0], "trakt", Reason.TRAKT, pick.rank))
+                self._want(*(Want(k, "trakt", Reason.TRAKT, pick.rank) for k in self._and_copies(hit[0])))
             elif self.opts.trakt_episodes > 0:
                 jobs.append(partial(self._trakt_show, owner, hit[0], pick.rank))
         return jobs

@@ -50,6 +50,7 @@ class DemoOptions:
     tick_seconds: float = 20.0
     scale: float = 1.0
     out: Callable[[str], None] = print
+    host: str = "127.0.0.1"  # where the dashboard listens; 0.0.0.0 in a container, to be reached through -p
 
 
 @dataclass
@@ -77,16 +78,18 @@ class Demo:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        """Where this process reaches the dashboard: loopback, unless it listens on one other address."""
+        return f"http://{local_address(self.options.host)}:{self.port}"
 
     # --- start ---------------------------------------------------------------------------------
     def start(self) -> None:
-        self.port = pick_port(self.options.port)
+        self.port = pick_port(self.options.port, self.options.host)
         world = demo_world(scale=self.options.scale)
         self.lab = build_lab(self.root, media_files(world))
         self.plex = PlexEmulator(world).start()
         self.trakt = start_trakt()
-        env = demo_env(self.root, self.lab, self.plex.url, self.port, self.options.scale, self.trakt)
+        env = demo_env(self.root, self.lab, self.plex.url, self.port, self.options.scale, self.trakt,
+                       host=self.options.host)
         self.log = open(self.root / "serve.log", "ab")  # noqa: SIM115  (the child's output; closed in close())
         self.server = subprocess.Popen([sys.executable, "-m", "cacherr", "serve"], env=env,
                                        stdout=self.log, stderr=subprocess.STDOUT)
@@ -98,7 +101,8 @@ class Demo:
         assert self.lab is not None and self.plex is not None
         return "\n".join([
             "",
-            f"  Cacherr demo is running:  {self.url}/",
+            f"  Cacherr demo is running:  {self.url}/"
+            + (f"  (listening on {self.options.host})" if self.options.host != "127.0.0.1" else ""),
             "",
             f"  lab folder    {self.root}{'  (temporary: removed on exit)' if self.temporary else ''}",
             f"  array         {self.lab.array_root}",
@@ -155,11 +159,21 @@ class Demo:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def pick_port(port: int) -> int:
-    """``port`` when it is free on 127.0.0.1 (0: any free port); a clear error otherwise."""
-    with socket.socket() as s:
+def local_address(host: str) -> str:
+    """The address to reach a server listening on ``host`` from this machine (wildcards: loopback)."""
+    if host in ("", "0.0.0.0"):  # noqa: S104  (compared, not bound)
+        return "127.0.0.1"
+    if host in ("::", "[::]"):
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+def pick_port(port: int, host: str = "127.0.0.1") -> int:
+    """``port`` when it is free on ``host`` (0: any free port); a clear error otherwise."""
+    bare = host.strip("[]")
+    with socket.socket(socket.AF_INET6 if ":" in bare else socket.AF_INET) as s:
         try:
-            s.bind(("127.0.0.1", port))
+            s.bind((bare, port))
         except OSError:
             raise SystemExit(f"error: port {port} is in use; pass --port 0 to use a free one") from None
         return int(s.getsockname()[1])
@@ -180,7 +194,7 @@ def start_trakt() -> TraktEmulator:
 
 
 def demo_env(root: Path, lab: Lab, plex_url: str, port: int, scale: float,
-             trakt: TraktEmulator | None) -> dict[str, str]:
+             trakt: TraktEmulator | None, host: str = "127.0.0.1") -> dict[str, str]:
     """The child's environment: the caller's, minus any Cacherr setting, plus the demo's settings."""
     env = {k: v for k, v in os.environ.items() if k not in Settings.model_fields and k != "CONFIG_DIR"}
     demo = {
@@ -196,7 +210,7 @@ def demo_env(root: Path, lab: Lab, plex_url: str, port: int, scale: float,
         "NUMBER_EPISODES": "3",
         "CACHE_RETENTION_HOURS": "0",
         "CACHE_LIMIT": str(max(1 << 20, int(200 * (1 << 20) * scale))),
-        "WEB_HOST": "127.0.0.1",
+        "WEB_HOST": host,
         "WEB_PORT": str(port),
         "PUID": str(os.getuid()),
         "PGID": str(os.getgid()),

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from cacherr.domain.media import Reason
+from cacherr.domain.space import DEFAULT_BLOCK
 
 
 class CacheMode(StrEnum):
@@ -42,6 +43,8 @@ class CacheState:
     entries: tuple[CacheEntry, ...]
     total_bytes: int  # size of the cache filesystem
     free_bytes: int  # free space on it now
+    block_size: int = DEFAULT_BLOCK  # allocation unit of the cache filesystem (see domain.space)
+    roots: tuple[str, ...] = ()  # the cache roots (folders that exist); bounds the folders a copy creates
 
     @property
     def used_by_cacherr(self) -> int:

@@ -51,6 +51,29 @@ class MediaFile:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaVersion:
+    """One Plex ``<Media>`` of an item: a version (4K, 1080p, a director's cut) with all of its parts
+    (stacked parts: ``pt1``, ``pt2``). ``height`` is the video height in pixels (2160, 1080, 720)."""
+
+    files: tuple[MediaFile, ...]
+    height: int | None = None
+    bitrate: int | None = None  # kbit/s
+    label: str = ""  # Plex's videoResolution: 4k, 1080, 720, sd
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
+
+    @property
+    def name(self) -> str:
+        if self.label.lower() == "4k" or (self.height or 0) >= 2000:
+            return "4K"
+        if self.label.isdigit():
+            return f"{self.label}p"
+        return self.label.upper() if self.label else (f"{self.height}p" if self.height else "unknown resolution")
+
+
+@dataclass(frozen=True, slots=True)
 class MediaItem:
     """A movie or an episode: the unit users want and watch."""
 
@@ -66,6 +89,9 @@ class MediaItem:
     year: int | None = None
     guids: tuple[str, ...] = ()
     duration_ms: int | None = None
+    # Every Plex <Media> (version) with its parts; ``files`` holds the files of all of them. Empty when
+    # the source does not say. The planner caches one version: see domain.versions.
+    versions: tuple[MediaVersion, ...] = ()
 
     @property
     def display_title(self) -> str:

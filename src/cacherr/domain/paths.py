@@ -10,6 +10,7 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cacherr.domain import winpath
 from cacherr.domain.errors import UnmappedPath, UnsafePath
 
 UNRAID_UNION = "/mnt/user"
@@ -23,9 +24,22 @@ def normalise(path: str) -> str:
 
 
 def is_within(path: str, root: str) -> bool:
-    """True when ``path`` is ``root`` itself or lies below it (string-wise, after normalising)."""
+    """True when ``path`` is ``root`` itself or lies below it (string-wise, after normalising). Two
+    Windows paths (Plex on Windows) compare as Windows does: either separator, any case."""
+    wp, wr = winpath.parse(path), winpath.parse(root)
+    if wp is not None and wr is not None:
+        return wp.within(wr)
     p, r = normalise(path), normalise(root)
     return p == r or p.startswith(r.rstrip("/") + "/")
+
+
+def path_key(path: str) -> str:
+    """A key equal for every spelling of the same Plex path: ``M:\\Movies\\x.mkv`` and ``m:/movies/x.mkv``
+    alike; a POSIX path normalised, its case kept."""
+    win = winpath.parse(path)
+    if win is None:
+        return normalise(path)
+    return "/".join((win.anchor.casefold(), *win.folded))
 
 
 def is_union_view(path: str) -> bool:
@@ -43,10 +57,30 @@ class PathMapping:
     cache_path: str
 
     def __post_init__(self) -> None:
-        for label, value in (("plex_path", self.plex_path), ("array_path", self.array_path),
-                             ("cache_path", self.cache_path)):
+        if not self.plex_path.startswith("/") and winpath.parse(self.plex_path) is None:
+            raise UnsafePath(f"path mapping {self.name!r}: plex_path={self.plex_path!r} must be an absolute "
+                             "path (/data/movies, or Plex on Windows: M:\\Movies, \\\\tower\\media)")
+        for label, value in (("array_path", self.array_path), ("cache_path", self.cache_path)):
             if not value.startswith("/"):
                 raise UnsafePath(f"path mapping {self.name!r}: {label}={value!r} must be an absolute path")
+
+    def relative(self, plex_path: str) -> str | None:
+        """The media path below this mapping's Plex root ("" for the root itself), or None outside it."""
+        root_win = winpath.parse(self.plex_path)
+        if root_win is not None:
+            win = winpath.parse(plex_path)
+            return win.below(root_win) if win is not None and win.within(root_win) else None
+        path, root = normalise(plex_path), normalise(self.plex_path)
+        if not is_within(path, root):
+            return None
+        rel = path[len(root):].lstrip("/")
+        return None if rel == ".." or rel.startswith("../") else rel
+
+    def to_plex(self, relative: str) -> str:
+        """The path Plex reports for the media path ``relative`` (backslashes for a Windows root)."""
+        if winpath.parse(self.plex_path) is not None:
+            return winpath.join(self.plex_path, relative)
+        return posixpath.join(normalise(self.plex_path), relative)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +105,10 @@ class PathMapper:
         return self._mappings
 
     def map(self, plex_path: str) -> MappedPath:
-        path = normalise(plex_path)
         for m in self._mappings:
-            root = normalise(m.plex_path)
-            if is_within(path, root):
-                rel = path[len(root):].lstrip("/")
-                if not rel or rel == ".." or rel.startswith("../"):
+            rel = m.relative(plex_path)
+            if rel is not None:
+                if not rel:
                     break
                 return MappedPath(
                     mapping=m.name,

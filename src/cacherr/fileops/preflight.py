@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from cacherr.domain.errors import CacherrError, InsufficientSpace, UnsafePath
 from cacherr.domain.paths import UNRAID_UNION
+from cacherr.domain.space import check_room, on_disk
 from cacherr.fileops.fsutil import FileStamp
 from cacherr.fileops.protocols import SizeLimitLike
 
@@ -136,43 +137,69 @@ class FileChangedError(CacherrError):
     """The source is still being written to: skipped for this cycle."""
 
 
+@dataclass(slots=True)
+class _Reservation:
+    dev: int
+    need: int  # free space the copy takes when complete (domain.space.on_disk)
+    size: int  # bytes it adds to what Cacherr holds (CACHE_LIMIT)
+    tmp_path: str | None
+
+
 class SpaceGuard:
-    """Free-space and budget checks with reservations, so parallel copies cannot overbook a disk."""
+    """Free-space and budget checks with reservations, so parallel copies cannot overbook a disk. The
+    rule and the block rounding are ``domain.space``'s, the same the planner applies. A running copy is
+    reserved for what it has still to write (its temp file's allocated blocks already show in the free
+    space), so its bytes are never counted twice."""
 
     def __init__(self, cache_limit: SizeLimitLike | None, min_free: SizeLimitLike | None) -> None:
         self.cache_limit = cache_limit
         self.min_free = min_free
-        self._reserved: dict[int, int] = {}
+        self._reserved: dict[int, _Reservation] = {}
+        self._next = 0
         self._lock = threading.Lock()
 
-    def reserve(self, folder: str, size: int, *, to_cache: bool, cacherr_usage: int) -> int:
-        """Reserve ``size`` bytes on the filesystem of ``folder``; returns a ticket for ``release``."""
-        st = os.statvfs(_existing(folder))
+    def reserve(self, folder: str, size: int, *, to_cache: bool, cacherr_usage: int,
+                tmp_path: str | None = None) -> int:
+        """Reserve room for a ``size``-byte file in ``folder``; returns a ticket for ``release``."""
+        probe = _existing(folder)
+        st = os.statvfs(probe)
         total, free = st.f_blocks * st.f_frsize, st.f_bavail * st.f_frsize
-        dev = os.stat(_existing(folder)).st_dev
+        dev = os.stat(probe).st_dev
+        need = on_disk(size, st.f_frsize)
         with self._lock:
-            pending = self._reserved.get(dev, 0)
-            floor = self._resolve(self.min_free, total) if to_cache else 0
-            if free - pending - size < floor:
-                raise InsufficientSpace(
-                    f"not enough free space on {folder}: {free - pending} bytes free, {size} needed"
-                    + (f", keeping {floor} free (MIN_FREE_SPACE)" if floor else ""))
-            limit = self.cache_limit.resolve(total) if to_cache and self.cache_limit is not None else None
-            if limit is not None and cacherr_usage + pending + size > limit:
-                raise InsufficientSpace(f"CACHE_LIMIT reached: Cacherr holds {cacherr_usage} bytes, "
-                                        f"{size} more would pass the limit of {limit}")
-            self._reserved[dev] = pending + size
-        return dev
+            mine = [r for r in self._reserved.values() if r.dev == dev]
+            verdict = check_room(
+                free=free, reserved=sum(_still_to_write(r) for r in mine), need=need,
+                keep_free=self._resolve(self.min_free, total) if to_cache else 0,
+                limit=self.cache_limit.resolve(total) if to_cache and self.cache_limit is not None else None,
+                held=cacherr_usage + sum(r.size for r in mine), size=size)
+            if not verdict.fits:
+                where = "" if verdict.why.startswith("CACHE_LIMIT") else f"not enough free space on {folder}: "
+                raise InsufficientSpace(where + verdict.why)
+            self._next += 1
+            self._reserved[self._next] = _Reservation(dev, need, size, tmp_path)
+            return self._next
 
-    def release(self, ticket: int, size: int) -> None:
+    def release(self, ticket: int, size: int = 0) -> None:
         with self._lock:
-            self._reserved[ticket] = max(0, self._reserved.get(ticket, 0) - size)
+            self._reserved.pop(ticket, None)
 
     @staticmethod
     def _resolve(limit: SizeLimitLike | None, total: int) -> int:
         if limit is None:
             return 0
         return limit.resolve(total) or 0
+
+
+def _still_to_write(r: _Reservation) -> int:
+    """What a running copy has not yet taken from the free space: its need minus its temp file's blocks."""
+    if r.tmp_path is None:
+        return r.need
+    try:
+        allocated = os.lstat(r.tmp_path).st_blocks * 512
+    except OSError:
+        allocated = 0
+    return max(r.need - allocated, 0)
 
 
 def _existing(path: str) -> str:

@@ -40,7 +40,8 @@ def copy_to_temp(ctx: Ctx, op: OpRow, dst_root: str, *, strict_owner: bool, on_p
     ticket = None
     try:
         ticket = ctx.space.reserve(os.path.dirname(op.dst_path), op.size, to_cache=op.kind == "cache",
-                                   cacherr_usage=ctx.cacherr_usage() if op.kind == "cache" else 0)
+                                   cacherr_usage=ctx.cacherr_usage() if op.kind == "cache" else 0,
+                                   tmp_path=op.tmp_path)
         make_parents(op.dst_path, dst_root, op.src_path, ctx.config.folders)
         opts = CopyOptions(hash_verify=ctx.config.hash_verify, strict_owner=strict_owner,
                            chunk=ctx.config.chunk, report_every=ctx.config.report_every)

@@ -14,6 +14,7 @@ Deterministic and pure. The order of work:
 from __future__ import annotations
 
 import gc
+import posixpath
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,9 @@ from itertools import accumulate
 
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, CacheState, Plan, Skip
 from cacherr.domain.media import MediaFile, Reason, Snapshot
+from cacherr.domain.space import SIDECAR_ALLOWANCE, copy_cost
+from cacherr.domain.versions import Choice, choose
+from cacherr.planning.copies import keep_one_copy
 from cacherr.planning.policy import (
     Policy,
     WantedItem,
@@ -74,12 +78,34 @@ class _Work:
     used: int = 0
     free: int = 0
     trakt_used: int = 0
+    choices: dict[str, Choice] = field(default_factory=dict)  # item key -> the version chosen (several only)
+    folders: set[str] = field(default_factory=set)  # cache folders known to exist (or planned)
+
+    def files_of(self, wi: WantedItem) -> Choice:
+        return self.choices.get(wi.item.key) or Choice(wi.item.files)
 
     @property
     def headroom(self) -> int:
         limit = self.policy.limit_bytes
         by_limit = UNLIMITED if limit is None else limit - self.used
         return min(by_limit, self.free - self.policy.min_free_bytes)
+
+    def deficit(self, size: int, disk: int) -> int:
+        """Bytes still to free before a copy of ``size`` bytes taking ``disk`` bytes of free space fits
+        (<= 0: it fits). CACHE_LIMIT counts sizes; free space counts blocks, folders and sidecars."""
+        limit = self.policy.limit_bytes
+        by_limit = -UNLIMITED if limit is None else size - (limit - self.used)
+        return max(by_limit, disk - (self.free - self.policy.min_free_bytes))
+
+    def disk_cost(self, f: MediaFile) -> int:
+        """What caching ``f`` takes from the free space, counted as the engine counts it (domain.space)."""
+        folder = posixpath.dirname(f.cache_path)
+        new = 0
+        while folder not in self.folders and folder not in self.state.roots and folder not in ("/", ""):
+            new += 1
+            folder = posixpath.dirname(folder)
+        return copy_cost(f.size, block=self.state.block_size, new_folders=new,
+                         sidecars=[SIDECAR_ALLOWANCE] * len(f.sidecars))
 
     def give_back(self, entries: Sequence[CacheEntry], reason: Reason, why: str) -> None:
         for e in entries:
@@ -125,9 +151,11 @@ def _fate(w: _Work, entries: Sequence[CacheEntry], wanting: dict[str, set[str]],
     if first.pre_existing and first.last_wanted_at is None:
         return "found", ""
     age = w.now - max(idle_since(e) for e in entries)
-    if age < w.policy.retention:
+    retention = w.policy.retention_of(first.library)
+    if age < retention:
         return "idle", ""
-    return "back", f"left every wanted list {_hours(age)} ago (CACHE_RETENTION_HOURS={_hours(w.policy.retention)})"
+    setting = "CACHE_RETENTION_HOURS" if retention == w.policy.retention else f"LIBRARY_RULES[{first.library}]"
+    return "back", f"left every wanted list {_hours(age)} ago ({setting}={_hours(retention)})"
 
 
 def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
@@ -144,8 +172,10 @@ def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
             continue
         in_play = bool(play_keys) and _in_play(entries, play_keys, play_paths)
         if key in index:
-            if not in_play:
-                held.append(_Unit(key, entries, index[key], wanted[index[key]].reason, "", wanted[index[key]]))
+            wi = wanted[index[key]]
+            entries = _drop_other_versions(w, wi, entries, in_play)
+            if not in_play and entries:
+                held.append(_Unit(key, entries, index[key], wi.reason, "", wi))
             continue
         fate, why = _fate(w, entries, wanting, known)
         retained += fate == "idle"
@@ -164,6 +194,19 @@ def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
     if retained:
         w.notes.append(f"{retained} item(s) kept on the cache within CACHE_RETENTION_HOURS")
     return _evict_order(len(wanted), held, found, idle)
+
+
+def _drop_other_versions(w: _Work, wi: WantedItem, entries: list[CacheEntry], in_play: bool) -> list[CacheEntry]:
+    """Give back cached files of versions other than the chosen one; return the entries kept."""
+    choice = w.choices.get(wi.item.key)
+    if choice is None:
+        return entries
+    keep = {f.cache_path for f in choice.files}
+    other = [e for e in entries if e.cache_path not in keep]
+    if other and not in_play and w.policy.give_back:
+        w.give_back(other, wi.reason, f"another version is cached instead: {choice.why}")
+        return [e for e in entries if e.cache_path in keep]
+    return entries
 
 
 def _hours(delta: timedelta) -> str:
@@ -204,21 +247,23 @@ class _Evictor:
         return (self.cum[end] - self.cum[self.next], end) if end > self.next else (0, self.next)
 
 
-def _uncached(wi: WantedItem, cached: set[str]) -> list[MediaFile]:
-    return [f for f in wi.item.files if f.cache_path not in cached]
+def _uncached(files: Sequence[MediaFile], cached: set[str]) -> list[MediaFile]:
+    return [f for f in files if f.cache_path not in cached]
 
 
 def _place(w: _Work, wi: WantedItem, prio: int, ev: _Evictor, cached: set[str],
            play_keys: dict[str, set[str]]) -> None:
     item = wi.item
+    choice = w.files_of(wi)
     if item.key in ev.evicted:
-        w.skips.append(Skip(_path(item.files), item.display_title, f"given back to make room for higher-priority "
-                            f"media ({wi.why})", item.size))
+        w.skips.append(Skip(_path(choice.files), item.display_title, f"given back to make room for "
+                            f"higher-priority media ({wi.why})", choice.size))
         return
-    files = _uncached(wi, cached)
+    files = _uncached(choice.files, cached)
     need = sum(f.size for f in files)
     if not files:
         return
+    disk = sum(w.disk_cost(f) for f in files)
     players = play_keys.get(item.key)
     if players and w.policy.mode is not CacheMode.COPY:
         w.skips.append(Skip(_path(files), item.display_title, f"not cached yet ({wi.why}): being played by "
@@ -231,23 +276,26 @@ def _place(w: _Work, wi: WantedItem, prio: int, ev: _Evictor, cached: set[str],
         w.skips.append(Skip(_path(files), item.display_title, f"not cached ({wi.why}): needs {human_bytes(need)}, "
                             f"the Trakt budget (TRAKT_MAX_BYTES) has {human_bytes(tmax - w.trakt_used)} left", need))
         return
-    if need > w.headroom:
+    if w.deficit(need, disk) > 0:
         freeable, end = ev.freeable_below(prio) if w.policy.give_back else (0, ev.next)
-        if w.headroom + freeable < need:
-            w.skips.append(Skip(_path(files), item.display_title, _no_room(w, wi, need, freeable), need))
+        if w.deficit(need, disk) > freeable:
+            w.skips.append(Skip(_path(files), item.display_title, _no_room(w, wi, max(need, disk), freeable),
+                                need))
             return
-        _evict_for(w, wi, need, ev, end)
+        _evict_for(w, wi, need, disk, ev, end)
+    why = f"{wi.why}; {choice.why}" if choice.why else wi.why
     for f in files:
-        w.caches.append(Action(ActionKind.CACHE, f.array_path, f.cache_path, f.size, wi.reason, wi.why, item.key,
+        w.caches.append(Action(ActionKind.CACHE, f.array_path, f.cache_path, f.size, wi.reason, why, item.key,
                                item.display_title, wi.users, f.sidecars, library=item.library))
         w.used += f.size
-        w.free -= f.size
+        w.folders.add(posixpath.dirname(f.cache_path))
+    w.free -= disk
     if is_trakt:
         w.trakt_used += need
 
 
-def _evict_for(w: _Work, wi: WantedItem, need: int, ev: _Evictor, end: int) -> None:
-    while need > w.headroom and ev.next < end:
+def _evict_for(w: _Work, wi: WantedItem, need: int, disk: int, ev: _Evictor, end: int) -> None:
+    while w.deficit(need, disk) > 0 and ev.next < end:
         unit = ev.units[ev.next]
         ev.next += 1
         ev.evicted.add(unit.key)
@@ -297,8 +345,13 @@ def _build(snapshot: Snapshot, cache_state: CacheState, policy: Policy, now: dat
     wanted = aggregate_wants(snapshot)
     w = _Work(snapshot, cache_state, policy, now, used=cache_state.used_by_cacherr, free=cache_state.free_bytes)
     usage_before = w.used
-    units = _classify(w, wanted)
     cached = {e.cache_path for e in cache_state.entries}
+    w.folders = {posixpath.dirname(p) for p in cached}
+    playing = {s.plex_path for s in snapshot.sessions if s.plex_path}
+    wanted = keep_one_copy(wanted, policy.versions, playing=playing, cached=cached)
+    w.choices = {wi.item.key: choose(wi.item, policy.versions, playing=playing, cached=cached)
+                 for wi in wanted if wi.item.versions}
+    units = _classify(w, wanted)
     prio_of = {wi.item.key: i for i, wi in enumerate(wanted)}
     w.trakt_used = sum(u.size for u in units if u.reason is Reason.TRAKT and u.key in prio_of)
     ev = _Evictor(units)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.media import MediaItem, Reason, Snapshot, Want
 from cacherr.domain.units import human_bytes as human_bytes  # re-exported: planner.py imports it from here
+from cacherr.domain.versions import VersionRule
 
 if TYPE_CHECKING:
     from cacherr.settings import Settings
@@ -37,6 +38,12 @@ class Policy:
     watched_move: bool = True  # WATCHED_MOVE
     trakt_max_bytes: int | None = None  # TRAKT_MAX_BYTES resolved; None = only the main budget
     give_back: bool = True  # False for real-time top-ups: cache only, never restore or evict
+    versions: VersionRule = field(default_factory=VersionRule)  # MEDIA_VERSION
+    library_retention: Mapping[str, timedelta] = field(default_factory=dict)  # LIBRARY_RULES retention_hours
+
+    def retention_of(self, library: str) -> timedelta:
+        """The retention of ``library`` (its LIBRARY_RULES entry, else CACHE_RETENTION_HOURS)."""
+        return self.library_retention.get(library, self.retention)
 
     @classmethod
     def from_settings(cls, settings: Settings, total_bytes: int, *, give_back: bool = True) -> Policy:
@@ -53,6 +60,9 @@ class Policy:
             watched_move=settings.WATCHED_MOVE,
             trakt_max_bytes=settings.TRAKT_MAX_BYTES.resolve(total_bytes),
             give_back=give_back,
+            versions=VersionRule.parse(settings.MEDIA_VERSION),
+            library_retention={name: timedelta(hours=rule.retention_hours)
+                               for name, rule in settings.LIBRARY_RULES.items() if rule.retention_hours is not None},
         )
 
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from cacherr.domain.cache import CacheEntry, CacheMode
+from cacherr.domain.cache import CacheEntry, CacheMode, CacheState
 from cacherr.domain.media import Reason
 from cacherr.domain.paths import PathMapper, normalise
+from cacherr.domain.space import DEFAULT_BLOCK
 from cacherr.ports import MediaServer
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,10 @@ VIDEO_EXTENSIONS = frozenset({".mkv", ".mp4", ".m4v", ".avi", ".mov", ".ts", ".m
 class DiskProbe(Protocol):
     def usage(self, roots: Sequence[str]) -> tuple[int, int]:
         """(total bytes, free bytes) of the filesystems holding ``roots``, each filesystem counted once."""
+        ...
+
+    def block_size(self, roots: Sequence[str]) -> int:
+        """The largest allocation unit of the filesystems holding ``roots`` (what a file is rounded up to)."""
         ...
 
     def media_files(self, root: str) -> Iterator[tuple[str, int]]:
@@ -60,6 +65,15 @@ class LocalDisk:
             total += st.f_blocks * st.f_frsize
             free += st.f_bavail * st.f_frsize
         return total, free
+
+    def block_size(self, roots: Sequence[str]) -> int:
+        sizes = []
+        for root in roots:
+            try:
+                sizes.append(os.statvfs(_existing(root)).f_frsize)
+            except OSError:
+                continue
+        return max(sizes, default=DEFAULT_BLOCK)
 
     def media_files(self, root: str) -> Iterator[tuple[str, int]]:
         stack = [root]
@@ -109,6 +123,13 @@ def cache_roots(mapper: PathMapper) -> list[str]:
     return sorted({normalise(m.cache_path) for m in mapper.mappings})
 
 
+def cache_state(disk: DiskProbe, mapper: PathMapper, entries: Sequence[CacheEntry]) -> CacheState:
+    """The cache as the planner sees it: entries, space and the block size, measured the engine's way."""
+    roots = cache_roots(mapper)
+    total, free = disk.usage(roots)
+    return CacheState(tuple(entries), total, free, disk.block_size(roots), tuple(roots))
+
+
 @dataclass(frozen=True, slots=True)
 class Adoption:
     entries: tuple[CacheEntry, ...]  # new pre-existing entries
@@ -126,8 +147,8 @@ def find_unregistered(disk: DiskProbe, mapper: PathMapper, known: Collection[str
             mapped = mapper.counterpart(path)
             if mapped is None:
                 continue
-            plex_root = next(m.plex_path for m in mapper.mappings if m.name == mapped.mapping)
-            out[posixpath.join(normalise(plex_root), mapped.relative)] = (path, size)
+            mapping = next(m for m in mapper.mappings if m.name == mapped.mapping)
+            out[mapping.to_plex(mapped.relative)] = (path, size)
     return out
 
 

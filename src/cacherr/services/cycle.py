@@ -22,6 +22,7 @@ from cacherr.domain.media import PlaySession, Reason, Snapshot
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, aggregate_wants, build_plan
+from cacherr.planning.library_rules import apply_rules
 from cacherr.ports import (
     CacheRegistry,
     Clock,
@@ -34,7 +35,7 @@ from cacherr.ports import (
     TraktSource,
 )
 from cacherr.services import restore
-from cacherr.services.cache_scan import Adoption, DiskProbe, LocalDisk, adopt, cache_roots, moved_back
+from cacherr.services.cache_scan import Adoption, DiskProbe, LocalDisk, adopt, cache_roots, cache_state, moved_back
 from cacherr.services.cycle_exec import ReportBuilder, execute_plan, notify
 from cacherr.services.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.services.cycle_record import CycleRecorder, SqlDatabase
@@ -231,9 +232,9 @@ class CycleService:
             stale = moved_back(entries, self.disk)
             gone = {e.cache_path for e in stale}
             entries = [*(e for e in entries if e.cache_path not in gone), *adoption.entries]
-        total, free = self.disk.usage(cache_roots(mapper))
-        policy = Policy.from_settings(settings, total)
-        state = CacheState(tuple(entries), total, free)
+        state = cache_state(self.disk, mapper, entries)
+        policy = Policy.from_settings(settings, state.total_bytes)
+        snapshot = apply_rules(snapshot, settings.library_rules(), settings.NUMBER_EPISODES)
         plan = build_plan(snapshot, state, policy, now)
         problems = list(snapshot.problems)
         if stale:

@@ -13,6 +13,7 @@ from cacherr.domain.cache import CacheEntry, Plan
 from cacherr.domain.media import PlaySession
 from cacherr.domain.report import CycleReport
 from cacherr.ports import CacheRegistry, Clock, MediaServer
+from cacherr.services.cache_scan import DiskProbe
 from cacherr.services.cycle_lock import CycleLock
 from cacherr.settings import Settings
 
@@ -21,6 +22,7 @@ class CycleHost(Protocol):
     lock: CycleLock
     registry: CacheRegistry
     clock: Clock
+    disk: DiskProbe
 
     def current_settings(self) -> Settings: ...
 

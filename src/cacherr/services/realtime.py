@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from cacherr.domain.cache import CacheMode, CacheState
+from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.errors import CycleBusy
-from cacherr.domain.media import MediaKind, PlaySession, Reason, Snapshot, Want
+from cacherr.domain.media import MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
+from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, build_plan
+from cacherr.planning.library_rules import apply_rules, most_episodes
+from cacherr.services.cache_scan import cache_state, moved_back
 from cacherr.services.gates import realtime_held_back
 from cacherr.services.host import CycleHost
 from cacherr.services.realtime_playing import cache_playing, playing_delay
@@ -34,7 +37,8 @@ def cache_next(service: CycleHost, user: str, item_key: str, *, trigger: str = "
     """Cache the NUMBER_EPISODES episodes after ``item_key`` for ``user``. Returns None when there is
     nothing to do (a movie, the last episode, all already cached). Raises ``CycleBusy``."""
     settings = service.current_settings()
-    if settings.NUMBER_EPISODES <= 0:
+    ahead = most_episodes(settings.library_rules(), settings.NUMBER_EPISODES)
+    if ahead <= 0:
         return None
     held = realtime_held_back(settings, service.clock.now(), service.mover_running())
     if held:
@@ -44,24 +48,38 @@ def cache_next(service: CycleHost, user: str, item_key: str, *, trigger: str = "
         for note in service.recover_before_actions():  # the start-up step (runtime.start_up), under the lock
             log.warning("recovery: %s", note)
         server = service.media_server()
-        nexts = server.next_episodes(item_key, settings.NUMBER_EPISODES)
-        entries = service.registry.entries()
+        nexts = server.next_episodes(item_key, ahead)
+        entries = _reconciled(service, nexts)
         cached = {e.cache_path for e in entries}
         todo = [i for i in nexts if any(f.cache_path not in cached for f in i.files)]
         now = service.clock.now()
         if not todo:
             return None
         wants = tuple(Want(i.key, user, Reason.NEXT_EPISODE, rank) for rank, i in enumerate(nexts))
-        total, free = service.usage()
-        policy = Policy.from_settings(settings, total, give_back=False)
+        state = cache_state(service.disk, PathMapper(settings.path_mappings()), entries)
+        policy = Policy.from_settings(settings, state.total_bytes, give_back=False)
         # A move (or symlink swap) must not pull a file from under someone playing it right now: the
         # planner skips those when it knows the sessions (a copy leaves the array file in place).
         sessions = server.sessions() if policy.mode is not CacheMode.COPY else ()
-        snapshot = Snapshot(now, (user,), {i.key: i for i in nexts}, wants, sessions=sessions)
-        plan = build_plan(snapshot, CacheState(tuple(entries), total, free), policy, now)
+        snapshot = apply_rules(Snapshot(now, (user,), {i.key: i for i in nexts}, wants, sessions=sessions),
+                               settings.library_rules(), settings.NUMBER_EPISODES)
+        plan = build_plan(snapshot, state, policy, now)
         if not plan.actions and not plan.skips:
             return None
         return service.run_actions(trigger, plan, entries, settings)
+
+
+def _reconciled(service: CycleHost, items: Sequence[MediaItem]) -> list[CacheEntry]:
+    """The registry, after checking the disk for the files at stake: a row whose cache copy is gone while
+    the array holds the file (cache drive replaced or wiped, a file deleted by hand) is dropped, so the
+    file is cached again instead of skipped as "already cached". Only these items' files are checked."""
+    entries = service.registry.entries()
+    wanted = {f.cache_path for i in items for f in i.files}
+    for e in moved_back([e for e in entries if e.cache_path in wanted], service.disk):
+        log.info("%s is in the registry but not on the cache; caching it again", e.cache_path)
+        service.registry.remove(e.cache_path)
+        entries = [x for x in entries if x.cache_path != e.cache_path]
+    return entries
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,8 @@ def _kind(name: str) -> tuple[str, list[str]]:
         return "choice", [str(a) for a in args]
     if origin is list and args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
         return "json", []
+    if origin is dict:  # LIBRARY_RULES
+        return "json", []
     if origin is list or (origin in (typing.Union, types.UnionType) and list in args):
         return "list", []
     return "text", []

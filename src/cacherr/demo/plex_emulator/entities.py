@@ -77,6 +77,10 @@ class Part:
     size: int
     container: str = "mkv"
     subtitles: list[Subtitle] = field(default_factory=list)
+    # Parts with the same ``version`` are the stacked parts of one <Media> (one version of the item);
+    # None: a Media of its own. ``resolution`` is Media@videoResolution (4k, 1080, 720, 480, sd).
+    version: int | None = field(default=None, kw_only=True)
+    resolution: str = field(default="1080", kw_only=True)
 
 
 @dataclass
@@ -90,6 +94,10 @@ class Item:
     guids: list[str] = field(default_factory=list)
     year: int | None = None
     added_at: int = 0
+    # A library on a legacy agent: ``guid`` is e.g. com.plexapp.agents.imdb://tt0111161?lang=en and
+    # ``guids`` is empty; plex.tv still knows the title by its plex:// guid and external ids.
+    online_guid: str = field(default="", kw_only=True)
+    online_guids: list[str] = field(default_factory=list, kw_only=True)
 
     @property
     def key(self) -> str:
@@ -98,7 +106,7 @@ class Item:
     @property
     def online_id(self) -> str:
         """The hex id plex.tv's discover/metadata providers use (the last part of the plex:// guid)."""
-        return self.guid.rsplit("/", 1)[-1]
+        return (self.online_guid or self.guid).rsplit("/", 1)[-1]
 
 
 @dataclass
@@ -201,6 +209,13 @@ class WatchlistEntry:
 def plex_guid(kind: str, rating_key: int, salt: str = "") -> str:
     digest = hashlib.sha1(f"{kind}:{rating_key}:{salt}".encode(), usedforsecurity=False).hexdigest()
     return f"plex://{kind}/{digest[:24]}"
+
+
+def legacy_guid(imdb: str | None, tmdb: str | None, tvdb: str | None, below: str = "") -> str:
+    """The guid a legacy agent gives: imdb or themoviedb for movies, thetvdb for shows (and their
+    episodes, ``below`` = "/season/episode")."""
+    agent, value = (("thetvdb", tvdb) if tvdb else ("imdb", imdb) if imdb else ("themoviedb", tmdb))
+    return f"com.plexapp.agents.{agent}://{value}{below}?lang=en"
 
 
 def ext_guids(imdb: str | None, tmdb: str | None, tvdb: str | None) -> list[str]:

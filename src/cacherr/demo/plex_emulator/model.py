@@ -40,6 +40,7 @@ from cacherr.demo.plex_emulator.entities import (
     ViewState,
     WatchlistEntry,
     ext_guids,
+    legacy_guid,
     plex_guid,
     safe_name,
 )
@@ -142,8 +143,10 @@ class World:
 
     def add_movie(self, section: Section, title: str, year: int | None = None, *, size: int = 4000 * MB,
                   imdb: str | None = None, tmdb: str | None = None, subtitles: Iterable[str] = (),
-                  file: str | None = None, files: int = 1, guid: str | None = None) -> Movie:
-        """A movie with ``files`` parts (0 = metadata only, no file) and external subtitle files."""
+                  file: str | None = None, files: int = 1, guid: str | None = None, legacy: bool = False,
+                  versions: Iterable[tuple[str, int, int]] = ()) -> Movie:
+        """A movie with ``files`` parts (0 = metadata only, no file) and external subtitle files.
+        ``versions``: more Media versions, each (resolution, stacked parts, bytes per part)."""
         with self.lock:
             rk = self.next_id()
             name = safe_name(f"{title} ({year})" if year else title)
@@ -155,6 +158,12 @@ class World:
                 parts.append(Part(self.next_id(), path, size, subtitles=subs))
             movie = Movie(rk, title, section, guid or plex_guid("movie", rk, title), ext_guids(imdb, tmdb, None),
                           year, self.now(), parts)
+            for v, (resolution, count, each) in enumerate(versions, start=1):
+                for n in range(count):
+                    tail = f" - {resolution}" + (f" - pt{n + 1}" if count > 1 else "")
+                    parts.append(Part(self.next_id(), f"{stem}{tail}.mkv", each, version=v, resolution=resolution))
+            if legacy:
+                _make_legacy(movie, imdb, tmdb, None)
             self.items[rk] = movie
             return movie
 
@@ -162,7 +171,7 @@ class World:
                  seasons: Mapping[int, int] | int = 1, episodes: int = 10, specials: int = 0,
                  missing: Iterable[tuple[int, int]] = (), size: int = 1000 * MB, imdb: str | None = None,
                  tmdb: str | None = None, tvdb: str | None = None, subtitles: Iterable[str] = (),
-                 guid: str | None = None) -> Show:
+                 guid: str | None = None, legacy: bool = False) -> Show:
         """A show. ``seasons`` is ``{season: episode_count}`` or a count of seasons with ``episodes`` each;
         ``specials`` adds a season 0; ``missing`` lists (season, episode) that have no file."""
         plan = dict(seasons) if isinstance(seasons, Mapping) else dict.fromkeys(range(1, seasons + 1), episodes)
@@ -178,6 +187,11 @@ class World:
             folder = f"{section.location}/{safe_name(f'{title} ({year})' if year else title)}"
             for snum in sorted(plan):
                 self._add_season(show, folder, snum, plan[snum], gone, size, langs)
+            if legacy:
+                _make_legacy(show, imdb, tmdb, tvdb)
+                for season in show.seasons:
+                    for ep in season.episodes:
+                        ep.guid = legacy_guid(imdb, tmdb, tvdb, f"/{season.index}/{ep.index}")
             return show
 
     def _add_season(self, show: Show, folder: str, snum: int, count: int, gone: set[tuple[int, int]],
@@ -211,7 +225,8 @@ class World:
                 entry = WatchlistEntry(guid or plex_guid(kind, self.next_id(), what), what, kind, year,
                                        None, self.now())
             else:
-                entry = WatchlistEntry(what.guid, what.title, what.type, what.year, what, self.now())
+                entry = WatchlistEntry(what.online_guid or what.guid, what.title, what.type, what.year, what,
+                                       self.now())
             self.watchlists[user.id].append(entry)
             return entry
 
@@ -246,3 +261,9 @@ class World:
         from cacherr.demo.plex_emulator import state
 
         state.stop_session(self, session, who=who)
+
+
+def _make_legacy(item: Movie | Show, imdb: str | None, tmdb: str | None, tvdb: str | None) -> None:
+    """The library sees ``item`` through a legacy agent; plex.tv keeps its plex:// guid and ids."""
+    item.online_guid, item.online_guids = item.guid, item.guids
+    item.guid, item.guids = legacy_guid(imdb, tmdb, tvdb), []

@@ -126,6 +126,10 @@ def metadata_item(req: Request) -> Response:
     el = item_el(req.world, item, None)
     el.set("ratingKey", item.online_id)
     el.set("key", f"/library/metadata/{item.online_id}")
+    if item.online_guid:  # a legacy-agent library item: plex.tv answers with its own guid and ids
+        el.set("guid", item.online_guid)
+        for g in item.online_guids:
+            ET.SubElement(el, "Guid", id=g)
     for tag in ("librarySectionID", "librarySectionTitle", "librarySectionKey"):
         el.attrib.pop(tag, None)
     for media in el.findall("Media"):

@@ -74,11 +74,21 @@ def part_el(part: Part, *, detail: bool) -> ET.Element:
     return el
 
 
+_HEIGHT = {"4k": 2160, "1080": 1080, "720": 720, "480": 480, "sd": 480}
+
+
 def _media(el: ET.Element, parts: list[Part], duration: int, *, detail: bool) -> None:
+    groups: dict[object, list[Part]] = {}
     for part in parts:
-        media = _set(ET.SubElement(el, "Media"), id=part.id + 500_000_000, duration=duration,
-                     container=part.container, videoCodec="h264", audioCodec="aac", videoResolution="1080")
-        media.append(part_el(part, detail=detail))
+        groups.setdefault(part.id if part.version is None else ("v", part.version), []).append(part)
+    for group in groups.values():
+        first = group[0]
+        media = _set(ET.SubElement(el, "Media"), id=first.id + 500_000_000, duration=duration,
+                     container=first.container, videoCodec="h264", audioCodec="aac",
+                     videoResolution=first.resolution, height=_HEIGHT.get(first.resolution),
+                     bitrate=sum(p.size for p in group) * 8 // max(duration, 1))
+        for part in group:
+            media.append(part_el(part, detail=detail))
 
 
 def video_el(world: World, item: Movie | Episode, user: User | None, *, detail: bool = False,
