@@ -67,7 +67,7 @@ def test_busy_polls_never_make_a_real_cycle_fail_to_take_the_lock(tmp_path: Path
     failures, seen_busy = (int(v) for v in out.split())
     assert failures == 0, f"{failures} of {ATTEMPTS} cycles were refused because a poller asked whether one runs"
     assert seen_busy == ATTEMPTS  # a poller in the same process sees the held lock every time
-    assert all(n > 0 for n in polls)
+    assert sum(polls) > 0  # the pollers did poll meanwhile (one may get no CPU on a loaded machine)
 
 
 def test_busy_sees_a_cycle_in_another_process_and_the_release_clears_its_pid(tmp_path: Path) -> None:
