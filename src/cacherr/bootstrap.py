@@ -23,6 +23,7 @@ from cacherr.settings_store import SettingsStore, default_config_dir
 
 if TYPE_CHECKING:
     from cacherr.adapters.notify import AppriseNotifier
+    from cacherr.adapters.plex_account import PlexAccount
     from cacherr.adapters.trakt import TraktClient
     from cacherr.fileops import Engine
     from cacherr.ports import MoverWatch
@@ -80,6 +81,14 @@ class Container:
 
         return PlexMediaServer.from_settings(self.settings, self.path_mapper(),
                                              session=self.extras.get("requests_session"))
+
+    def plex_account(self) -> PlexAccount:
+        """plex.tv sign-in and server discovery for the dashboard's setup (per-install client id)."""
+        from cacherr.adapters.client_id import load_or_create_client_id
+        from cacherr.adapters.plex_account import PlexAccount
+
+        return PlexAccount(load_or_create_client_id(self.config_dir), self.settings.PLEX_TV_URL,
+                           timeout=min(self.settings.PLEX_TIMEOUT, 15.0))
 
     def notifier(self) -> AppriseNotifier:
         """Notifications (``ports.Notifier``): one instance that follows settings reloads, so that its
@@ -172,7 +181,8 @@ class Container:
         return WebServices(
             store=self.store, queries=Queries(self.db), progress=self.progress, cycle=self.cycle_service(),
             scheduler=self.scheduler(), notifier=self.notifier, plex_ping=lambda: self.media_server().ping(),
-            db_ping=self.db.ping, path_mapper=self.path_mapper, trakt=self.trakt)
+            db_ping=self.db.ping, path_mapper=self.path_mapper, trakt=self.trakt, plex_account=self.plex_account,
+            checks=self.extras.get("doctor_checks"))
 
     def close(self) -> None:
         if "_scheduler" in self.__dict__:

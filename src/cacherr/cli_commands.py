@@ -64,7 +64,9 @@ def restore(ctx: click.Context, container: Container, path: str | None, restore_
 def serve(ctx: click.Context, container: Container) -> None:
     """Run the web dashboard, the API and the scheduler (what the Docker image runs)."""
     from cacherr import runtime
+    from cacherr.doctor import run_checks
 
+    container.extras["doctor_checks"] = lambda: run_checks(container)  # the dashboard's Health page
     runtime.serve(container)
 
 

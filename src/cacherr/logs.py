@@ -106,3 +106,18 @@ def setup_logging(level: str = "INFO", log_dir: Path | None = None, *, console: 
             _MADE_HERE.add(h)
     for noisy in ("urllib3", "waitress", "apscheduler.executors.default", "werkzeug"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    pool = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, RetryNoiseToDebug) for f in pool.filters):
+        pool.addFilter(RetryNoiseToDebug())
+        logging.getLogger("urllib3.util.retry").addFilter(RetryNoiseToDebug())
+
+
+class RetryNoiseToDebug(logging.Filter):
+    """urllib3's "Retrying (Retry(total=2, ...))" warnings are library noise: the outcome is logged by
+    Cacherr. They become DEBUG records, dropped unless LOG_LEVEL=DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and str(record.msg).startswith(("Retrying", "Connection pool is full")):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True

@@ -17,7 +17,8 @@ from tests.web.conftest import SECRETS, World
 
 KEY = SECRETS["API_KEY"]
 USER, PASSWORD = "admin", "correct-horse-battery"
-PUBLIC = {"static", "health.health", "auth.login", "auth.login_post", "api.plex_webhook", "api.session_info"}
+PUBLIC = {"static", "health.health", "auth.login", "auth.login_post", "api.plex_webhook", "api.session_info",
+          "checks.ping"}  # /ping: liveness for *arr-style monitors, says nothing else
 
 
 def _url(rule: Rule) -> str:

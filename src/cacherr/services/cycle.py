@@ -176,8 +176,7 @@ class CycleService:
             self._after_execute(rb, prepared, settings)
             return self._finish(rb, prepared.plan, rb.status(), _failure_message(rb))
         except PlexUnavailable as exc:
-            return self._finish(rb, None, "failed", f"Plex is unreachable: {exc}. Nothing was changed; "
-                                "check PLEX_URL and PLEX_TOKEN (cacherr doctor)")
+            return self._finish(rb, None, "failed", plex_failure_message(str(exc), settings))
         except CacherrError as exc:
             return self._finish(rb, prepared.plan if prepared else None, "failed", str(exc))
         except Exception as exc:
@@ -327,7 +326,8 @@ class CycleService:
         if status not in ("dry-run",):
             self.recorder.sample_usage(report.finished_at, total - free, total, used, report.bytes_moved)
         notify(self._notifier(), report)
-        log.info("cycle %s (%s) %s: %d cached, %d given back, %d failed%s", report.cycle_id, rb.trigger, status,
+        level = logging.ERROR if status == "failed" else logging.WARNING if report.failed else logging.INFO
+        log.log(level, "cycle %s (%s) %s: %d cached, %d given back, %d failed%s", report.cycle_id, rb.trigger, status,
                  len(report.cached), len(report.restored), len(report.failed), f" - {message}" if message else "")
         return report
 
@@ -400,3 +400,16 @@ def _failure_message(rb: ReportBuilder) -> str:
     first = rb.failed[0]
     more = f" (and {len(rb.failed) - 1} more)" if len(rb.failed) > 1 else ""
     return f"{len(rb.failed)} operation(s) failed: {first.title}: {first.error}{more}"
+
+
+def plex_failure_message(problem: str, settings: Any) -> str:
+    """Why a cycle could not read Plex, said once ("PLEX_TOKEN is not set" is not "unreachable")."""
+    tail = " Nothing was changed; check PLEX_URL and PLEX_TOKEN (cacherr doctor)"
+    if not settings.secret("PLEX_TOKEN"):
+        return "PLEX_TOKEN is not set: sign in with Plex in the dashboard's Setup, or set PLEX_TOKEN." \
+               " Nothing was changed"
+    problem = problem.rstrip(". ")
+    prefix = "Plex is unreachable"
+    while problem.lower().startswith(prefix.lower()):
+        problem = problem[len(prefix):].lstrip(":. ")
+    return f"{prefix}: {problem}.{tail}" if problem else f"{prefix}.{tail}"

@@ -56,6 +56,7 @@ from cacherr.web.schemas import (
     UsageSampleOut,
 )
 from cacherr.web.services import CycleRunner
+from cacherr.web.setup import needs_setup
 
 STATUS_TTL = 0.5
 
@@ -103,7 +104,8 @@ def status() -> tuple[Response, int]:
         next_run=nxt.isoformat(timespec="seconds") if nxt else None, busy=busy, job=job_out(job),
         operations=[op_out(op) for op in services.progress.snapshot()],
         scheduler=services.scheduler_running(), plex=services.plex.last()[0],
-        test_mode=settings.TEST_MODE, auth_enabled=auth_enabled(settings), integrations=extras)
+        test_mode=settings.TEST_MODE, auth_enabled=auth_enabled(settings), integrations=extras,
+        needs_setup=needs_setup())
     return ok(out)
 
 

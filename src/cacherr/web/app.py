@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from cacherr.domain.errors import CacherrError, ConfigError, CycleBusy, PlexUnavailable, UnsafePath
 from cacherr.services.restore import EntryNotFound
 from cacherr.settings_store import SettingsStore
-from cacherr.web import api, api_settings, auth, dashboard  # noqa: F401  (registers the routes)
+from cacherr.web import api, api_settings, auth, checks, dashboard, setup  # noqa: F401  (registers the routes)
 from cacherr.web.api_common import SPEC, BadInput, WebState, bp, health_bp
 from cacherr.web.jobs import JobRunner
 from cacherr.web.proxy import TrustedProxyFix
@@ -38,6 +38,8 @@ def create_app(container_or_services: WebServices | ProvidesWebServices,
     app.register_blueprint(bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(setup.bp)
+    app.register_blueprint(checks.page_bp)
     app.add_url_rule("/api/v1/openapi.json", "openapi", lambda: jsonify(SPEC.document()))
     app.before_request(lambda: auth.guard(lambda: store.current))
     app.after_request(auth.security_headers)
@@ -46,7 +48,7 @@ def create_app(container_or_services: WebServices | ProvidesWebServices,
 
 
 def _wants_json() -> bool:
-    return (request.path.startswith("/api/") or request.path == "/health"
+    return (request.path.startswith(("/api/", "/setup/api/")) or request.path == "/health"
             or request.accept_mimetypes.best == "application/json")
 
 

@@ -48,7 +48,7 @@ from cacherr.web.proxy import PEER_KEY
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PUBLIC_ENDPOINTS = frozenset({"static", "health.health", "auth.login", "auth.login_post", "api.plex_webhook",
-                              "api.session_info"})
+                              "api.session_info", "checks.ping"})
 HASH_PREFIXES = ("scrypt:", "pbkdf2:")
 SECRET_KEY_FILE = ".web_secret_key"  # noqa: S105  (a file name)
 REVOKED_FILE = ".web_revoked_sessions"
@@ -110,7 +110,7 @@ def check_credentials(settings: Settings, username: str, password: str) -> bool:
 
 def api_key_ok(settings: Settings) -> bool:
     key = settings.API_KEY.get_secret_value()
-    given = request.headers.get("X-Api-Key", "")
+    given = request.headers.get("X-Api-Key") or request.args.get("apikey", "")  # *arr clients use either
     return bool(key and given) and hmac.compare_digest(key.encode(), given.encode())
 
 

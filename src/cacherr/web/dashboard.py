@@ -15,10 +15,17 @@ from cacherr.web.api_common import plan_out, state
 from cacherr.web.api_settings import settings_out
 from cacherr.web.auth import auth_enabled, csrf_token, login_kind
 from cacherr.web.schemas import MediaQuery, PageQuery
+from cacherr.web.setup import lead_to_setup, needs_setup
 
 bp = Blueprint("dashboard", __name__)
 PAGES = (("dashboard.overview", "Overview"), ("dashboard.media", "Cached media"), ("dashboard.plan", "Plan"),
-         ("dashboard.history", "History"), ("dashboard.settings", "Settings"), ("dashboard.logs", "Logs"))
+         ("dashboard.history", "History"), ("checks.page", "Health"), ("dashboard.settings", "Settings"),
+         ("dashboard.logs", "Logs"))
+
+
+@bp.before_request
+def _setup_first() -> Any:
+    return lead_to_setup()
 
 
 @bp.app_context_processor
@@ -26,7 +33,7 @@ def common() -> dict[str, Any]:
     settings = state().store.current
     return {"csrf_token": csrf_token(), "auth_on": auth_enabled(settings), "login_kind": login_kind(settings),
             "user": g.get("user"), "version": __version__, "nav_pages": PAGES, "test_mode": settings.TEST_MODE,
-            "human": human_bytes_signed, "json_text": json_text}
+            "human": human_bytes_signed, "json_text": json_text, "needs_setup": needs_setup()}
 
 
 def json_text(value: Any) -> str:

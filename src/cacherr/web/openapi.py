@@ -43,6 +43,7 @@ class Operation:
     public: bool = False
     description: str = ""
     also: tuple[tuple[int, type[BaseModel], str], ...] = ()  # further documented answers with their own body
+    prefixed: bool = True  # registered on the /api/v1 blueprint (False: at the root, like /health)
 
 
 @dataclass
@@ -53,7 +54,8 @@ class ApiSpec:
 
     def route(self, bp: Blueprint, rule: str, method: str, *, summary: str, tag: str,
               response: type[BaseModel], status: int = 200, **extra: Any) -> Callable[[Callable[..., Any]], Any]:
-        op = Operation(rule, method.upper(), summary, tag, status, response, **extra)
+        op = Operation(rule, method.upper(), summary, tag, status, response, prefixed=bp.url_prefix is not None,
+                       **extra)
 
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             bp.add_url_rule(rule, endpoint=fn.__name__, view_func=fn, methods=[op.method])
@@ -73,7 +75,7 @@ class ApiSpec:
         _, defs = models_json_schema(sorted(models, key=lambda m: m[0].__name__), ref_template=REF)
         paths: dict[str, dict[str, Any]] = {}
         for op in self.operations:
-            path = _PARAM_RE.sub(r"{\2}", self._full(op.rule))
+            path = _PARAM_RE.sub(r"{\2}", self._full(op))
             paths.setdefault(path, {})[op.method.lower()] = self._operation(op)
         return {
             "openapi": "3.1.0",
@@ -93,13 +95,18 @@ class ApiSpec:
             "security": [{"apiKey": []}, {"session": []}],
         }
 
-    def _full(self, rule: str) -> str:
-        return rule if rule.startswith("/health") else self.prefix + rule
+    @staticmethod
+    def _id_rule(op: Operation) -> str:
+        """The rule an operationId is made from (the *arr-style /api/v1/health beside the root /health)."""
+        return ("/v1" + op.rule if op.prefixed and op.rule == "/health" else op.rule).lower()
+
+    def _full(self, op: Operation) -> str:
+        return self.prefix + op.rule if op.prefixed else op.rule
 
     def _operation(self, op: Operation) -> dict[str, Any]:
         out: dict[str, Any] = {
             "summary": op.summary, "tags": [op.tag],
-            "operationId": f"{op.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', op.rule.lower()).strip('_')}",
+            "operationId": f"{op.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', self._id_rule(op)).strip('_')}",
             "responses": {str(op.status): _json_response(op.response, "Accepted" if op.status == 202 else "OK")},
         }
         if op.description:

@@ -91,6 +91,7 @@ class StatusOut(_Out):
     plex: bool | None
     test_mode: bool
     auth_enabled: bool
+    needs_setup: bool = Field(False, description="Plex is not configured yet: the dashboard leads to /setup.")
     integrations: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Health of notifications and Trakt, when configured (no secrets).")
 

@@ -5,6 +5,7 @@ What runs around the server (recovery at start, the scheduler, a clean stop) is 
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import threading
@@ -91,8 +92,15 @@ def start_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0, threads: i
 
 
 def serve_forever(app: Any, host: str, port: int, on_stop: Callable[[], None] = lambda: None) -> None:
-    """Serve in the foreground until SIGTERM or SIGINT, then run ``on_stop``."""
-    server = make_server(app, host, port)
+    """Serve in the foreground until SIGTERM or SIGINT, then run ``on_stop``. A port already taken is one
+    line naming it (no traceback)."""
+    try:
+        server = make_server(app, host, port)
+    except OSError as exc:
+        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+            why = "already in use" if exc.errno == errno.EADDRINUSE else "not allowed for this user"
+            raise SystemExit(f"error: port {port} on {host} is {why}: stop what uses it or set WEB_PORT") from None
+        raise
     stopping = threading.Event()
 
     def handle(signum: int, frame: FrameType | None) -> None:

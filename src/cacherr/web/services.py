@@ -115,6 +115,8 @@ class WebServices:
     log_tail: Callable[[int, int], list[tuple[int, str, str]]] = RING.tail
     path_mapper: Callable[[], Any] | None = None
     trakt: Callable[[], object | None] | None = None
+    plex_account: Callable[[], Any] | None = None  # adapters.plex_account.PlexAccount, for setup
+    checks: Callable[[], list[Any]] | None = None  # doctor.run_checks, wired by `cacherr serve`
     plex: PlexHealth = field(init=False)
 
     def __post_init__(self) -> None:

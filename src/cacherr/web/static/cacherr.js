@@ -103,7 +103,11 @@
     setText("#last-cycle", last ? last.status + (last.dry_run ? " (dry run)" : "") + ", " + when(last.finished_at || last.started_at) : "never");
     setText("#next-cycle", s.next_run ? when(s.next_run) : "not scheduled");
     setText("#running-cycle", s.running_cycle ? "yes, since " + when(s.running_cycle.started_at) : (s.busy ? "starting…" : "no"));
-    setDot("#h-plex", s.plex); setDot("#h-scheduler", s.scheduler); setDot("#h-db", true);
+    setDot("#h-plex", s.needs_setup ? false : s.plex); setDot("#h-scheduler", s.scheduler); setDot("#h-db", true);
+    var say = function (sel, text) { var n = $(sel); if (n) n.textContent = text; };
+    say("#h-plex-text", s.needs_setup ? "needs setup" : s.plex === false ? "not reachable: check PLEX_URL and the token"
+      : s.plex === null ? "not checked yet" : "reachable");
+    say("#h-scheduler-text", s.scheduler === false ? "stopped: the log says why" : s.scheduler === null ? "none" : "running");
     [["notifications", "#h-notify"], ["trakt", "#h-trakt"]].forEach(function (pair) {
       var h = (s.integrations || {})[pair[0]], row = $(pair[1] + "-row");
       if (!row) return;
