@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -40,6 +41,27 @@ def import_playwright() -> Any:
     except ImportError:
         require(False, "needs the playwright package (pip install -e '.[test]')")
     return sync_api
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_log_handlers_leak_between_test_modules() -> Iterator[None]:
+    """``setup_logging`` (via ``build_container``) replaces the root logger's handlers, with a file handler in a
+    temporary folder: after each module (whose module-scoped stacks may log to them), put pytest's back and close
+    what the module added. Within a module, ``setup_logging`` closes the handlers it replaces."""
+    from cacherr.logs import RING
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for h in list(root.handlers):
+        if h not in handlers:
+            root.removeHandler(h)
+            if h is not RING:
+                h.close()
+    for h in handlers:
+        if h not in root.handlers:
+            root.addHandler(h)
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_da
 from cacherr.domain.errors import ConfigError
 from cacherr.domain.paths import PathMapper
 from cacherr.logs import REDACTOR, setup_logging
+from cacherr.redaction import secret_terms
 from cacherr.services.queries import Queries
 from cacherr.settings import SECRET_FIELDS, Settings
 from cacherr.settings_store import SettingsStore, default_config_dir
@@ -32,18 +33,10 @@ if TYPE_CHECKING:
     from cacherr.scheduler import CacheScheduler
     from cacherr.services.cycle import CycleService
     from cacherr.services.progress import ProgressBoard
+    from cacherr.web.services import WebServices
 
 log = logging.getLogger(__name__)
 DB_FILE = "cacherr.db"
-
-
-def secrets_of(settings: Settings) -> list[str]:
-    out: list[str] = []
-    for name in SECRET_FIELDS:
-        value = getattr(settings, name)
-        values = value if isinstance(value, list) else [value]
-        out.extend(v.get_secret_value() for v in values if hasattr(v, "get_secret_value"))
-    return out
 
 
 def check_config_dir(config_dir: Path) -> None:
@@ -194,6 +187,16 @@ class Container:
             self.__dict__["_scheduler"] = CacheScheduler(self.cycle_service(), self.store)
         return self.__dict__["_scheduler"]  # type: ignore[no-any-return]
 
+    def web_services(self) -> WebServices:
+        """The typed set of services the web layer calls (``web.create_app`` takes it)."""
+        from cacherr.web.services import WebServices
+
+        return WebServices(
+            store=self.store, queries=self.queries, progress=self.progress, cycle=self.cycle_service(),
+            scheduler=self.scheduler(), notifier=self.notifier, plex_ping=lambda: self.media_server().ping(),
+            db_ping=self.db.ping, path_mapper=self.path_mapper, trakt=self.trakt, plex_account=self.plex_account,
+            checks=self.extras.get("doctor_checks"))
+
     def close(self) -> None:
         if "_scheduler" in self.__dict__:
             self.__dict__["_scheduler"].shutdown()
@@ -209,7 +212,7 @@ def build_container(config_dir: Path | None = None, env: Mapping[str, str] | Non
     check_config_dir(config_dir)
     store = SettingsStore(config_dir, env)
     setup_logging(store.current.LOG_LEVEL, config_dir / "logs", console=console_log)
-    REDACTOR.set_secrets(secrets_of(store.current))
-    store.subscribe(lambda s: REDACTOR.set_secrets(secrets_of(s)))
+    REDACTOR.set_secrets(secret_terms(store.current))
+    store.subscribe(lambda s: REDACTOR.set_secrets(secret_terms(s)))
     store.subscribe(lambda s: logging.getLogger().setLevel(s.LOG_LEVEL))
     return Container(store=store, extras=dict(extras))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from cacherr.bootstrap import Container
-from cacherr.cli import fail, main, with_container
+from cacherr.cli_base import fail, main, with_container
 
 
 @main.command()
@@ -17,7 +17,7 @@ from cacherr.cli import fail, main, with_container
 @with_container
 def cycle(ctx: click.Context, container: Container, dry_run: bool) -> None:
     """Run one full cache cycle now, then exit (0 on success)."""
-    from cacherr.cli import console
+    from cacherr.cli_base import console
     from cacherr.cli_cycle import exit_code, print_report, progress_bars
 
     with progress_bars(console, not dry_run) as on_progress:
@@ -33,7 +33,7 @@ def cycle(ctx: click.Context, container: Container, dry_run: bool) -> None:
 @with_container
 def plan(ctx: click.Context, container: Container, as_json: bool) -> None:
     """Print what a cycle would do and why, without doing it."""
-    from cacherr.cli import console
+    from cacherr.cli_base import console
     from cacherr.cli_cycle import print_plan
 
     print_plan(console, container.cycle_service().preview(), as_json)
@@ -46,7 +46,7 @@ def plan(ctx: click.Context, container: Container, as_json: bool) -> None:
 @with_container
 def restore(ctx: click.Context, container: Container, path: str | None, restore_all: bool) -> None:
     """Give one cached file (PATH) or everything (--all) back to the array."""
-    from cacherr.cli import console
+    from cacherr.cli_base import console
     from cacherr.cli_cycle import exit_code, print_report
 
     if bool(path) == restore_all:
@@ -63,11 +63,11 @@ def restore(ctx: click.Context, container: Container, path: str | None, restore_
 @with_container
 def serve(ctx: click.Context, container: Container) -> None:
     """Run the web dashboard, the API and the scheduler (what the Docker image runs)."""
+    from cacherr import runtime
     from cacherr.doctor import run_checks
-    from cacherr.web.server import serve_container
 
     container.extras["doctor_checks"] = lambda: run_checks(container)  # the dashboard's Health page
-    serve_container(container)
+    runtime.serve(container)
 
 
 @main.command()

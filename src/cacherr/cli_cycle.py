@@ -14,8 +14,8 @@ from rich.table import Table
 
 from cacherr.domain.cache import Plan
 from cacherr.domain.report import CycleReport, OpOutcome
-from cacherr.services.cycle_record import plan_to_dict
-from cacherr.services.notify_text import human_bytes, human_duration
+from cacherr.domain.units import human_bytes
+from cacherr.services.notify_text import human_duration
 
 ProgressFn = Callable[[int, str, int, int], None]
 
@@ -68,8 +68,10 @@ def print_report(console: Console, report: CycleReport) -> None:
 
 
 def print_plan(console: Console, plan: Plan, as_json: bool) -> None:
-    if as_json:
-        console.print_json(json.dumps(plan_to_dict(plan)))
+    if as_json:  # the shape of POST /api/v1/plan/preview (and of GET /api/v1/plan's "plan")
+        from cacherr.web.api_common import plan_out
+
+        console.print_json(json.dumps(plan_out(plan).model_dump(mode="json")))
         return
     table = Table(title="Plan", show_lines=False)
     for col in ("action", "title", "size", "priority", "why"):

@@ -8,12 +8,21 @@ import logging
 import logging.handlers
 import re
 import threading
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 DATEFMT = "%Y-%m-%d %H:%M:%S"
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f\u2028\u2029\x85]")
+
+
+def redact(text: str, terms: Iterable[str]) -> str:
+    """``text`` with every term (longest first, see ``redaction.secret_terms``) replaced by ``****``."""
+    for term in terms:
+        if term in text:
+            text = text.replace(term, "****")
+    return text
 
 
 class RedactSecrets(logging.Filter):
@@ -28,9 +37,7 @@ class RedactSecrets(logging.Filter):
         self._secrets = tuple(sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
-        for s in self._secrets:
-            text = text.replace(s, "****")
-        return text
+        return redact(text, self._secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -77,6 +84,7 @@ class RingBuffer(logging.Handler):
 
 REDACTOR = RedactSecrets()
 RING = RingBuffer()
+_MADE_HERE: weakref.WeakSet[logging.Handler] = weakref.WeakSet()  # handlers setup_logging made (it closes them)
 
 
 def setup_logging(level: str = "INFO", log_dir: Path | None = None, *, console: bool = True) -> None:
@@ -84,6 +92,8 @@ def setup_logging(level: str = "INFO", log_dir: Path | None = None, *, console: 
     root = logging.getLogger()
     for h in list(root.handlers):
         root.removeHandler(h)
+        if h in _MADE_HERE:
+            h.close()  # our own earlier file or console handler (an open log file otherwise leaks)
     root.setLevel(level)
     handlers: list[logging.Handler] = [RING]
     if console:
@@ -101,6 +111,8 @@ def setup_logging(level: str = "INFO", log_dir: Path | None = None, *, console: 
             h.setFormatter(fmt)
         h.addFilter(REDACTOR)
         root.addHandler(h)
+        if h is not RING:
+            _MADE_HERE.add(h)
     for noisy in ("urllib3", "waitress", "apscheduler.executors.default", "werkzeug"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     pool = logging.getLogger("urllib3.connectionpool")

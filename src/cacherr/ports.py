@@ -22,6 +22,7 @@ from typing import Protocol
 from cacherr.domain.cache import Action, CacheEntry, CacheMode
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot
 from cacherr.domain.views import CycleRow, EntryRow, MediaFilter, MediaPage, OperationRow, Page, UsageSample
+from cacherr.domain.report import CycleReport, OpOutcome
 
 
 class Clock(Protocol):
@@ -74,6 +75,14 @@ class TraktSource(Protocol):
 class Notifier(Protocol):
     def notify(self, title: str, body: str, *, level: str = "info") -> bool:
         """Send a message; True when delivered. Never raises, never blocks beyond a short timeout."""
+        ...
+
+    def cycle_finished(self, report: CycleReport) -> bool:
+        """A cycle ended: send its summary if the notifier's level asks for it; True when delivered."""
+        ...
+
+    def operation_done(self, outcome: OpOutcome) -> bool:
+        """One file operation ended (sent only at the level that asks for each one); True when queued."""
         ...
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, CacheState
 from cacherr.domain.errors import PlexUnavailable
 from cacherr.domain.media import MediaFile, MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
+from cacherr.domain.report import CycleReport, OpOutcome
 from cacherr.ports import CacheRegistry, OpResult, ProgressCallback, TraktPick
 
 EPOCH = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -214,6 +215,18 @@ class RecordingNotifier:
     def notify(self, title: str, body: str, *, level: str = "info") -> bool:
         self.messages.append((title, body, level))
         return True
+
+    def cycle_finished(self, report: CycleReport) -> bool:
+        """The summary of a cycle that did something (the real notifier's default level)."""
+        from cacherr.services.notify_text import cycle_is_quiet, cycle_severity, format_cycle_summary
+
+        if cycle_is_quiet(report):
+            return False
+        title, body = format_cycle_summary(report)
+        return self.notify(title, body, level=cycle_severity(report))
+
+    def operation_done(self, outcome: OpOutcome) -> bool:
+        return False
 
 
 @dataclass

@@ -247,8 +247,11 @@ def test_union_shows_complete_files_at_every_step(union_lab: Lab, engine_for: En
 
 
 def test_the_array_only_view_is_accepted(db: Database, registry: SqliteCacheRegistry) -> None:
-    build_engine(db, registry, EngineConfig(roots=(("/mnt/user0/media", "/mnt/cache/media"),)))
-    build_engine(db, registry, EngineConfig(roots=(("/mnt/disk3/media", "/mnt/cache/media"),)))
+    for array in ("/mnt/user0/media", "/mnt/disk3/media"):
+        engine = build_engine(db, registry, EngineConfig(roots=((array, "/mnt/cache/media"),)))
+        assert engine.config.roots == ((array, "/mnt/cache/media"),)
+    with pytest.raises(UnsafePath, match="union"):  # the same check refuses the union view itself
+        build_engine(db, registry, EngineConfig(roots=(("/mnt/user/media", "/mnt/cache/media"),)))
 
 
 def test_same_folder_for_array_and_cache_is_refused(lab: Lab, db: Database, registry: SqliteCacheRegistry) -> None:

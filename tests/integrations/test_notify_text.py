@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from cacherr.domain.report import OpOutcome
+from cacherr.domain.units import human_bytes
 from cacherr.services.notify_text import (
     MAX_LISTED,
     cycle_severity,
     format_cycle_summary,
     format_operation,
-    human_bytes,
     human_duration,
 )
 

@@ -119,7 +119,8 @@ class FakeScheduler:
         self.received.set()
         if payload.get("event") != "media.play":
             return {"event": str(payload.get("event")), "action": "ignored", "detail": "not a play event"}
-        return {"event": "media.play", "action": "cache-next", "detail": "next episodes for alice"}
+        who = payload.get("Account", {}).get("title", "?")  # from the payload: the test sees it passed through
+        return {"event": "media.play", "action": "cache-next", "detail": f"next episodes for {who}"}
 
 
 @dataclass
@@ -129,6 +130,12 @@ class FakeNotifier:
     def notify(self, title: str, body: str, *, level: str = "info") -> bool:
         self.sent.append((title, body))
         return True
+
+    def cycle_finished(self, report: CycleReport) -> bool:
+        return self.notify(f"cycle {report.status}", report.message)
+
+    def operation_done(self, outcome: OpOutcome) -> bool:
+        return False
 
 
 def sample_plan() -> Plan:

@@ -89,6 +89,8 @@ def test_cacherr_serve_answers_then_exits_cleanly_on_sigterm(tmp_path: Path, cle
         out, _ = proc.communicate(timeout=20)
         assert proc.returncode == 0, out
         assert "shutting down" in out
+        # the handler ran (an ignored SIGHUP must fail this test, whatever else reloads the file)
+        assert "settings reloaded on SIGHUP" in out and "settings not reloaded on SIGHUP" in out
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -99,7 +101,7 @@ def test_recovery_at_start_waits_its_turn_behind_a_running_cycle(tmp_path: Path,
     """Regression: `serve` starting while a `cacherr cycle` runs must not recover that cycle's live operations."""
     from cacherr.bootstrap import build_container
     from cacherr.logs import RING
-    from cacherr.web.server import recover_at_start
+    from cacherr.runtime import start_up
 
     def logged_since(seq: int) -> str:
         return "\n".join(line for _, _, line in RING.tail(after=seq, limit=500))
@@ -111,10 +113,10 @@ def test_recovery_at_start_waits_its_turn_behind_a_running_cycle(tmp_path: Path,
     try:
         start = (RING.tail(limit=1) or [(0, "", "")])[-1][0]
         with container.cycle_service().lock.hold("cli"):
-            assert recover_at_start(container) == []
+            assert start_up(container.cycle_service()) == []
         assert "recovery at start skipped" in logged_since(start)
         start = (RING.tail(limit=1) or [(0, "", "")])[-1][0]
-        assert recover_at_start(container) == []  # free lock: recovery runs (nothing to recover here)
+        assert start_up(container.cycle_service()) == []  # free lock: recovery runs (nothing to recover here)
         assert "recovery at start skipped" not in logged_since(start)
     finally:
         container.close()

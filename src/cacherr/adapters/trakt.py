@@ -125,11 +125,6 @@ class TraktClient:
                 return self._cached
             return self._refresh(now)
 
-    def invalidate(self) -> None:
-        """Forget the cached lists (the next ``picks()`` asks Trakt)."""
-        with self._lock:
-            self._cached = self._cached_until = None
-
     def problem(self) -> str:
         """One line for the cycle report when the last fetch went wrong, else empty."""
         return "" if self._state["ok"] is not False and not self._state["problems"] else str(self._state["message"])

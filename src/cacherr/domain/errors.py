@@ -35,9 +35,5 @@ class InsufficientSpace(CacherrError):
     """The destination does not have room within the budget."""
 
 
-class VerificationFailed(CacherrError):
-    """A copied file does not match its source."""
-
-
 class CycleBusy(CacherrError):
     """Another cycle holds the single-flight lock."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode
+from cacherr.domain.cache import Action, CacheEntry, CacheMode
 from cacherr.domain.media import Reason
 from cacherr.fileops.config import EngineConfig
 from cacherr.fileops.copy import CopyFailed
@@ -102,15 +102,6 @@ def action_to_json(action: Action) -> dict[str, Any]:
             "size": action.size, "reason": int(action.reason), "why": action.why, "item_key": action.item_key,
             "title": action.title, "users": sorted(action.users), "sidecars": list(action.sidecars),
             "library": action.library}
-
-
-def action_from_json(data: dict[str, Any]) -> Action:
-    return Action(kind=ActionKind(data.get("kind", "cache")), array_path=str(data["array_path"]),
-                  cache_path=str(data["cache_path"]), size=int(data.get("size", 0)),
-                  reason=Reason(int(data.get("reason", Reason.PRE_EXISTING))), why=str(data.get("why", "")),
-                  item_key=data.get("item_key"), title=str(data.get("title", "")),
-                  users=frozenset(data.get("users", ())), sidecars=tuple(data.get("sidecars", ())),
-                  library=str(data.get("library", "")))
 
 
 def entry_for(op: OpRow) -> CacheEntry:

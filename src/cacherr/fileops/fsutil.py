@@ -15,12 +15,13 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from cacherr.fileops.libc import LIBC
+
 NAME_MAX = 255
 RENAME_NOREPLACE = 1
 RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
-_libc = ctypes.CDLL(None, use_errno=True)
-LIBC = _libc  # shared with gentle.py: one handle on the C library
+_libc = LIBC
 _libc_renameat2 = getattr(_libc, "renameat2", None)
 
 

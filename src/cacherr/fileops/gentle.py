@@ -16,7 +16,7 @@ import platform
 import threading
 from collections.abc import Iterator
 
-from cacherr.fileops.fsutil import LIBC
+from cacherr.fileops.libc import LIBC
 
 IOPRIO_CLASS_SHIFT = 13
 IOPRIO_CLASS_IDLE = 3

@@ -123,7 +123,3 @@ class ProcScan:
         with self._lock:
             return time.monotonic() - self._at > self.max_age
 
-
-def nobody_holds(_path: str) -> list[Holder]:
-    """An in-use check that sees nothing (for setups where /proc is not ours to read)."""
-    return []

@@ -39,9 +39,6 @@ class Status(StrEnum):
     SKIPPED = "skipped"
 
 
-TERMINAL = frozenset(s for s in Status if s is not Status.ACTIVE)
-
-
 @dataclass(frozen=True, slots=True)
 class OpRow:
     id: int

@@ -16,8 +16,10 @@ import threading
 
 import xxhash
 
+from cacherr.fileops.libc import LIBC
+
 _SYNC_FILE_RANGE = 1 | 2 | 4  # WAIT_BEFORE | WRITE | WAIT_AFTER
-_libc = ctypes.CDLL(None, use_errno=True)
+_libc = LIBC
 _sync_file_range = getattr(_libc, "sync_file_range", None)
 if _sync_file_range is not None:
     _sync_file_range.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]

@@ -67,8 +67,3 @@ def find_sidecars(video_path: str, artwork: bool = False) -> list[str]:
         except OSError:
             continue
     return sorted(found)
-
-
-def counterpart(sidecar_path: str, video_src: str, video_dst: str) -> str:
-    """Where a sidecar next to ``video_src`` goes when the video goes to ``video_dst``."""
-    return os.path.join(os.path.dirname(video_dst), os.path.basename(sidecar_path))

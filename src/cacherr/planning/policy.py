@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.media import MediaItem, Reason, Snapshot, Want
+from cacherr.domain.units import human_bytes as human_bytes  # re-exported: planner.py imports it from here
 from cacherr.domain.versions import VersionRule
 
 if TYPE_CHECKING:
@@ -83,15 +84,6 @@ class WantedItem:
     def sort_key(self) -> tuple[int, int, int, str]:
         """Priority order: reason, then rank within it, then more users first, then the key (stable)."""
         return (int(self.reason), self.rank, -len(self.users), self.item.key)
-
-
-def human_bytes(n: int) -> str:
-    value = float(max(n, 0))
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024:
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"
 
 
 def user_list(users: Iterable[str]) -> str:

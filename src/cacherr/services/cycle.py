@@ -37,16 +37,14 @@ from cacherr.ports import (
 )
 from cacherr.services import restore
 from cacherr.services.cache_scan import Adoption, adopt, cache_roots, cache_state, moved_back
-from cacherr.services.cycle_exec import ReportBuilder, board_callback, execute_plan, notify
+from cacherr.services.cycle_exec import ReportBuilder, execute_plan, notify
 from cacherr.services.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.services.cycle_record import CycleRecorder, SqlDatabase
-from cacherr.services.progress import ProgressBoard
 from cacherr.services.realtime import Realtime, WebhookResult, cache_next
 from cacherr.settings import Settings
 
 log = logging.getLogger(__name__)
 UNKNOWN_RECHECK = timedelta(hours=6)
-ExcludeWriter = Callable[[str, Sequence[CacheEntry]], object]
 
 
 class SystemClock:
@@ -67,7 +65,7 @@ class Prepared:
     scrobbled: tuple[str, ...] = ()  # item keys of the pending scrobbles this plan counted as watched
 
 
-def _exclude_writer_for(settings: Settings) -> ExcludeWriter:
+def _exclude_writer_for(settings: Settings) -> Callable[[str, Sequence[CacheEntry]], object]:
     """The real writer: UMASK respected, never inside a media root (see fileops.exclude)."""
     from cacherr.fileops.exclude import sync_exclude_file
 
@@ -86,7 +84,6 @@ class CycleService:
                  engine: Callable[[], FileEngine], registry: CacheRegistry, db: SqlDatabase, config_dir: Path,
                  clock: Clock | None = None, notifier: Callable[[], Notifier | None] | None = None,
                  trakt: Callable[[], TraktSource | None] | None = None, disk: DiskProbe,
-                 progress: ProgressBoard | None = None, exclude_writer: ExcludeWriter | None = None,
                  mover: Callable[[], MoverWatch | None] | None = None) -> None:
         self._settings = settings
         self._media_server = media_server
@@ -99,11 +96,10 @@ class CycleService:
         self._trakt = trakt or (lambda: None)
         self._mover = mover or (lambda: None)
         self.disk: DiskProbe = disk
-        self.progress = progress
-        self._write_exclude = exclude_writer
         self._server: tuple[Settings, MediaServer] | None = None
         self._server_lock = threading.Lock()
         self._unknown: dict[str, datetime] = {}  # cache path -> when Plex last did not know it
+        self._unknown_lock = threading.Lock()  # preview() adopts outside the cycle lock, concurrently with a cycle
 
     # --- providers ----------------------------------------------------------------------------
     def current_settings(self) -> Settings:
@@ -196,8 +192,20 @@ class CycleService:
                                 f"unexpected error: {type(exc).__name__}: {exc} (see the log)")
 
     def recover_interrupted(self) -> list[str]:
-        """Finish or roll back what a crash left half done. The caller holds the cycle lock."""
-        return list(self._engine().recover())
+        """The start-up step (``runtime.start_up``; the caller holds the lock): mark cycles a crash left
+        "running" as failed, then finish or roll back the file operations it left half done."""
+        self.recorder.close_interrupted(self.clock.now())
+        return self._engine().recover()
+
+    def recover_before_actions(self) -> list[str]:
+        """``recover_interrupted`` for a restore or a real-time cache (caller holds the lock). When the engine
+        cannot be built (``CacherrError``, e.g. a root that is a union view), this returns nothing and the
+        hand-made plan's execution records that failure like any other (``run_actions``)."""
+        try:
+            return self.recover_interrupted()
+        except CacherrError as exc:
+            log.warning("recovery before the operation skipped: %s", exc)
+            return []
 
     def _recover(self, rb: ReportBuilder) -> None:
         """Finish or roll back operations a crash left half done (we hold the cycle lock, so no other
@@ -251,10 +259,12 @@ class CycleService:
         """Adopt files found on the cache. A video file Plex does not know (not scanned yet, or outside its
         libraries) is asked about again only after UNKNOWN_RECHECK, not every cycle: each question may
         cost a listing of a whole library section."""
-        recent = {p for p, when in self._unknown.items() if now - when < UNKNOWN_RECHECK}
+        with self._unknown_lock:
+            recent = {p for p, when in self._unknown.items() if now - when < UNKNOWN_RECHECK}
         adoption = adopt(server, self.disk, mapper, {e.cache_path for e in entries}, now, skip=recent)
-        self._unknown = {p: w for p, w in self._unknown.items() if p in recent}
-        self._unknown.update((p, now) for p in adoption.unknown)
+        with self._unknown_lock:
+            self._unknown = {p: w for p, w in self._unknown.items() if now - w < UNKNOWN_RECHECK}
+            self._unknown.update((p, now) for p in adoption.unknown)
         return adoption
 
     def _snapshot(self, server: MediaServer, tracked: set[str]) -> tuple[Snapshot, tuple[str, ...]]:
@@ -280,8 +290,7 @@ class CycleService:
         plan = prepared.plan
         if not plan.actions:
             return
-        callback = board_callback(self.progress, plan, on_progress)
-        results = execute_plan(self._engine(), plan, prepared.policy.mode, prepared.state.entries, callback)
+        results = execute_plan(self._engine(), plan, prepared.policy.mode, prepared.state.entries, on_progress)
         rb.add_results(results)
 
     def _after_execute(self, rb: ReportBuilder, prepared: Prepared, settings: Settings) -> None:
@@ -306,8 +315,7 @@ class CycleService:
         if not settings.MOVER_EXCLUDE_FILE:
             return None
         try:
-            writer = self._write_exclude or _exclude_writer_for(settings)
-            writer(settings.MOVER_EXCLUDE_FILE, self.registry.entries())
+            _exclude_writer_for(settings)(settings.MOVER_EXCLUDE_FILE, self.registry.entries())
         except Exception as exc:
             log.exception("could not write MOVER_EXCLUDE_FILE=%s", settings.MOVER_EXCLUDE_FILE)
             return (f"MOVER_EXCLUDE_FILE={settings.MOVER_EXCLUDE_FILE} could not be written ({exc}); Unraid's "
@@ -382,8 +390,7 @@ class CycleService:
         try:
             if plan.actions:
                 mode = Policy.from_settings(settings, 0).mode
-                callback = board_callback(self.progress, plan)
-                rb.add_results(execute_plan(self._engine(), plan, mode, entries, callback))
+                rb.add_results(execute_plan(self._engine(), plan, mode, entries))
                 problem = self.write_exclude(settings)
                 if problem:
                     rb.problems.append(problem)

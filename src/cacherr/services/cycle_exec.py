@@ -14,8 +14,6 @@ from datetime import datetime
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, Plan
 from cacherr.domain.report import CycleReport, OpOutcome
 from cacherr.ports import FileEngine, Notifier, OpResult, ProgressCallback
-from cacherr.services.notify_text import cycle_is_quiet, cycle_severity, format_cycle_summary
-from cacherr.services.progress import ProgressBoard
 
 log = logging.getLogger(__name__)
 
@@ -103,42 +101,8 @@ def notify(notifier: Notifier | None, report: CycleReport) -> None:
     if notifier is None:
         return
     try:
-        finished = getattr(notifier, "cycle_finished", None)
-        if callable(finished):
-            each = getattr(notifier, "operation_done", None)
-            if callable(each):
-                for o in (*report.cached, *report.restored, *report.failed):
-                    each(o)
-            finished(report)
-            return
-        if cycle_is_quiet(report):
-            return
-        title, body = format_cycle_summary(report)
-        notifier.notify(title, body, level=cycle_severity(report))
+        for o in (*report.cached, *report.restored, *report.failed):
+            notifier.operation_done(o)
+        notifier.cycle_finished(report)
     except Exception:
         log.exception("sending the cycle notification failed (the cycle itself is recorded)")
-
-
-def board_callback(board: ProgressBoard | None, plan: Plan,
-                   extra: ProgressCallback | None = None) -> ProgressCallback | None:
-    """Feed the engine's progress into the dashboard's board (and an extra callback, e.g. the CLI)."""
-    if board is None and extra is None:
-        return None
-    titles = {a.cache_path: (a.kind.value, a.title) for a in plan.actions}
-    titles.update({a.array_path: (a.kind.value, a.title) for a in plan.actions})
-    started: set[int] = set()
-
-    def callback(op_id: int, path: str, done: int, total: int) -> None:
-        if board is not None:
-            if op_id not in started:
-                kind, title = titles.get(path, ("", path))
-                board.start(op_id, kind, path, title, total)
-                started.add(op_id)
-            board.update(op_id, done, total)
-            if total and done >= total:
-                board.finish(op_id)
-        if extra is not None:
-            extra(op_id, path, done, total)
-
-    return callback
-

@@ -2,6 +2,11 @@
 
 The CLI, the web API, the scheduler and the real-time triggers all take this lock. It is
 non-blocking by default: a second caller gets ``CycleBusy`` at once, with who holds it.
+
+``busy`` (polled by the dashboard) never takes a lock: taking even a shared one to ask would make a real cycle's
+``LOCK_EX|LOCK_NB`` fail ("another Cacherr process is running a cycle"). It looks the lock file's inode up in
+``/proc/locks``; where that cannot be read, it reads the holder's pid (written after taking the lock, cleared
+before releasing it) and checks that the process is alive.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from pathlib import Path
 from cacherr.domain.errors import CycleBusy
 
 LOCK_FILE = "cycle.lock"
+_HELD_IN_THIS_PROCESS: set[Path] = set()  # lock files a CycleLock of this process holds (a pid names a process)
 
 
 class CycleLock:
@@ -35,16 +41,8 @@ class CycleLock:
         """True while a cycle runs in this process or another one."""
         if self._thread_lock.locked():
             return True
-        if not self.path.exists():
-            return False
-        fd = os.open(self.path, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)  # closing drops a lock we may have taken
-        return False
+        flocked = _flocked(self.path)
+        return _holder_alive(self.path) if flocked is None else flocked
 
     @contextmanager
     def hold(self, trigger: str, wait: float = 0.0) -> Iterator[None]:
@@ -57,9 +55,12 @@ class CycleLock:
             fd = self._flock(trigger, wait)
             try:
                 self.holder = trigger
+                _HELD_IN_THIS_PROCESS.add(self.path.absolute())
                 yield
             finally:
                 self.holder = ""
+                _HELD_IN_THIS_PROCESS.discard(self.path.absolute())
+                os.ftruncate(fd, 0)  # clear the holder's pid first: `busy` reads it
                 fcntl.flock(fd, fcntl.LOCK_UN)
                 os.close(fd)
         finally:
@@ -90,3 +91,66 @@ def _read(fd: int) -> str:
         return os.pread(fd, 200, 0).decode(errors="replace").strip()
     except OSError:
         return ""
+
+
+def _flocked(path: Path, locks: str = "/proc/locks") -> bool | None:
+    """Whether some process holds a ``flock`` on ``path``, from the kernel's lock table; None when unknown."""
+    try:
+        st = os.stat(path)
+        table = Path(locks).read_text()
+    except FileNotFoundError:
+        return False if not path.exists() else None
+    except OSError:
+        return None
+    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    recorded = None
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) < 6 or fields[1] != "FLOCK":  # "N: -> FLOCK" lines only wait
+            continue
+        if fields[5] == wanted:
+            return True
+        if fields[5].rsplit(":", 1)[-1] == str(st.st_ino):
+            # Same inode, other device number: btrfs subvolumes report another st_dev than the lock table.
+            # It is ours when the lock's owner is the pid the holder wrote into the file.
+            recorded = _pid_of(_text(path)) if recorded is None else recorded
+            if recorded is not None and fields[4] == str(recorded):
+                return True
+    return False
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _holder_alive(path: Path) -> bool:
+    """True when the lock file names a live process (written by ``hold``, cleared on release)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return False
+    pid = _pid_of(text)
+    if pid is None:
+        return False
+    if pid == os.getpid():  # another CycleLock here, or a stale record from an earlier run with our pid
+        return path.absolute() in _HELD_IN_THIS_PROCESS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False  # the holder died without clearing (its flock went with it)
+    except PermissionError:
+        return True
+    return True
+
+
+def _pid_of(text: str) -> int | None:
+    head = text.strip().split(",", 1)[0]
+    if not head.startswith("pid "):
+        return None
+    try:
+        return int(head[4:])
+    except ValueError:
+        return None

@@ -9,19 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cacherr.domain.report import CycleReport, OpOutcome
+from cacherr.domain.units import human_bytes
 
 MAX_LISTED = 10  # items listed per section before "... and N more"
 APP = "Cacherr"
-
-
-def human_bytes(n: int) -> str:
-    """``1536`` -> ``1.5 KB`` (binary units, as ``df -h`` shows them)."""
-    value = float(max(n, 0))
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} PB"  # pragma: no cover - the loop returns at TB
 
 
 def human_duration(seconds: float) -> str:

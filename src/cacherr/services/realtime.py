@@ -13,7 +13,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.errors import CycleBusy
@@ -24,17 +24,15 @@ from cacherr.planning import Policy, build_plan
 from cacherr.planning.library_rules import apply_rules, most_episodes
 from cacherr.services.cache_scan import cache_state, moved_back
 from cacherr.services.gates import realtime_held_back
+from cacherr.services.host import CycleHost
 from cacherr.services.realtime_playing import cache_playing, playing_delay
-
-if TYPE_CHECKING:
-    from cacherr.services.cycle import CycleService
 
 log = logging.getLogger(__name__)
 PLAY_EVENTS = frozenset({"media.play", "media.resume"})
 BUSY_WAIT_SECONDS = 300.0  # a real-time request waits this long for a running cycle to finish
 
 
-def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str = "realtime",
+def cache_next(service: CycleHost, user: str, item_key: str, *, trigger: str = "realtime",
                wait: float = 0.0) -> CycleReport | None:
     """Cache the NUMBER_EPISODES episodes after ``item_key`` for ``user``. Returns None when there is
     nothing to do (a movie, the last episode, all already cached). Raises ``CycleBusy``."""
@@ -47,6 +45,8 @@ def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str 
         log.info("real-time caching after %s for %s held back: %s", item_key, user or "owner", held)
         return None
     with service.lock.hold(trigger, wait=wait):
+        for note in service.recover_before_actions():  # the start-up step (runtime.start_up), under the lock
+            log.warning("recovery: %s", note)
         server = service.media_server()
         nexts = server.next_episodes(item_key, ahead)
         entries = _reconciled(service, nexts)
@@ -69,7 +69,7 @@ def cache_next(service: CycleService, user: str, item_key: str, *, trigger: str 
         return service.run_actions(trigger, plan, entries, settings)
 
 
-def _reconciled(service: CycleService, items: Sequence[MediaItem]) -> list[CacheEntry]:
+def _reconciled(service: CycleHost, items: Sequence[MediaItem]) -> list[CacheEntry]:
     """The registry, after checking the disk for the files at stake: a row whose cache copy is gone while
     the array holds the file (cache drive replaced or wiped, a file deleted by hand) is dropped, so the
     file is cached again instead of skipped as "already cached". Only these items' files are checked."""
@@ -98,7 +98,7 @@ class WebhookResult:
 class Realtime:
     """Dispatches real-time work to one background worker, one request per (user, item) at a time."""
 
-    def __init__(self, service: CycleService, busy_wait: float = BUSY_WAIT_SECONDS) -> None:
+    def __init__(self, service: CycleHost, busy_wait: float = BUSY_WAIT_SECONDS) -> None:
         self.service = service
         self.busy_wait = busy_wait
         self._pool: ThreadPoolExecutor | None = None

@@ -9,17 +9,14 @@ the player keeps its open file), never an eviction, within the budget like every
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from cacherr.domain.cache import CacheState
 from cacherr.domain.media import MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, build_plan
 from cacherr.services.gates import realtime_held_back
+from cacherr.services.host import CycleHost
 from cacherr.settings import Settings
-
-if TYPE_CHECKING:
-    from cacherr.services.cycle import CycleService
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +32,7 @@ def playing_enabled(settings: Settings) -> bool:
     return settings.REALTIME_PLAYING_MOVIE_SECONDS > 0 or settings.REALTIME_PLAYING_EPISODE_SECONDS > 0
 
 
-def cache_playing(service: CycleService, session: PlaySession, played_seconds: float, *,
+def cache_playing(service: CycleHost, session: PlaySession, played_seconds: float, *,
                   trigger: str = "realtime", wait: float = 0.0) -> tuple[bool, CycleReport | None]:
     """Copy the file ``session`` plays once it has played long enough. Returns (settled, report): settled is
     False while it has not played long enough yet (ask again later). Raises ``CycleBusy``."""
@@ -56,10 +53,12 @@ def cache_playing(service: CycleService, session: PlaySession, played_seconds: f
     if played_seconds < delay:
         return False, None
     with service.lock.hold(trigger, wait=wait):
+        for note in service.recover_before_actions():  # the start-up step (runtime.start_up), under the lock
+            log.warning("recovery: %s", note)
         return True, _copy_item(service, settings, session, item, trigger)
 
 
-def _copy_item(service: CycleService, settings: Settings, session: PlaySession, item: MediaItem,
+def _copy_item(service: CycleHost, settings: Settings, session: PlaySession, item: MediaItem,
                trigger: str) -> CycleReport | None:
     entries = service.registry.entries()
     cached = {e.cache_path for e in entries}

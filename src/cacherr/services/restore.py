@@ -7,22 +7,19 @@ being played right now is skipped with its reason (when Plex can be asked); run 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, Plan, Skip
 from cacherr.domain.errors import CacherrError, PlexUnavailable
 from cacherr.domain.paths import PathMapper, normalise
 from cacherr.domain.report import CycleReport
-
-if TYPE_CHECKING:
-    from cacherr.services.cycle import CycleService
+from cacherr.services.host import CycleHost
 
 
 class EntryNotFound(CacherrError):
     """No cached file with that id or path is known to Cacherr."""
 
 
-def _playing(service: CycleService) -> tuple[dict[str, set[str]], list[str]]:
+def _playing(service: CycleHost) -> tuple[dict[str, set[str]], list[str]]:
     """Item key -> users playing it; problems (Plex unreachable)."""
     try:
         sessions = service.sessions()
@@ -34,7 +31,7 @@ def _playing(service: CycleService) -> tuple[dict[str, set[str]], list[str]]:
     return out, []
 
 
-def restore_plan(service: CycleService, entries: Sequence[CacheEntry], why: str) -> tuple[Plan, list[str]]:
+def restore_plan(service: CycleHost, entries: Sequence[CacheEntry], why: str) -> tuple[Plan, list[str]]:
     playing, problems = _playing(service)
     actions: list[Action] = []
     skips: list[Skip] = []
@@ -46,42 +43,32 @@ def restore_plan(service: CycleService, entries: Sequence[CacheEntry], why: str)
             continue
         actions.append(Action(ActionKind.RESTORE, e.array_path, e.cache_path, e.size, e.reason, why, e.item_key,
                               e.title or e.cache_path, e.users))
-    used = service.registry.total_bytes()
+    used = sum(e.size for e in service.registry.entries())
     freed = sum(a.size for a in actions)
     plan = Plan(service.clock.now(), tuple(actions), tuple(skips), 0, used, used - freed)
     return plan, problems
 
 
-def _recover(service: CycleService) -> list[str]:
-    """Recovery before a restore; an engine that cannot even start is recorded by the restore itself."""
-    try:
-        return service.recover_interrupted()
-    except CacherrError:
-        return []
-
-
-def restore_entries(service: CycleService, trigger: str, entries: Sequence[CacheEntry], why: str) -> CycleReport:
-    """Recover what a kill left half done first (we hold the lock), then give back what is still cached."""
+def restore_entries(service: CycleHost, trigger: str, entries: Sequence[CacheEntry], why: str) -> CycleReport:
     with service.lock.hold(trigger):
+        recovered = service.recover_before_actions()  # the start-up step (runtime.start_up), under the lock
+        if recovered:
+            current = {e.cache_path: e for e in service.registry.entries()}
+            entries = [current[e.cache_path] for e in entries if e.cache_path in current]
         settings = service.current_settings()
-        recovered = _recover(service)
-        if recovered:
-            wanted = {e.cache_path for e in entries}
-            entries = [e for e in service.registry.entries() if e.cache_path in wanted]
         plan, problems = restore_plan(service, entries, why)
-        if recovered:
-            problems.insert(0, f"recovered {len(recovered)} interrupted file operation(s) first")
-        return service.run_actions(trigger, plan, entries, settings, problems)
+        notes = [f"recovered {len(recovered)} interrupted file operation(s) first"] if recovered else []
+        return service.run_actions(trigger, plan, entries, settings, [*notes, *problems])
 
 
-def restore_item(service: CycleService, entry_id: int) -> CycleReport:
+def restore_item(service: CycleHost, entry_id: int) -> CycleReport:
     entry = service.registry.get(entry_id)
     if entry is None:
         raise EntryNotFound(f"no cached file with id {entry_id}")
     return restore_entries(service, "restore", [entry], "given back on request")
 
 
-def restore_path(service: CycleService, path: str) -> CycleReport:
+def restore_path(service: CycleHost, path: str) -> CycleReport:
     """Give back the cached file at ``path`` (its cache or array path, inside the configured roots)."""
     mapper = PathMapper(service.current_settings().path_mappings())
     wanted = mapper.check_inside_roots(path)
@@ -91,14 +78,14 @@ def restore_path(service: CycleService, path: str) -> CycleReport:
     return restore_entries(service, "restore", found, "given back on request")
 
 
-def restore_all(service: CycleService) -> CycleReport:
+def restore_all(service: CycleHost) -> CycleReport:
     with service.lock.hold("restore-all"):  # recovery may add entries (a copy finished), so read them after it
-        _recover(service)
+        service.recover_before_actions()
     entries = service.registry.entries()
     return restore_entries(service, "restore-all", entries, "restore --all: giving the whole cache back")
 
 
-def pin(service: CycleService, entry_id: int, pinned: bool) -> CacheEntry:
+def pin(service: CycleHost, entry_id: int, pinned: bool) -> CacheEntry:
     entry = service.registry.get(entry_id)
     if entry is None:
         raise EntryNotFound(f"no cached file with id {entry_id}")

@@ -5,19 +5,17 @@ Settings, notifications and the Plex webhook are in ``api_settings``. Every view
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
 from flask import Response
-from pydantic import SecretStr
 from werkzeug.exceptions import NotFound, ServiceUnavailable
 
 from cacherr import __version__
 from cacherr.domain.errors import UnsafePath
 from cacherr.domain.report import CycleReport
+from cacherr.redaction import redact, secret_terms
 from cacherr.services.queries import MediaFilter
-from cacherr.settings import SECRET_FIELDS, Settings
 from cacherr.web.api_common import (
     SPEC,
     BadInput,
@@ -263,29 +261,3 @@ def logs() -> tuple[Response, int]:
     terms = secret_terms(state().store.current)
     lines = [LogLineOut(seq=s, level=lvl, line=redact(line, terms)) for s, lvl, line in rows]
     return ok(LogsOut(lines=lines, last_seq=lines[-1].seq if lines else args.after))
-
-
-def secret_terms(settings: Settings) -> tuple[str, ...]:
-    """Every configured secret, and the parts of secret URLs a library may log in another form
-    (``discord://id/TOKEN`` is posted to ``https://discord.com/api/webhooks/id/TOKEN``); longest first."""
-    terms: set[str] = set()
-    for name in SECRET_FIELDS:
-        value = getattr(settings, name)
-        for item in value if isinstance(value, list) else (value,):
-            raw = item.get_secret_value() if isinstance(item, SecretStr) else str(item)
-            terms.add(raw)
-            if "://" in raw:
-                rest = raw.split("://", 1)[1]
-                terms.add(rest)
-                terms.update(p for p in re.split(r"[/@:?&=#]", rest)  # not host names
-                             if len(p) >= 8 and "." not in p and p != "localhost")
-    return tuple(sorted((t for t in terms if len(t) >= 4), key=len, reverse=True))
-
-
-def redact(line: str, terms: tuple[str, ...]) -> str:
-    """The log tail again redacted with the secrets as they are now (the log's own filter used the secrets
-    of the moment a line was written: a secret set later, or a changed one, is caught here)."""
-    for term in terms:
-        if term in line:
-            line = line.replace(term, "****")
-    return line

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -15,16 +14,17 @@ from cacherr.web import api, api_settings, auth, auth_enable, checks, dashboard,
 from cacherr.web.api_common import SPEC, BadInput, WebState, bp, health_bp
 from cacherr.web.jobs import JobRunner
 from cacherr.web.proxy import TrustedProxyFix
-from cacherr.web.services import WebServices
+from cacherr.web.services import ProvidesWebServices, WebServices
 
 log = logging.getLogger(__name__)
 MAX_BODY = 10 * 1024 * 1024  # Plex webhooks carry a thumbnail
 
 
-def create_app(container_or_services: Any, settings_store: SettingsStore | None = None) -> Flask:
+def create_app(container_or_services: WebServices | ProvidesWebServices,
+               settings_store: SettingsStore | None = None) -> Flask:
     """Build the app from a ``WebServices`` or a bootstrap ``Container``. Nothing starts here."""
     services = (container_or_services if isinstance(container_or_services, WebServices)
-                else WebServices.from_container(container_or_services))
+                else container_or_services.web_services())
     store = settings_store or services.store
     services.store = store
     app = Flask(__name__)

@@ -9,6 +9,7 @@ from flask import Blueprint, g, render_template, request, url_for
 from pydantic import ValidationError
 
 from cacherr import __version__
+from cacherr.domain.units import human_bytes_signed
 from cacherr.services.queries import MediaFilter
 from cacherr.web.api_common import plan_out, state
 from cacherr.web.api_settings import settings_out
@@ -32,24 +33,13 @@ def common() -> dict[str, Any]:
     settings = state().store.current
     return {"csrf_token": csrf_token(), "auth_on": auth_enabled(settings), "login_kind": login_kind(settings),
             "user": g.get("user"), "version": __version__, "nav_pages": PAGES, "test_mode": settings.TEST_MODE,
-            "human": human_bytes, "json_text": json_text, "needs_setup": needs_setup()}
+            "human": human_bytes_signed, "json_text": json_text, "needs_setup": needs_setup()}
 
 
 def json_text(value: Any) -> str:
     """JSON as plain text for a template: autoescaped like any text, so it is safe in an attribute too
     (Jinja's ``tojson`` is marked safe and keeps ``"``: it breaks out of ``attr="..."``)."""
     return json.dumps(value, ensure_ascii=False)
-
-
-def human_bytes(n: float | None) -> str:
-    if n is None:
-        return "-"
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(value) < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"
 
 
 def _args(model: Any) -> Any:

@@ -1,9 +1,10 @@
 """Serving the app with waitress: in the foreground for ``cacherr serve`` (SIGTERM stops it cleanly), or
-in a thread for tests and the demo (``start_in_thread(app) -> handle`` with ``.url`` and ``.stop()``)."""
+in a thread for tests and the demo (``start_in_thread(app) -> handle`` with ``.url`` and ``.stop()``).
+
+What runs around the server (recovery at start, the scheduler, a clean stop) is ``cacherr.runtime``."""
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import logging
 import resource
@@ -52,6 +53,20 @@ def _close(server: BaseWSGIServer | MultiSocketServer) -> None:
     wasyncore.close_all(sockets)
 
 
+def _close_sockets(server: BaseWSGIServer | MultiSocketServer) -> None:
+    from waitress import wasyncore
+
+    wasyncore.close_all(server.map if isinstance(server, MultiSocketServer) else server._map)
+
+
+def _trigger_of(server: BaseWSGIServer | MultiSocketServer) -> Any:
+    """The pipe that wakes waitress's loop and runs a function in it."""
+    from waitress.trigger import trigger
+
+    sockets = server.map if isinstance(server, MultiSocketServer) else server._map
+    return next((d for d in list(sockets.values()) if isinstance(d, trigger)), None)
+
+
 @dataclass
 class ServerHandle:
     server: BaseWSGIServer | MultiSocketServer
@@ -65,8 +80,16 @@ class ServerHandle:
         return f"http://{host}:{self.port}"
 
     def stop(self, timeout: float = 10.0) -> None:
-        _close(self.server)
-        self.thread.join(timeout)
+        """Close every socket from waitress's own loop (closing them from here, under its running ``select``,
+        made that thread die of EBADF), then let the running requests finish."""
+        trigger = _trigger_of(self.server)
+        if trigger is not None and self.thread.is_alive():
+            trigger.pull_trigger(lambda: _close_sockets(self.server))
+            self.thread.join(timeout)
+        if self.thread.is_alive() or trigger is None:
+            _close(self.server)
+            self.thread.join(timeout)
+        self.server.task_dispatcher.shutdown()
 
     def __enter__(self) -> ServerHandle:
         return self
@@ -114,78 +137,3 @@ def serve_forever(app: Any, host: str, port: int, on_stop: Callable[[], None] = 
             signal.signal(s, h)
         on_stop()
         log.info("stopped")
-
-
-def recover_at_start(container: Any) -> list[str]:
-    """Finish or roll back file operations a crash left half-done, before anything else runs."""
-    from cacherr.domain.errors import CycleBusy
-    from cacherr.web.services import optional
-
-    engine = optional(container, "file_engine")
-    if engine is None or not hasattr(engine, "recover"):
-        return []
-    service = optional(container, "cycle_service")
-    try:
-        # Under the cycle lock: a `cacherr cycle` running in another process owns its operations.
-        with service.lock.hold("recovery") if service is not None else contextlib.nullcontext():
-            notes: list[str] = engine.recover()
-    except CycleBusy:
-        log.info("recovery at start skipped: a cycle is running in another process (each cycle recovers first)")
-        return []
-    for note in notes:
-        log.warning("recovery: %s", note)
-    return notes
-
-
-STOP_GRACE_SECONDS = 60.0
-
-
-def wait_for_cycle_end(container: Any, timeout: float) -> bool:
-    """Wait (bounded) for a running cycle to record its end after the engine was told to stop."""
-    import time
-
-    from cacherr.web.services import optional
-
-    service = optional(container, "cycle_service")
-    deadline = time.monotonic() + timeout
-    while service is not None and getattr(service, "running_here", False):
-        if time.monotonic() > deadline:
-            log.warning("a cycle is still running after %.0f s; exiting anyway (the journal recovers it)", timeout)
-            return False
-        time.sleep(0.1)
-    return True
-
-
-def serve_container(container: Any) -> None:
-    """``cacherr serve``: recovery, then the scheduler, then the web server until SIGTERM."""
-    from cacherr.web.app import create_app
-    from cacherr.web.services import optional
-
-    recover_at_start(container)
-    scheduler = optional(container, "scheduler")
-    if scheduler is not None and hasattr(scheduler, "start"):
-        scheduler.start()
-    app = create_app(container)
-
-    def stop() -> None:
-        stop_operations = getattr(container, "stop_file_operations", None)
-        if stop_operations is not None:
-            stop_operations()
-        for name in ("shutdown", "stop"):
-            fn = getattr(scheduler, name, None)
-            if fn is not None:
-                fn()
-                break
-        wait_for_cycle_end(container, STOP_GRACE_SECONDS)
-
-    def reload(signum: int, frame: FrameType | None) -> None:
-        # `kill -HUP` (or `docker kill -s HUP cacherr`): re-read cacherr_config.json after editing it by hand.
-        try:
-            container.store.reload()
-            log.info("settings reloaded on SIGHUP")
-        except Exception as exc:  # a bad file keeps the running settings; say why
-            log.error("settings not reloaded on SIGHUP: %s", exc)
-
-    signal.signal(signal.SIGHUP, reload)
-    settings = container.settings
-    serve_forever(app, settings.WEB_HOST, settings.WEB_PORT, on_stop=stop)

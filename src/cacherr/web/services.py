@@ -1,8 +1,7 @@
 """What the web layer needs from the rest of Cacherr, behind small protocols.
 
-``create_app`` takes a ``WebServices``; ``WebServices.from_container`` builds one from the bootstrap
-``Container`` by duck typing (the web layer may not import bootstrap or adapters). Tests hand-write
-fakes of the protocols below.
+``create_app`` takes a ``WebServices``, built by the composition root (``Container.web_services()`` in
+bootstrap; the web layer may not import bootstrap or adapters). Tests hand-write fakes of the protocols below.
 """
 
 from __future__ import annotations
@@ -10,10 +9,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from cacherr.domain.cache import Plan
 from cacherr.domain.report import CycleReport
@@ -29,6 +28,11 @@ log = logging.getLogger(__name__)
 class CycleRunner(Protocol):
     """The cycle service (``services/cycle.py``) as the web layer uses it."""
 
+    @property
+    def busy(self) -> bool:
+        """A cycle runs, in this process or another one (never takes the lock to ask)."""
+        ...
+
     def run(self, trigger: str, dry_run: bool = False) -> CycleReport: ...
 
     def preview(self) -> Plan: ...
@@ -40,6 +44,29 @@ class CycleRunner(Protocol):
     def pin(self, entry_id: int, pinned: bool) -> object: ...
 
     def restore_all(self) -> object: ...
+
+
+class SchedulerStatus(Protocol):
+    """The scheduler (``scheduler.CacheScheduler``) as the web layer uses it."""
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def next_run_time(self) -> datetime | None:
+        """When the next scheduled cycle runs (None: manual only, or not started)."""
+        ...
+
+    def handle_plex_webhook(self, payload: dict[str, Any]) -> Mapping[str, str]:
+        """Queue the work a Plex webhook asks for and answer at once."""
+        ...
+
+
+@runtime_checkable
+class HealthReporter(Protocol):
+    """An optional extra (notifications, Trakt) that can say how it is doing; never with secrets."""
+
+    def health(self) -> Mapping[str, Any]: ...
 
 
 class PlexHealth:
@@ -73,15 +100,6 @@ class PlexHealth:
         self.record(ok)
 
 
-def _call(obj: Any, *names: str) -> Any:
-    """The first of ``names`` found on ``obj``: called when callable, else returned."""
-    for name in names:
-        attr = getattr(obj, name, None)
-        if attr is not None:
-            return attr() if callable(attr) else attr
-    return None
-
-
 @dataclass
 class WebServices:
     """Everything the web layer calls. Only ``store``, ``queries`` and ``progress`` are required."""
@@ -90,13 +108,13 @@ class WebServices:
     queries: Queries
     progress: ProgressBoard = field(default_factory=ProgressBoard)
     cycle: CycleRunner | None = None
-    scheduler: Any = None  # scheduler.py: next run info, running flag, handle_plex_webhook
+    scheduler: SchedulerStatus | None = None
     notifier: Callable[[], Notifier | None] | None = None
     plex_ping: Callable[[], bool] | None = None
     db_ping: Callable[[], bool] = lambda: True
     log_tail: Callable[[int, int], list[tuple[int, str, str]]] = RING.tail
     path_mapper: Callable[[], Any] | None = None
-    trakt: Callable[[], Any] | None = None
+    trakt: Callable[[], object | None] | None = None
     plex_account: Callable[[], Any] | None = None  # adapters.plex_account.PlexAccount, for setup
     checks: Callable[[], list[Any]] | None = None  # doctor.run_checks, wired by `cacherr serve`
     plex: PlexHealth = field(init=False)
@@ -104,20 +122,12 @@ class WebServices:
     def __post_init__(self) -> None:
         self.plex = PlexHealth(self.plex_ping)
 
-    # --- scheduler, duck typed -----------------------------------------------------------------
+    # --- scheduler -----------------------------------------------------------------------------
     def next_run(self) -> datetime | None:
-        if self.scheduler is None:
-            return None
-        value = _call(self.scheduler, "next_run_time", "next_run", "next_cycle_at")
-        if isinstance(value, dict):
-            value = value.get("next_run") or value.get("next_cycle")
-        return value if isinstance(value, datetime) else None
+        return self.scheduler.next_run_time if self.scheduler is not None else None
 
     def scheduler_running(self) -> bool | None:
-        if self.scheduler is None:
-            return None
-        value = _call(self.scheduler, "running", "is_running", "healthy")
-        return None if value is None else bool(value)
+        return self.scheduler.running if self.scheduler is not None else None
 
     def integrations(self) -> dict[str, dict[str, Any]]:
         """Health of the optional extras (notifications, Trakt) when they report one; never secrets."""
@@ -125,58 +135,21 @@ class WebServices:
         for name, factory in (("notifications", self.notifier), ("trakt", self.trakt)):
             try:
                 obj = factory() if factory is not None else None
-                health = getattr(obj, "health", None)
-                if callable(health):
-                    out[name] = dict(health())
+                if isinstance(obj, HealthReporter):
+                    out[name] = dict(obj.health())
             except Exception:
                 log.debug("%s health failed", name, exc_info=True)
         return out
 
     def cycle_busy(self) -> bool:
-        value = _call(self.cycle, "busy", "is_busy", "running") if self.cycle is not None else None
-        return bool(value)
+        return self.cycle is not None and self.cycle.busy
 
     def webhook_handler(self) -> Callable[[dict[str, Any]], object] | None:
-        """The scheduler's Plex webhook handler, else the cycle service's; None when neither exists."""
-        for owner in (self.scheduler, self.cycle):
-            handler = getattr(owner, "handle_plex_webhook", None)
-            if handler is not None:
-                return handler  # type: ignore[no-any-return]
-        return None
-
-    @classmethod
-    def from_container(cls, container: Any) -> WebServices:
-        """Wire from the bootstrap ``Container`` (duck typed; capabilities not built yet are left out)."""
-        progress = _call(container, "progress_board", "progress") or ProgressBoard()
-        if not isinstance(progress, ProgressBoard):
-            progress = ProgressBoard()
-        cycle = optional(container, "cycle_service", "cycle")
-        scheduler = optional(container, "scheduler")
-        return cls(
-            store=container.store, queries=container.queries, progress=progress, cycle=cycle,
-            scheduler=scheduler,
-            notifier=(lambda: optional(container, "notifier")),
-            plex_ping=_plex_ping(container), db_ping=container.db.ping,
-            path_mapper=container.path_mapper, trakt=(lambda: optional(container, "trakt")),
-            plex_account=(lambda: optional(container, "plex_account")),
-            checks=getattr(container, "extras", {}).get("doctor_checks"),
-        )
+        """The scheduler's Plex webhook handler; None without a scheduler."""
+        return self.scheduler.handle_plex_webhook if self.scheduler is not None else None
 
 
-def optional(container: Any, *names: str) -> Any:
-    """A capability from the container, or None when it is not built (NotImplementedError)."""
-    try:
-        return _call(container, *names)
-    except NotImplementedError:
-        return None
-    except Exception:
-        log.exception("building %s failed", names[0])
-        return None
+class ProvidesWebServices(Protocol):
+    """What ``create_app`` accepts besides a ``WebServices``: the composition root (bootstrap's ``Container``)."""
 
-
-def _plex_ping(container: Any) -> Callable[[], bool] | None:
-    def ping() -> bool:
-        server = optional(container, "media_server")
-        return bool(server is not None and server.ping())
-
-    return ping
+    def web_services(self) -> WebServices: ...

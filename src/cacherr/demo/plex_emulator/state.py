@@ -11,7 +11,10 @@ These are the functions the demo and cycle tests call to make "time pass"::
 
 from __future__ import annotations
 
-from cacherr.demo.plex_emulator.model import (
+import threading
+from typing import Protocol
+
+from cacherr.demo.plex_emulator.entities import (
     AnyItem,
     Episode,
     HistoryEntry,
@@ -22,8 +25,27 @@ from cacherr.demo.plex_emulator.model import (
     Show,
     User,
     ViewState,
-    World,
 )
+
+
+class World(Protocol):
+    """What these functions use of ``model.World`` (typed here, so that state and model do not import each other)."""
+
+    lock: threading.RLock
+    items: dict[int, AnyItem]
+    views: dict[int, dict[int, ViewState]]
+    sessions: list[PlaySession]
+    history: list[HistoryEntry]
+
+    def next_id(self) -> int: ...
+
+    def now(self) -> int: ...
+
+    def user(self, who: User | str | int) -> User: ...
+
+    def item(self, key: int | str | AnyItem) -> AnyItem: ...
+
+    def state(self, user: User, rating_key: int) -> ViewState: ...
 
 
 def _leaves(item: AnyItem) -> list[Playable]:
