@@ -21,7 +21,7 @@ from cacherr.domain.paths import PathMapper
 from cacherr.logs import REDACTOR, setup_logging
 from cacherr.redaction import secret_terms
 from cacherr.services.queries import Queries
-from cacherr.settings import SECRET_FIELDS, Settings
+from cacherr.settings import Settings
 from cacherr.settings_store import SettingsStore, default_config_dir
 
 if TYPE_CHECKING:

@@ -21,8 +21,8 @@ from typing import Protocol
 
 from cacherr.domain.cache import Action, CacheEntry, CacheMode
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot
-from cacherr.domain.views import CycleRow, EntryRow, MediaFilter, MediaPage, OperationRow, Page, UsageSample
 from cacherr.domain.report import CycleReport, OpOutcome
+from cacherr.domain.views import CycleRow, EntryRow, MediaFilter, MediaPage, OperationRow, Page, UsageSample
 
 
 class Clock(Protocol):

@@ -12,8 +12,7 @@ from typing import Protocol
 from cacherr.domain.cache import CacheEntry, Plan
 from cacherr.domain.media import PlaySession
 from cacherr.domain.report import CycleReport
-from cacherr.ports import CacheRegistry, Clock, MediaServer
-from cacherr.services.cache_scan import DiskProbe
+from cacherr.ports import CacheRegistry, Clock, DiskProbe, MediaServer
 from cacherr.services.cycle_lock import CycleLock
 from cacherr.settings import Settings
 

@@ -55,10 +55,16 @@ def restore_entries(service: CycleHost, trigger: str, entries: Sequence[CacheEnt
         if recovered:
             current = {e.cache_path: e for e in service.registry.entries()}
             entries = [current[e.cache_path] for e in entries if e.cache_path in current]
-        settings = service.current_settings()
-        plan, problems = restore_plan(service, entries, why)
-        notes = [f"recovered {len(recovered)} interrupted file operation(s) first"] if recovered else []
-        return service.run_actions(trigger, plan, entries, settings, [*notes, *problems])
+        return _give_back(service, trigger, entries, why, recovered)
+
+
+def _give_back(service: CycleHost, trigger: str, entries: Sequence[CacheEntry], why: str,
+               recovered: Sequence[str]) -> CycleReport:
+    """The caller holds the lock and has recovered first."""
+    settings = service.current_settings()
+    plan, problems = restore_plan(service, entries, why)
+    notes = [f"recovered {len(recovered)} interrupted file operation(s) first"] if recovered else []
+    return service.run_actions(trigger, plan, entries, settings, [*notes, *problems])
 
 
 def restore_item(service: CycleHost, entry_id: int) -> CycleReport:
@@ -80,9 +86,9 @@ def restore_path(service: CycleHost, path: str) -> CycleReport:
 
 def restore_all(service: CycleHost) -> CycleReport:
     with service.lock.hold("restore-all"):  # recovery may add entries (a copy finished), so read them after it
-        service.recover_before_actions()
-    entries = service.registry.entries()
-    return restore_entries(service, "restore-all", entries, "restore --all: giving the whole cache back")
+        recovered = service.recover_before_actions()
+        return _give_back(service, "restore-all", service.registry.entries(),
+                          "restore --all: giving the whole cache back", recovered)
 
 
 def pin(service: CycleHost, entry_id: int, pinned: bool) -> CacheEntry:

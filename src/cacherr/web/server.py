@@ -5,6 +5,7 @@ What runs around the server (recovery at start, the scheduler, a clean stop) is 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import resource
