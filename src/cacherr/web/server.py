@@ -40,7 +40,9 @@ def make_server(app: Any, host: str, port: int, threads: int = THREADS) -> BaseW
     # (web/proxy.py); waitress must not drop them
     # connection_limit: idle keep-alive connections must never starve /health (waitress' default is 100);
     # channel_timeout: an idle connection is closed after 30 s.
-    return create_server(app, host=host, port=port, threads=threads, ident="cacherr",
+    # map={}: a socket map of its own (waitress' default is one process-wide map), so a stop finds this
+    # server's trigger and channels only, never those of a server stopped before it.
+    return create_server(app, map={}, host=host, port=port, threads=threads, ident="cacherr",
                          clear_untrusted_proxy_headers=False, channel_timeout=30,
                          connection_limit=CONNECTION_LIMIT, cleanup_interval=10)
 
@@ -85,7 +87,10 @@ class ServerHandle:
         made that thread die of EBADF), then let the running requests finish."""
         trigger = _trigger_of(self.server)
         if trigger is not None and self.thread.is_alive():
-            trigger.pull_trigger(lambda: _close_sockets(self.server))
+            try:
+                trigger.pull_trigger(lambda: _close_sockets(self.server))
+            except OSError:  # the loop closed its trigger already (it is ending): close from here below
+                trigger = None
             self.thread.join(timeout)
         if self.thread.is_alive() or trigger is None:
             _close(self.server)
