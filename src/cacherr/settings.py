@@ -27,7 +27,6 @@ from cacherr.domain.library_rule import LibraryRule
 from cacherr.domain.paths import PathMapping
 from cacherr.domain.quiet_hours import parse_windows
 from cacherr.domain.versions import VersionRule
-from cacherr.domain.winpath import is_windows
 from cacherr.settings_types import (
     SIZE_HINT,
     TRAKT_LIST_NAMES,
@@ -37,6 +36,7 @@ from cacherr.settings_types import (
     SizeLimit,
     mask,
     parse_size,
+    plex_root,
     raw_text,
 )
 
@@ -446,12 +446,8 @@ class Settings(BaseSettings):
     @field_validator("PLEX_SOURCE")
     @classmethod
     def _plex_root(cls, v: str) -> str:
-        if is_windows(v):
-            return v
-        if not v.startswith("/"):
-            raise ValueError("expected an absolute path starting with / (or, for Plex on Windows, a drive path "
-                             "like M:\\Media or a share like \\\\tower\\media)")
-        return v.rstrip("/") or "/"
+        return plex_root(v, "expected an absolute path starting with / (or, for Plex on Windows, a drive path "
+                         "like M:\\Media or a share like \\\\tower\\media)")
 
     @field_validator("REAL_SOURCE", "CACHE_DESTINATION")
     @classmethod

@@ -107,6 +107,16 @@ class LibraryRuleSetting(BaseModel):
         return LibraryRule(self.enabled, self.episodes, self.watchlist, self.retention_hours)
 
 
+def plex_root(v: str, problem: str) -> str:
+    """A root as Plex reports it: a POSIX path (trailing / dropped), or for Plex on Windows a drive or UNC path
+    kept as given; anything else raises ``problem``."""
+    if is_windows(v):
+        return v
+    if not v.startswith("/"):
+        raise ValueError(problem)
+    return v.rstrip("/") or "/"
+
+
 class PathMappingSetting(BaseModel):
     """One entry of ``PATH_MAPPINGS``."""
 
@@ -121,12 +131,8 @@ class PathMappingSetting(BaseModel):
     def _plex_root(cls, v: str) -> str:
         """As Plex reports it: a POSIX path, or for Plex on Windows a drive or UNC path (in JSON each
         backslash is written twice; a drive path may use slashes instead: M:/Media)."""
-        if is_windows(v):
-            return v
-        if not v.startswith("/"):
-            raise ValueError("expected an absolute path as Plex shows it: /data/movies, M:\\Movies or "
-                             "\\\\tower\\media")
-        return v.rstrip("/") or "/"
+        return plex_root(v, "expected an absolute path as Plex shows it: /data/movies, M:\\Movies or "
+                         "\\\\tower\\media")
 
     @field_validator("real_path", "cache_path")
     @classmethod
