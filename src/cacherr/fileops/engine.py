@@ -25,8 +25,9 @@ from cacherr.fileops.exclude import ExcludeResult, sync_exclude_file
 from cacherr.fileops.faults import NO_FAULTS, Faults
 from cacherr.fileops.flows import start_cache, start_restore
 from cacherr.fileops.fsutil import FileStamp, is_regular, is_symlink, lstat_or_none
+from cacherr.fileops.group import run_cache_group, sidecar_specs
 from cacherr.fileops.inuse import InUseCheck, ProcScan
-from cacherr.fileops.journal import Journal, OpRow, Status
+from cacherr.fileops.journal import Journal, OpRow, OpSpec, Status
 from cacherr.fileops.preflight import (
     FileChangedError,
     Located,
@@ -149,13 +150,20 @@ class Engine:
             return Outcome(Status.SKIPPED, why_not)
         # Found before the video moves: in move mode its folder must still show it (folder artwork rule).
         sidecars = sorted(set(action.sidecars) | set(find_sidecars(src, self.config.artwork)))
-        op = self.journal.begin(kind="cache", mode=eff.value, role="media", array_path=src, cache_path=dst,
-                                src=src, dst=dst, stamp=stamp, action=action_to_json(action))
-        outcome = self._with_board(op, action.title, start_cache, loc, on_progress)
+        video = OpSpec("cache", eff.value, "media", src, dst, src, dst, stamp, action_to_json(action))
+        grouped, apart = sidecar_specs(self.config.roots, loc, sidecars,
+                                       CacheMode.COPY if eff is CacheMode.SYMLINK else eff)
+        if not grouped:
+            op = self.journal.begin_group([video])[0]
+            outcome = self._with_board(op, action.title, start_cache, loc, on_progress)
+        else:  # the video and its sidecars: one journalled group (fileops/group.py)
+            ops = self.journal.begin_group([video, *grouped])
+            outcome, *side = self._with_board_group(ops, action.title, loc, on_progress)
+            notes.extend(f"subtitle {_shown(op.src_path)}: {o.message}" for op, o in zip(ops[1:], side, strict=True)
+                         if not o.ok)
         if outcome.ok:
-            side_mode = CacheMode.COPY if eff is CacheMode.SYMLINK else eff
-            for sc in sidecars:
-                notes.extend(self._sidecar(sc, loc, side_mode, op.id, cache=True))
+            for sc, side_mode in apart:
+                notes.extend(self._sidecar(sc, loc, side_mode, outcome.op_id, cache=True))
         return outcome
 
     def _already_cached(self, st: os.stat_result, dst: str) -> bool:
@@ -239,6 +247,17 @@ class Engine:
         except (CacherrError, OSError) as exc:
             return [f"subtitle {_shown(path)}: {exc}"]
         return [] if outcome.ok else [f"subtitle {_shown(path)}: {outcome.message}"]
+
+    def _with_board_group(self, ops: list[OpRow], title: str, loc: Located,
+                          on_progress: ProgressFn | None) -> list[Outcome]:
+        board, head = self.ctx.board, ops[0]
+        if board is not None:
+            board.start(head.id, head.kind, head.dst_path, title, head.size)
+        try:
+            return run_cache_group(self.ctx, ops, loc, on_progress)
+        finally:
+            if board is not None:
+                board.finish(head.id)
 
     def _with_board(self, op: OpRow, title: str, flow: Flow, loc: Located,
                     on_progress: ProgressFn | None) -> Outcome:

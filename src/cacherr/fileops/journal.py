@@ -92,6 +92,21 @@ def _row(r: sqlite3.Row) -> OpRow:
     return OpRow(**{c: r[c] for c in _COLUMNS})
 
 
+@dataclass(frozen=True, slots=True)
+class OpSpec:
+    """What ``Journal.begin_group`` records for one file of a group."""
+
+    kind: str
+    mode: str
+    role: str
+    array_path: str
+    cache_path: str
+    src: str
+    dst: str
+    stamp: FileStamp
+    action: dict[str, Any]
+
+
 class JournalBusy(CacherrError):
     """An unfinished operation already holds this file (recovery has not run yet)."""
 
@@ -106,25 +121,41 @@ class Journal:
     def begin(self, *, kind: str, mode: str, role: str, array_path: str, cache_path: str, src: str,
               dst: str, stamp: FileStamp, action: dict[str, Any], parent_id: int | None = None) -> OpRow:
         """Record a new operation at PLANNED, with its temp names derived from its id."""
+        spec = OpSpec(kind, mode, role, array_path, cache_path, src, dst, stamp, action)
+        return self.begin_group([spec], parent_id=parent_id)[0]
+
+    def begin_group(self, specs: list[OpSpec], *, parent_id: int | None = None) -> list[OpRow]:
+        """Record several operations at PLANNED in ONE transaction: the first is the group's head (a video),
+        the others (its sidecars) get it as ``parent_id``. Returns the rows as written (no read back)."""
         now = _now()
+        rows: list[OpRow] = []
         try:
             with self.db.transaction() as conn:
-                cur = conn.execute(
-                    """INSERT INTO file_ops (parent_id, kind, mode, role, array_path, cache_path, src_path,
-                           dst_path, tmp_path, step, size, src_dev, src_ino, src_mtime_ns, src_ctime_ns,
-                           src_nlink, action, boot_id, created_at, updated_at)
-                       VALUES (?,?,?,?,?,?,?,?,'',?,?,?,?,?,?,?,?,?,?,?)""",
-                    (parent_id, kind, mode, role, array_path, cache_path, src, dst, Step.PLANNED.value,
-                     stamp.size, stamp.dev, stamp.ino, stamp.mtime_ns, stamp.ctime_ns, stamp.nlink,
-                     json.dumps(action, sort_keys=True), self._boot_id, now, now))
-                op_id = int(cur.lastrowid or 0)
-                conn.execute("UPDATE file_ops SET tmp_path = ?, swap_path = ? WHERE id = ?",
-                             (temp_name(dst, op_id), temp_name(array_path, op_id, "swap"), op_id))
-                self._event(conn, op_id, Step.PLANNED.value, "")
+                for spec in specs:
+                    rows.append(self._insert(conn, spec, parent_id if not rows else rows[0].id, now))
         except sqlite3.IntegrityError:
-            raise JournalBusy(f"an unfinished operation already holds {array_path}; "
+            raise JournalBusy(f"an unfinished operation already holds {specs[len(rows)].array_path}; "
                               "recovery finishes it on the next start") from None
-        return self.get(op_id)
+        return rows
+
+    def _insert(self, conn: sqlite3.Connection, spec: OpSpec, parent_id: int | None, now: str) -> OpRow:
+        st, action = spec.stamp, json.dumps(spec.action, sort_keys=True)
+        cur = conn.execute(
+            """INSERT INTO file_ops (parent_id, kind, mode, role, array_path, cache_path, src_path,
+                   dst_path, tmp_path, step, size, src_dev, src_ino, src_mtime_ns, src_ctime_ns,
+                   src_nlink, action, boot_id, created_at, updated_at)
+               VALUES (?,?,?,?,?,?,?,?,'',?,?,?,?,?,?,?,?,?,?,?)""",
+            (parent_id, spec.kind, spec.mode, spec.role, spec.array_path, spec.cache_path, spec.src, spec.dst,
+             Step.PLANNED.value, st.size, st.dev, st.ino, st.mtime_ns, st.ctime_ns, st.nlink, action,
+             self._boot_id, now, now))
+        op_id = int(cur.lastrowid or 0)
+        tmp, swap = temp_name(spec.dst, op_id), temp_name(spec.array_path, op_id, "swap")
+        conn.execute("UPDATE file_ops SET tmp_path = ?, swap_path = ? WHERE id = ?", (tmp, swap, op_id))
+        self._event(conn, op_id, Step.PLANNED.value, "")
+        return OpRow(op_id, parent_id, spec.kind, spec.mode, spec.role, spec.array_path, spec.cache_path,
+                     spec.src, spec.dst, tmp, swap, Step.PLANNED.value, Status.ACTIVE.value, st.size, st.dev,
+                     st.ino, st.mtime_ns, st.ctime_ns, st.nlink, None, None, None, 0, action, self._boot_id, "",
+                     now, now)
 
     def advance(self, op: OpRow, step: Step, *, also: Callable[[sqlite3.Connection], None] | None = None,
                 **values: Any) -> OpRow:
@@ -135,22 +166,42 @@ class Journal:
                also: Callable[[sqlite3.Connection], None] | None = None, **values: Any) -> OpRow:
         """End the operation; ``values`` (e.g. the copy's tmp_ino and hashes when no COMMITTING row was
         written) go into the same row update."""
-        step = Step.DONE.value if status is Status.DONE else op.step
-        return self._update(op, {**values, "status": status.value, "message": message, "step": step},
-                            f"{status.value}: {message}" if message else status.value, also)
+        return self.update_group([self.finish_change(op, status, message, **values)], also)[0]
 
     def _update(self, op: OpRow, values: dict[str, Any], event: str,
                 also: Callable[[sqlite3.Connection], None] | None) -> OpRow:
-        values["updated_at"] = _now()
-        if "step" in values:
-            values["boot_id"] = self._boot_id
-        cols = ", ".join(f"{k} = ?" for k in values)
+        return self.update_group([(op, values, event)], also)[0]
+
+    def update_group(self, changes: list[tuple[OpRow, dict[str, Any], str]],
+                     also: Callable[[sqlite3.Connection], None] | None = None) -> list[OpRow]:
+        """Write the ``(op, values, event)`` changes of several operations (a group's step, or the DONE of
+        a video and its sidecars with the registry row in ``also``) in ONE transaction."""
+        now, out = _now(), []
         with self.db.transaction() as conn:
-            conn.execute(f"UPDATE file_ops SET {cols} WHERE id = ?", (*values.values(), op.id))  # noqa: S608
-            self._event(conn, op.id, values.get("step", op.step), event)
+            for op, values, event in changes:
+                values = {**values, "updated_at": now}
+                if "step" in values:
+                    values["boot_id"] = self._boot_id
+                cols = ", ".join(f"{k} = ?" for k in values)
+                conn.execute(f"UPDATE file_ops SET {cols} WHERE id = ?", (*values.values(), op.id))  # noqa: S608
+                self._event(conn, op.id, values.get("step", op.step), event)
+                out.append(dataclasses.replace(op, **values))  # what was just written: no read back
             if also is not None:
                 also(conn)
-        return dataclasses.replace(op, **values)  # what was just written: no read back
+        return out
+
+    @staticmethod
+    def step_change(op: OpRow, step: Step, **values: Any) -> tuple[OpRow, dict[str, Any], str]:
+        """The ``update_group`` change that advances ``op`` to ``step``."""
+        return op, {"step": step.value, **values}, step.value
+
+    @staticmethod
+    def finish_change(op: OpRow, status: Status, message: str = "",
+                      **values: Any) -> tuple[OpRow, dict[str, Any], str]:
+        """The ``update_group`` change that ends ``op`` (as ``finish`` does)."""
+        step = Step.DONE.value if status is Status.DONE else op.step
+        return (op, {**values, "status": status.value, "message": message, "step": step},
+                f"{status.value}: {message}" if message else status.value)
 
     @staticmethod
     def _event(conn: sqlite3.Connection, op_id: int, step: str, detail: str) -> None:

@@ -92,11 +92,18 @@ def resolve_commit(ctx: Ctx, op: OpRow, root: str | None) -> OpRow | Outcome:
         return _resolve_in(ctx, op, folder)
 
 
-def _resolve_in(ctx: Ctx, op: OpRow, folder: BeneathDir) -> OpRow | Outcome:
+def commit_in(ctx: Ctx, op: OpRow, folder: BeneathDir) -> OpRow | Outcome:
+    """``resolve_commit`` in a folder a group already opened; the group fsyncs the folder once afterwards."""
+    return _resolve_in(ctx, op, folder, fsync=False)
+
+
+def _resolve_in(ctx: Ctx, op: OpRow, folder: BeneathDir, fsync: bool = True) -> OpRow | Outcome:
+    """``fsync=False``: the caller fsyncs ``folder`` once for a whole group, before anything is recorded."""
     name, tmp_name = os.path.basename(op.dst_path), os.path.basename(op.tmp_path)
     final, tmp = folder.lstat(name), folder.lstat(tmp_name)
     if is_regular(final) and final is not None and final.st_ino == op.tmp_ino:
-        folder.fsync()
+        if fsync:
+            folder.fsync()
         return op
     if not (is_regular(tmp) and tmp is not None and tmp.st_ino == op.tmp_ino):
         return ctx.finish(op, Status.ROLLED_BACK, "the verified temp file is gone; nothing was committed")
@@ -108,7 +115,8 @@ def _resolve_in(ctx: Ctx, op: OpRow, folder: BeneathDir) -> OpRow | Outcome:
             folder.rename_noreplace(tmp_name, name)
         except FileExistsError:
             return _conflict_at_commit(ctx, op)
-        folder.fsync()
+        if fsync:
+            folder.fsync()
         ctx.hit("after:commit")
         return op
     return _conflict_at_commit(ctx, op)
@@ -144,18 +152,19 @@ def destination_intact(op: OpRow, path: str) -> bool:
 
 
 def remove_source(ctx: Ctx, op: OpRow, target: str, root: str, *, strict: bool,
-                  beneath: str | None = None) -> Outcome | None:
+                  beneath: str | None = None, fsync: bool = True) -> Outcome | None:
     """Remove ``target`` (the source copy) when it is still the version we copied; None when done.
     ``strict`` compares ctime too (False for a file our own rename moved, which updates its ctime).
     The check and the unlink go through the folder opened beneath ``beneath`` (default ``root``);
-    empty folders up to ``root`` go afterwards."""
+    empty folders up to ``root`` go afterwards. ``fsync=False`` (a sidecar of a group): the folder is
+    fsynced by the group's last removal in it, before the DONE row."""
     anchor = beneath if beneath is not None else root
     try:
         folder = open_folder_of(target, anchor if _below(target, anchor) else None)
     except FileNotFoundError:
         return None  # its folder is gone, so is the file (e.g. removed before a crash, then its folders)
     with folder:
-        stopped = _remove_in(ctx, op, target, folder, strict)
+        stopped = _remove_in(ctx, op, target, folder, strict, fsync)
     if stopped is not None:
         return stopped
     if ctx.config.remove_empty_folders:
@@ -167,7 +176,8 @@ def _below(path: str, root: str | None) -> bool:
     return root is not None and os.path.dirname(path).startswith(os.path.normpath(root).rstrip("/") + "/")
 
 
-def _remove_in(ctx: Ctx, op: OpRow, target: str, folder: BeneathDir, strict: bool) -> Outcome | None:
+def _remove_in(ctx: Ctx, op: OpRow, target: str, folder: BeneathDir, strict: bool,
+               fsync: bool = True) -> Outcome | None:
     name = os.path.basename(target)
     st = folder.lstat(name)
     if st is None:
@@ -184,7 +194,8 @@ def _remove_in(ctx: Ctx, op: OpRow, target: str, folder: BeneathDir, strict: boo
     ctx.hit("before:unlink")
     folder.unlink(name)
     ctx.hit("after:unlink")
-    folder.fsync()
+    if fsync:
+        folder.fsync()
     return None
 
 
