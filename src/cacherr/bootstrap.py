@@ -73,7 +73,9 @@ class Container:
 
     @cached_property
     def registry(self) -> SqliteCacheRegistry:
-        return SqliteCacheRegistry(self.db)
+        registry = SqliteCacheRegistry(self.db)
+        registry.set_pools(m.cache_path for m in self.settings.path_mappings())  # per-pool totals (0006)
+        return registry
 
     @cached_property
     def disk(self) -> LocalDisk:
@@ -146,6 +148,7 @@ class Container:
 
         config = EngineConfig.from_settings(self.settings)
         if self.__dict__.get("_file_engine_config") != config:
+            self.registry.set_pools(cache for _, cache in config.roots)  # the mappings may have changed
             self.__dict__["_file_engine"] = build_engine(self.db, self.registry, config, progress=self.progress)
             self.__dict__["_file_engine_config"] = config
             if self.__dict__.get("_stopping"):

@@ -122,6 +122,7 @@ class RegistryTotals:
     bytes: int
     by_library: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # name -> (entries, bytes)
     by_user: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    by_pool: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # cache root -> (entries, bytes)
 
 
 class CacheRegistry(Protocol):

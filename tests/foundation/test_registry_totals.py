@@ -17,6 +17,7 @@ from cacherr.demo.registry_bulk import add_entries
 from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.media import Reason
 from cacherr.ports import RegistryTotals
+from tests.foundation.test_pool_totals import recount_pools
 
 BULK = 50_000
 
@@ -54,7 +55,8 @@ def recount(db: Database) -> RegistryTotals:
             users[u] += 1
             user_bytes[u] += r["size"]
     return RegistryTotals(len(rows), sum(r["size"] for r in rows),
-                          {k: (libs[k], lib_bytes[k]) for k in libs}, {k: (users[k], user_bytes[k]) for k in users})
+                          {k: (libs[k], lib_bytes[k]) for k in libs}, {k: (users[k], user_bytes[k]) for k in users},
+                          recount_pools(db))
 
 
 def entry(i: int, *, users: tuple[str, ...] = ("alice",), library: str = "Movies", size: int = 1000) -> CacheEntry:
@@ -116,9 +118,10 @@ def test_migration_0004_backfills_totals_of_an_existing_registry(tmp_path: Path)
         reg.upsert(entry(i, users=("a", "b")[: i % 3], library=f"L{i % 4}", size=i * 11))
     expected = recount(db)
     with db.transaction() as conn:  # back to schema 3, as an older Cacherr left it
-        for name in ("cache_entries_totals_insert", "cache_entries_totals_delete", "cache_entries_totals_update"):
+        for name in ("cache_entries_totals_insert", "cache_entries_totals_delete", "cache_entries_totals_update",
+                     "cache_entries_pool_insert", "cache_entries_pool_delete", "cache_entries_pool_update"):
             conn.execute(f"DROP TRIGGER {name}")
-        for name in ("cache_totals", "cache_entry_users", "cache_search"):
+        for name in ("cache_totals", "cache_entry_users", "cache_search", "cache_pools", "cache_pool_totals"):
             conn.execute(f"DROP TABLE {name}")
         for name in ("cache_entries_list", "cache_entries_list_library", "cache_entries_list_reason"):
             conn.execute(f"DROP INDEX {name}")

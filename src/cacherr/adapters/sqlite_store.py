@@ -20,6 +20,7 @@ from typing import Any
 from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.errors import StateStoreError
 from cacherr.domain.media import Reason
+from cacherr.adapters.sqlite_pools import pool_totals, set_pools
 from cacherr.ports import RegistryTotals
 
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -34,8 +35,10 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     numbers = [n for n, _, _ in found]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise StateStoreError(f"bundled migrations are not numbered 1..N without gaps: {numbers}")
+    # Unique and rising from 1. A gap is allowed: parallel branches are each given a number, and one may
+    # land before the numbers below it.
+    if numbers and (numbers[0] != 1 or len(set(numbers)) != len(numbers)):
+        raise StateStoreError(f"bundled migrations are not numbered 1, 2, ... once each: {numbers}")
     return found
 
 
@@ -77,7 +80,8 @@ class Database:
         if ok != "ok":
             raise StateStoreError(f"state database {self.path} failed its integrity check ({ok}); "
                                   "move it aside and keep a copy")
-        known = len(migrations())
+        bundled = migrations()
+        known = bundled[-1][0] if bundled else 0
         if version > known:
             raise StateStoreError(
                 f"state database {self.path} has schema version {version}, but this Cacherr knows only up to "
@@ -191,7 +195,7 @@ def read_totals(db: Database) -> RegistryTotals:
     libs = {r["key"]: (int(r["entries"]), int(r["bytes"])) for r in rows if r["kind"] == "library"}
     users = {r["key"]: (int(r["entries"]), int(r["bytes"])) for r in rows if r["kind"] == "user"}
     top = next(((int(r["entries"]), int(r["bytes"])) for r in rows if r["kind"] == "all"), (0, 0))
-    return RegistryTotals(top[0], top[1], libs, users)
+    return RegistryTotals(top[0], top[1], libs, users, pool_totals(db))
 
 
 class SqliteCacheRegistry:
@@ -225,6 +229,14 @@ class SqliteCacheRegistry:
 
     def totals(self) -> RegistryTotals:
         return read_totals(self.db)
+
+    def set_pools(self, roots: Iterable[str]) -> bool:
+        """The configured cache roots, for the per-pool totals (``adapters.sqlite_pools``)."""
+        return set_pools(self.db, roots)
+
+    def pool_totals(self) -> dict[str, tuple[int, int]]:
+        """Bytes held per cache root, O(pools): what the budget check and /status read."""
+        return pool_totals(self.db)
 
     def get(self, entry_id: int) -> CacheEntry | None:
         rows = self.db.query("SELECT * FROM cache_entries WHERE id = ?", (entry_id,))

@@ -19,6 +19,19 @@ class CacheUsage:
     entries: int
     budget_bytes: int | None  # CACHE_LIMIT resolved; None = no limit
     min_free_bytes: int | None
+    pools: tuple[PoolUsage, ...] = ()  # one per configured cache root
+
+
+@dataclass(frozen=True, slots=True)
+class PoolUsage:
+    """One cache root (a pool path): its filesystem's size and free space, and what Cacherr holds under it
+    (the registry's running per-pool totals, O(1))."""
+
+    root: str
+    total_bytes: int
+    free_bytes: int
+    by_cacherr_bytes: int
+    entries: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ Writers live elsewhere (the cycle service records cycles and usage samples, the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.views import (
     CacheUsage,
@@ -17,6 +19,7 @@ from cacherr.domain.views import (
     MediaPage,
     OperationRow,
     Page,
+    PoolUsage,
     UsageSample,
 )
 from cacherr.ports import DiskProbe, ReadModels
@@ -42,7 +45,15 @@ class Queries:
         budget = settings.CACHE_LIMIT.resolve(total)
         min_free = settings.MIN_FREE_SPACE.resolve(total)
         return CacheUsage(", ".join(roots), total, total - free, free, totals.bytes, totals.entries, budget,
-                          min_free)
+                          min_free, self._pools(roots, totals.by_pool))
+
+    def _pools(self, roots: list[str], held: Mapping[str, tuple[int, int]]) -> tuple[PoolUsage, ...]:
+        out = []
+        for root in roots:
+            total, free = self.disk.usage([root])
+            entries, size = held.get(root, (0, 0))
+            out.append(PoolUsage(root, total, free, size, entries))
+        return tuple(out)
 
     def entry(self, entry_id: int) -> EntryRow | None:
         return self.read.entry(entry_id)

@@ -35,6 +35,14 @@ class HealthOut(_Out):
 
 
 # --- status ------------------------------------------------------------------------------------
+class PoolUsageOut(_Out):
+    root: str = Field(description="A configured cache root (CACHE_DESTINATION or a mapping's cache_path).")
+    total_bytes: int
+    free_bytes: int
+    by_cacherr_bytes: int = Field(description="What Cacherr holds under this root (running total, O(1)).")
+    entries: int
+
+
 class CacheUsageOut(_Out):
     path: str
     total_bytes: int
@@ -44,6 +52,7 @@ class CacheUsageOut(_Out):
     entries: int
     budget_bytes: int | None
     min_free_bytes: int | None
+    pools: list[PoolUsageOut] = Field(default_factory=list, description="Per cache root.")
 
 
 class RunningOpOut(_Out):
