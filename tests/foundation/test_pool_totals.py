@@ -25,7 +25,7 @@ POOLS = ["/bulk/cache/media", "/fast/tv", "/fast/tv/anime"]  # nested: the longe
 def recount_pools(db: Database) -> dict[str, tuple[int, int]]:
     """Entries and bytes per pool computed from every row, in Python (independent of the SQL)."""
     roots = sorted((r["root"] for r in db.query("SELECT root FROM cache_pools")), key=len, reverse=True)
-    out: dict[str, tuple[int, int]] = {r: (0, 0) for r in roots}
+    out: dict[str, tuple[int, int]] = dict.fromkeys(roots, (0, 0))
     for row in db.query("SELECT cache_path, size FROM cache_entries"):
         pool = next((r for r in roots if row["cache_path"].startswith(r + "/")), "")
         n, b = out.get(pool, (0, 0))

@@ -17,10 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from cacherr.adapters.sqlite_pools import pool_totals, set_pools
 from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.errors import StateStoreError
 from cacherr.domain.media import Reason
-from cacherr.adapters.sqlite_pools import pool_totals, set_pools
 from cacherr.ports import RegistryTotals
 
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
