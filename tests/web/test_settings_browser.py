@@ -8,7 +8,6 @@ Screenshots go to artifacts/screenshots/settings*.png (with CACHERR_UPDATE_SCREE
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -51,12 +50,12 @@ def page(browser, live: LiveStack):  # type: ignore[no-untyped-def]
     assert not [e for e in errors if not e.startswith("Failed to load resource")], errors
 
 
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def shot(page, name: str, *, docs: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """The whole page to artifacts/; for the docs (on purpose only) what the screen shows, to stay small."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("CACHERR_UPDATE_SCREENSHOT") == "1":
-        shutil.copyfile(path, REPO / "docs" / "images" / f"{name}.png")
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    if docs and os.environ.get("CACHERR_UPDATE_SCREENSHOT") == "1":
+        page.screenshot(path=str(REPO / "docs" / "images" / f"{name}.png"))
 
 
 def _rules_loaded(page) -> None:  # type: ignore[no-untyped-def]
@@ -110,7 +109,7 @@ def test_one_save_sends_only_the_changes_and_says_so(page, live: LiveStack) -> N
     assert t and nav and status
     assert t["y"] > nav["y"] + nav["height"]
     assert t["y"] + t["height"] <= status["y"] or t["y"] >= status["y"] + status["height"]
-    shot(page, "settings")
+    shot(page, "settings-saved")
     page.reload()
     assert page.input_value("#f-NUMBER_EPISODES") == "3"
     page.click("#save-settings")
@@ -162,6 +161,9 @@ def test_library_rules_table_saves_and_reloads(page, live: LiveStack) -> None:  
     assert tv.locator(".r-retention").input_value() == "48"
     assert not movies.locator(".r-watchlist").is_checked()
     assert movies.locator(".r-enabled").is_checked()
+    page.evaluate("document.querySelector('[data-name=CACHE_LIMIT]').scrollIntoView({block: 'start'}); "
+                  "window.scrollBy(0, -90)")
+    shot(page, "settings", docs=True)  # a locked field, labels with their variables, the library rules
     # back to the globals: blank fields, checked boxes
     tv.locator(".r-episodes").fill("")
     tv.locator(".r-retention").fill("")
@@ -181,6 +183,8 @@ def test_settings_fit_a_phone(browser, live: LiveStack) -> None:  # type: ignore
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"the settings page scrolls sideways on a phone ({width}px)"
         assert page.is_visible("#save-settings")  # the save bar stays on screen
-        shot(page, "settings-phone")
+        page.evaluate("document.querySelector('[data-name=CACHE_LIMIT]').scrollIntoView({block: 'start'}); "
+                      "window.scrollBy(0, -190)")
+        shot(page, "settings-phone", docs=True)
     finally:
         context.close()
