@@ -210,3 +210,17 @@ def test_libraries_are_locked_when_the_environment_sets_the_rules(world_factory:
     assert body["locked"] is True and body["libraries"][0]["rule"]["enabled"] is False
     html = w.client.get("/settings").get_data(as_text=True)
     assert 'data-locked="true"' in html
+
+
+def test_settings_page_says_why_a_field_is_locked(world_factory: Callable[..., World]) -> None:
+    w = world_factory(env={"TZ": "Europe/Paris"})
+    html = w.client.get("/settings").get_data(as_text=True)
+    tz = html[html.index('data-name="TZ"'):]
+    tz = tz[:tz.index('id="err-TZ"')]
+    assert "disabled" in tz and "Set by the environment variable <code>TZ</code>" in tz
+    trakt = html[html.index('data-name="TRAKT_URL"'):]
+    trakt = trakt[:trakt.index('id="err-TRAKT_URL"')]  # environment-only although not set: a safety rule
+    assert "disabled" in trakt and "Only the environment variable <code>TRAKT_URL</code> can set this" in trakt
+    days = html[html.index('data-name="DAYS_TO_MONITOR"'):]
+    days = days[:days.index('id="err-DAYS_TO_MONITOR"')]
+    assert "disabled" not in days and "lock-note" not in days
