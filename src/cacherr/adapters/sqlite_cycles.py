@@ -1,31 +1,21 @@
-"""The cycle history in SQLite: one ``cycles`` row per cycle (summary + full plan JSON), usage samples,
+"""``CycleHistory`` in SQLite: one ``cycles`` row per cycle (summary + full plan JSON), usage samples,
 and pending scrobbles. Plans round-trip through plain JSON (``plan_to_dict`` / ``plan_from_dict``).
 
-Typed against a small ``SqlDatabase`` protocol (``adapters.sqlite_store.Database`` fits), so services
-need no adapter import.
+(Was ``services/cycle_record.py``; the services see the ``ports.CycleHistory`` protocol only.)
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
+from cacherr.adapters.sqlite_store import Database
 from cacherr.domain.cache import Action, ActionKind, Plan, Skip
 from cacherr.domain.media import Reason
 from cacherr.domain.report import CycleReport, OpOutcome
-
-
-class SqlDatabase(Protocol):
-    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]: ...
-
-    def execute(self, sql: str, params: Iterable[Any] = ()) -> int: ...
-
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
 
 def action_to_dict(a: Action) -> dict[str, Any]:
@@ -80,10 +70,10 @@ def summary_of(report: CycleReport) -> dict[str, Any]:
     }
 
 
-class CycleRecorder:
-    """Writes and reads the ``cycles``, ``usage_samples`` and ``scrobbles`` tables."""
+class SqliteCycleHistory:
+    """``CycleHistory``: writes and reads the ``cycles``, ``usage_samples`` and ``scrobbles`` tables."""
 
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def start(self, trigger: str, started_at: datetime, dry_run: bool) -> int:
