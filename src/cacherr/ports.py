@@ -88,6 +88,15 @@ class Notifier(Protocol):
         """One file operation ended (sent only at the level that asks for each one); True when queued."""
         ...
 
+    @property
+    def enabled(self) -> bool:
+        """Some target is configured (NOTIFY_URLS, or Unraid's notify script)."""
+        ...
+
+    def send_test(self) -> tuple[bool, str]:
+        """The dashboard's "send a test notification": (delivered, what happened, secrets masked)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class OpResult:

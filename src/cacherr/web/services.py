@@ -144,7 +144,7 @@ class WebServices:
     def cycle_busy(self) -> bool:
         return self.cycle is not None and self.cycle.busy
 
-    def webhook_handler(self) -> Callable[[dict[str, Any]], object] | None:
+    def webhook_handler(self) -> Callable[[dict[str, Any]], Mapping[str, str]] | None:
         """The scheduler's Plex webhook handler; None without a scheduler."""
         return self.scheduler.handle_plex_webhook if self.scheduler is not None else None
 
