@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from cacherr.domain.cache import Action, CacheEntry, CacheMode, Plan
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot
-from cacherr.domain.report import CycleReport, OpOutcome
+from cacherr.domain.report import CycleReport, OpOutcome, Trigger
 from cacherr.domain.views import CycleRow, EntryRow, MediaFilter, MediaPage, OperationRow, Page, UsageSample
 
 
@@ -217,7 +217,7 @@ class MoverWatch(Protocol):
 class CycleHistory(Protocol):
     """One record per cycle (summary and full plan), usage samples and pending scrobbles (adapters/sqlite_cycles.py)."""
 
-    def start(self, trigger: str, started_at: datetime, dry_run: bool) -> int:
+    def start(self, trigger: Trigger, started_at: datetime, dry_run: bool) -> int:
         """A new cycle record, status "running"; its id."""
         ...
 

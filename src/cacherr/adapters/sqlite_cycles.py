@@ -15,7 +15,7 @@ from typing import Any
 from cacherr.adapters.sqlite_store import Database
 from cacherr.domain.cache import Action, ActionKind, Plan, Skip
 from cacherr.domain.media import Reason
-from cacherr.domain.report import CycleReport, OpOutcome
+from cacherr.domain.report import CycleReport, CycleStatus, OpOutcome, Trigger
 
 
 def action_to_dict(a: Action) -> dict[str, Any]:
@@ -76,16 +76,16 @@ class SqliteCycleHistory:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def start(self, trigger: str, started_at: datetime, dry_run: bool) -> int:
+    def start(self, trigger: Trigger, started_at: datetime, dry_run: bool) -> int:
         return self.db.execute("INSERT INTO cycles (started_at, trigger, dry_run, status) VALUES (?,?,?,?)",
-                               (started_at.isoformat(), trigger, int(dry_run), "running"))
+                               (started_at.isoformat(), trigger, int(dry_run), CycleStatus.RUNNING))
 
     def finish(self, report: CycleReport, plan: Plan | None) -> None:
         self.db.execute(
             "UPDATE cycles SET finished_at = ?, status = ?, summary = ?, plan = ?, error = ? WHERE id = ?",
             (report.finished_at.isoformat(), report.status, json.dumps(summary_of(report), default=str),
              json.dumps(plan_to_dict(plan)) if plan is not None else "{}",
-             report.message if report.status == "failed" else None, report.cycle_id))
+             report.message if report.status == CycleStatus.FAILED else None, report.cycle_id))
 
     def sample_usage(self, when: datetime, cache_used: int, cache_total: int, by_cacherr: int,
                      bytes_moved: int) -> None:

@@ -19,7 +19,7 @@ from cacherr.domain.cache import CacheEntry, CacheState, Plan
 from cacherr.domain.errors import CacherrError, PlexUnavailable
 from cacherr.domain.media import PlaySession, Reason, Snapshot
 from cacherr.domain.paths import PathMapper
-from cacherr.domain.report import CycleReport
+from cacherr.domain.report import CycleReport, CycleStatus, Trigger
 from cacherr.planning import Policy, aggregate_wants, build_plan
 from cacherr.planning.library_rules import apply_rules
 from cacherr.ports import (
@@ -140,14 +140,14 @@ class CycleService:
         return self._prepare(self.media_server(), settings, self.clock.now()).plan
 
     # --- the cycle ----------------------------------------------------------------------------
-    def run(self, trigger: str = "manual", dry_run: bool = False,
+    def run(self, trigger: Trigger = Trigger.MANUAL, dry_run: bool = False,
             on_progress: ProgressCallback | None = None) -> CycleReport:
         """One full cycle. Raises ``CycleBusy`` when another one holds the lock; every other failure
         is recorded and returned as a report with status ``failed`` (Plex unreachable: nothing touched)."""
         with self.lock.hold(trigger):
             return self._run(trigger, dry_run, on_progress)
 
-    def _run(self, trigger: str, dry_run: bool, on_progress: ProgressCallback | None) -> CycleReport:
+    def _run(self, trigger: Trigger, dry_run: bool, on_progress: ProgressCallback | None) -> CycleReport:
         settings = self._settings()
         dry = dry_run or settings.TEST_MODE
         started = self.clock.now()
@@ -158,30 +158,30 @@ class CycleService:
         try:
             moving = self.mover_running()
             if moving:
-                return finish(rb, None, "skipped", f"skipped: {moving}; the next cycle runs as usual "
+                return finish(rb, None, CycleStatus.SKIPPED, f"skipped: {moving}; the next cycle runs as usual "
                               "(Cacherr never fights the mover)")
             server = self.media_server()
             active = server.sessions() if settings.EXIT_IF_ACTIVE_SESSION else ()
             if active:
                 users = ", ".join(sorted({s.user for s in active}))
-                return finish(rb, None, "skipped", f"skipped: {len(active)} active play session(s) "
+                return finish(rb, None, CycleStatus.SKIPPED, f"skipped: {len(active)} active play session(s) "
                               f"({users}) and EXIT_IF_ACTIVE_SESSION is on")
             prepared = self._prepare(server, settings, started, rb=None if dry else rb)
             rb.problems.extend(prepared.problems)
             rb.add_plan_skips(prepared.plan)
             if dry:
                 rb.add_planned(prepared.plan)
-                return finish(rb, prepared.plan, "dry-run", "")
+                return finish(rb, prepared.plan, CycleStatus.DRY_RUN, "")
             self._execute(rb, prepared, on_progress)
             self._after_execute(rb, prepared, settings)
             return finish(rb, prepared.plan, rb.status(), failure_message(rb))
         except PlexUnavailable as exc:
-            return finish(rb, None, "failed", plex_failure_message(str(exc), settings))
+            return finish(rb, None, CycleStatus.FAILED, plex_failure_message(str(exc), settings))
         except CacherrError as exc:
-            return finish(rb, prepared.plan if prepared else None, "failed", str(exc))
+            return finish(rb, prepared.plan if prepared else None, CycleStatus.FAILED, str(exc))
         except Exception as exc:
             log.exception("cycle %s failed", rb.cycle_id)
-            return finish(rb, prepared.plan if prepared else None, "failed",
+            return finish(rb, prepared.plan if prepared else None, CycleStatus.FAILED,
                           f"unexpected error: {type(exc).__name__}: {exc} (see the log)")
 
     def recover_interrupted(self) -> list[str]:
@@ -307,7 +307,7 @@ class CycleService:
         """Pin (never given back by a cycle) or unpin a cached file. Raises ``EntryNotFound``."""
         return self.restorer.pin(entry_id, pinned)
 
-    def cache_next_for_session(self, user: str, item_key: str, *, trigger: str = "realtime",
+    def cache_next_for_session(self, user: str, item_key: str, *, trigger: Trigger = Trigger.REALTIME,
                                wait: float = 0.0) -> CycleReport | None:
         """Cache the next NUMBER_EPISODES episodes after ``item_key`` for ``user`` now (never gives back).
         None when nothing was needed. Raises ``CycleBusy`` when a cycle holds the lock past ``wait``."""

@@ -19,7 +19,7 @@ from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.paths import PathMapper
-from cacherr.domain.report import CycleReport
+from cacherr.domain.report import CycleReport, Trigger
 from cacherr.planning import Policy, build_plan
 from cacherr.planning.library_rules import apply_rules, most_episodes
 from cacherr.services.cache_scan import cache_state, moved_back
@@ -33,7 +33,7 @@ BUSY_WAIT_SECONDS = 300.0  # a real-time request waits this long for a running c
 
 
 def cache_next(runner: ActionRunner, servers: MediaServers, user: str, item_key: str, *,
-               trigger: str = "realtime", wait: float = 0.0) -> CycleReport | None:
+               trigger: Trigger = Trigger.REALTIME, wait: float = 0.0) -> CycleReport | None:
     """Cache the NUMBER_EPISODES episodes after ``item_key`` for ``user``. Returns None when there is
     nothing to do (a movie, the last episode, all already cached). Raises ``CycleBusy``."""
     settings = runner.settings()
@@ -108,7 +108,7 @@ class Realtime:
         self._settled: set[tuple[str, str]] = set()  # (user, item key) whose playing file needs nothing more
         self._timers: list[threading.Timer] = []
 
-    def submit(self, user: str, item_key: str, trigger: str) -> Future[CycleReport | None] | None:
+    def submit(self, user: str, item_key: str, trigger: Trigger) -> Future[CycleReport | None] | None:
         """Queue a next-episodes top-up; None when the same one is already queued."""
         key = (user, item_key)
         with self._lock:
@@ -121,7 +121,7 @@ class Realtime:
 
     # --- the playing item itself (services.realtime_playing) ------------------------------------
     def submit_playing(self, session: PlaySession, played_seconds: float,
-                       trigger: str) -> Future[CycleReport | None] | None:
+                       trigger: Trigger) -> Future[CycleReport | None] | None:
         """Queue caching the file ``session`` plays; None when settled already or queued."""
         key = (session.user, "playing:" + session.item_key)
         with self._lock:
@@ -137,7 +137,7 @@ class Realtime:
         with self._lock:
             self._settled &= current
 
-    def _work_playing(self, session: PlaySession, played: float, trigger: str) -> CycleReport | None:
+    def _work_playing(self, session: PlaySession, played: float, trigger: Trigger) -> CycleReport | None:
         try:
             settled, report = cache_playing(self.runner, self.servers, session, played, trigger=trigger,
                                             wait=self.busy_wait)
@@ -172,7 +172,7 @@ class Realtime:
                 return
             for s in sessions:
                 if s.item_key == item_key and (not user or s.user == user) and s.state != "stopped":
-                    self.submit_playing(s, float(delay), "webhook")
+                    self.submit_playing(s, float(delay), Trigger.WEBHOOK)
 
         timer = threading.Timer(delay + 1.0, check)
         timer.daemon = True
@@ -181,7 +181,7 @@ class Realtime:
         timer.start()
         return True
 
-    def _work(self, user: str, item_key: str, trigger: str) -> CycleReport | None:
+    def _work(self, user: str, item_key: str, trigger: Trigger) -> CycleReport | None:
         try:
             return cache_next(self.runner, self.servers, user, item_key, trigger=trigger, wait=self.busy_wait)
         except CycleBusy as exc:
@@ -211,7 +211,7 @@ class Realtime:
                 if playing:
                     return WebhookResult(event, "cache-playing", f"caching {key} once it has played a while")
                 return WebhookResult(event, "ignored", f"a {kind} has no next episodes")
-            future = self.submit(user, key, "webhook")
+            future = self.submit(user, key, Trigger.WEBHOOK)
             return WebhookResult(event, "cache-next", f"caching the episodes after {key} for {user or 'owner'}",
                                  future)
         if event == "media.scrobble":

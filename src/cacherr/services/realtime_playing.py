@@ -12,7 +12,7 @@ import logging
 
 from cacherr.domain.cache import CacheState
 from cacherr.domain.media import MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
-from cacherr.domain.report import CycleReport
+from cacherr.domain.report import CycleReport, Trigger
 from cacherr.planning import Policy, build_plan
 from cacherr.services.gates import realtime_held_back
 from cacherr.services.runner import ActionRunner, MediaServers
@@ -33,7 +33,7 @@ def playing_enabled(settings: Settings) -> bool:
 
 
 def cache_playing(runner: ActionRunner, servers: MediaServers, session: PlaySession, played_seconds: float, *,
-                  trigger: str = "realtime", wait: float = 0.0) -> tuple[bool, CycleReport | None]:
+                  trigger: Trigger = Trigger.REALTIME, wait: float = 0.0) -> tuple[bool, CycleReport | None]:
     """Copy the file ``session`` plays once it has played long enough. Returns (settled, report): settled is
     False while it has not played long enough yet (ask again later). Raises ``CycleBusy``."""
     settings = runner.settings()
@@ -59,7 +59,7 @@ def cache_playing(runner: ActionRunner, servers: MediaServers, session: PlaySess
 
 
 def _copy_item(runner: ActionRunner, settings: Settings, session: PlaySession, item: MediaItem,
-               trigger: str) -> CycleReport | None:
+               trigger: Trigger) -> CycleReport | None:
     entries = runner.registry.entries()
     cached = {e.cache_path for e in entries}
     if all(f.cache_path in cached for f in item.files):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, Plan, Skip
 from cacherr.domain.errors import CacherrError, PlexUnavailable
 from cacherr.domain.paths import PathMapper, normalise
-from cacherr.domain.report import CycleReport
+from cacherr.domain.report import CycleReport, Trigger
 from cacherr.services.runner import ActionRunner, MediaServers
 
 
@@ -55,7 +55,7 @@ class Restorer:
         plan = Plan(self.runner.clock.now(), tuple(actions), tuple(skips), 0, used, used - freed)
         return plan, problems
 
-    def restore_entries(self, trigger: str, entries: Sequence[CacheEntry], why: str) -> CycleReport:
+    def restore_entries(self, trigger: Trigger, entries: Sequence[CacheEntry], why: str) -> CycleReport:
         runner = self.runner
         with runner.lock.hold(trigger):
             recovered = runner.recover_before_actions()  # the start-up step (runtime.start_up), under the lock
@@ -64,7 +64,7 @@ class Restorer:
                 entries = [current[e.cache_path] for e in entries if e.cache_path in current]
             return self._give_back(trigger, entries, why, recovered)
 
-    def _give_back(self, trigger: str, entries: Sequence[CacheEntry], why: str,
+    def _give_back(self, trigger: Trigger, entries: Sequence[CacheEntry], why: str,
                    recovered: Sequence[str]) -> CycleReport:
         """The caller holds the lock and has recovered first."""
         settings = self.runner.settings()
@@ -76,7 +76,7 @@ class Restorer:
         entry = self.runner.registry.get(entry_id)
         if entry is None:
             raise EntryNotFound(f"no cached file with id {entry_id}")
-        return self.restore_entries("restore", [entry], "given back on request")
+        return self.restore_entries(Trigger.RESTORE, [entry], "given back on request")
 
     def restore_path(self, path: str) -> CycleReport:
         """Give back the cached file at ``path`` (its cache or array path, inside the configured roots)."""
@@ -87,12 +87,13 @@ class Restorer:
         if not found:
             raise EntryNotFound(f"{path} is not a file Cacherr holds on the cache (see `cacherr plan` or the "
                                 "dashboard)")
-        return self.restore_entries("restore", found, "given back on request")
+        return self.restore_entries(Trigger.RESTORE, found, "given back on request")
 
     def restore_all(self) -> CycleReport:
-        with self.runner.lock.hold("restore-all"):  # recovery may add entries (a copy finished): read them after it
+        # Recovery may add entries (a copy finished): read them after it.
+        with self.runner.lock.hold(Trigger.RESTORE_ALL):
             recovered = self.runner.recover_before_actions()
-            return self._give_back("restore-all", self.runner.registry.entries(),
+            return self._give_back(Trigger.RESTORE_ALL, self.runner.registry.entries(),
                                    "restore --all: giving the whole cache back", recovered)
 
     def pin(self, entry_id: int, pinned: bool) -> CacheEntry:

@@ -20,7 +20,7 @@ from cacherr.domain.cache import CacheEntry, Plan
 from cacherr.domain.errors import CacherrError
 from cacherr.domain.media import PlaySession
 from cacherr.domain.paths import PathMapper
-from cacherr.domain.report import CycleReport
+from cacherr.domain.report import CycleReport, CycleStatus, Trigger
 from cacherr.planning import Policy
 from cacherr.ports import (
     CacheRegistry,
@@ -114,10 +114,10 @@ class ActionRunner:
             return []
 
     # --- recording a run -------------------------------------------------------------------------
-    def begin(self, trigger: str, started: datetime, dry: bool) -> ReportBuilder:
+    def begin(self, trigger: Trigger, started: datetime, dry: bool) -> ReportBuilder:
         return ReportBuilder(self.history.start(trigger, started, dry), trigger, started, dry)
 
-    def finish(self, rb: ReportBuilder, plan: Plan | None, status: str, message: str) -> CycleReport:
+    def finish(self, rb: ReportBuilder, plan: Plan | None, status: CycleStatus, message: str) -> CycleReport:
         """Record the run's end (history, usage sample), notify, log; the report."""
         try:
             total, free = self.usage()
@@ -126,10 +126,10 @@ class ActionRunner:
         used = self.registry.total_bytes()
         report = rb.build(self.clock.now(), status, free=free, used=used, message=message)
         self.history.finish(report, plan)
-        if status != "dry-run":
+        if status != CycleStatus.DRY_RUN:
             self.history.sample_usage(report.finished_at, total - free, total, used, report.bytes_moved)
         notify(self._notifier(), report)
-        level = logging.ERROR if status == "failed" else logging.WARNING if report.failed else logging.INFO
+        level = logging.ERROR if status == CycleStatus.FAILED else logging.WARNING if report.failed else logging.INFO
         log.log(level, "cycle %s (%s) %s: %d cached, %d given back, %d failed%s", report.cycle_id, rb.trigger, status,
                 len(report.cached), len(report.restored), len(report.failed), f" - {message}" if message else "")
         return report
@@ -147,7 +147,7 @@ class ActionRunner:
         return None
 
     # --- hand-made plans (restore, restore-all, real time) --------------------------------------
-    def run_actions(self, trigger: str, plan: Plan, entries: Sequence[CacheEntry], settings: Settings,
+    def run_actions(self, trigger: Trigger, plan: Plan, entries: Sequence[CacheEntry], settings: Settings,
                     problems: Sequence[str] = ()) -> CycleReport:
         """Execute a hand-made plan and record it like a cycle. The caller holds the lock."""
         started = self.clock.now()
@@ -157,7 +157,7 @@ class ActionRunner:
         rb.add_plan_skips(plan)
         if dry:
             rb.add_planned(plan)
-            return self.finish(rb, plan, "dry-run", "TEST_MODE is on: nothing was changed")
+            return self.finish(rb, plan, CycleStatus.DRY_RUN, "TEST_MODE is on: nothing was changed")
         try:
             if plan.actions:
                 mode = Policy.from_settings(settings, 0).mode
@@ -166,10 +166,11 @@ class ActionRunner:
                 if problem:
                     rb.problems.append(problem)
         except CacherrError as exc:
-            return self.finish(rb, plan, "failed", str(exc))
+            return self.finish(rb, plan, CycleStatus.FAILED, str(exc))
         except Exception as exc:
             log.exception("%s %s failed", trigger, rb.cycle_id)
-            return self.finish(rb, plan, "failed", f"unexpected error: {type(exc).__name__}: {exc} (see the log)")
+            return self.finish(rb, plan, CycleStatus.FAILED,
+                               f"unexpected error: {type(exc).__name__}: {exc} (see the log)")
         return self.finish(rb, plan, rb.status(), failure_message(rb))
 
 

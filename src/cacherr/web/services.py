@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from cacherr.domain.cache import Plan
-from cacherr.domain.report import CycleReport
+from cacherr.domain.report import CycleReport, Trigger
 from cacherr.logs import RING
 from cacherr.ports import Notifier
 from cacherr.services.progress import ProgressBoard
@@ -33,7 +33,7 @@ class CycleRunner(Protocol):
         """A cycle runs, in this process or another one (never takes the lock to ask)."""
         ...
 
-    def run(self, trigger: str, dry_run: bool = False) -> CycleReport: ...
+    def run(self, trigger: Trigger, dry_run: bool = False) -> CycleReport: ...
 
     def preview(self) -> Plan: ...
 
