@@ -18,6 +18,7 @@ from werkzeug.exceptions import Forbidden, ServiceUnavailable
 from cacherr.domain.errors import ConfigError
 from cacherr.settings import Settings, SizeLimit, build_settings, display_value, field_meta, mask
 from cacherr.settings_checks import ENV_ONLY
+from cacherr.settings_labels import SECTIONS, label_of
 from cacherr.settings_store import SettingsNotWritten, read_json_file
 from cacherr.web.api import ok
 from cacherr.web.api_common import SPEC, BadInput, bp, parse_body, parse_query, state
@@ -71,8 +72,9 @@ def settings_out() -> SettingsOut:
             name=name, value=value, source=store.source_of(name), locked=name in locked or name in ENV_ONLY,
             secret=bool(meta.get("secret")), is_set=bool(value), group=group,
             description=Settings.model_fields[name].description or "", advanced=bool(meta.get("advanced")),
-            restart=bool(meta.get("restart")), kind=kind, choices=choices))
-    return SettingsOut(groups=groups, settings=rows)
+            restart=bool(meta.get("restart")), kind=kind, choices=choices, label=label_of(name).label,
+            section=label_of(name).section))
+    return SettingsOut(groups=groups, settings=rows, sections=list(SECTIONS))
 
 
 def _size_text(settings: Settings, name: str) -> Any:
@@ -96,8 +98,20 @@ def _field_of(problem: str) -> str:
     return m.group(1) if m else ""
 
 
-def _message_of(problem: str, name: str) -> str:
+def _message_of(problem: str, name: str, given: Any = None) -> str:
+    """The message of one ``NAME=value (where): message`` problem, for the field: ``where: message``.
+
+    The value is cut off as it was written (a JSON value's text holds ": " too)."""
     rest = problem[len(name):]
+    if given is not None:
+        shown = mask(str(given)) if field_meta(name).get("secret") else given
+        prefix = f"={shown}"
+        if rest.startswith(prefix):
+            rest = rest[len(prefix):]
+            if rest.startswith(" (") and "): " in rest:
+                where, message = rest[2:].split("): ", 1)
+                return f"{where}: {message}"
+            return rest.removeprefix(": ")
     return rest.split(": ", 1)[1] if ": " in rest else rest.lstrip(":= ")
 
 
@@ -182,7 +196,7 @@ def _save() -> tuple[Response, int]:
         fields: dict[str, str] = {}
         for problem in exc.problems:
             name = _field_of(problem)
-            fields.setdefault(name or "settings", _message_of(problem, name) if name else problem)
+            fields.setdefault(name or "settings", _message_of(problem, name, changes.get(name)) if name else problem)
         raise BadInput("invalid settings: nothing was saved", exc.problems, fields, status=422) from None
     except SettingsNotWritten as exc:
         raise ServiceUnavailable(str(exc)) from None
@@ -233,16 +247,9 @@ def test_notification() -> tuple[Response, int]:
     notifier = factory() if factory is not None else None
     if notifier is None:
         raise ServiceUnavailable("notifications are not available in this build")
-    enabled = getattr(notifier, "enabled", None)
-    if enabled is False or (enabled is None and not state().store.current.NOTIFY_URLS):
+    if not notifier.enabled:
         raise BadInput("no notification target: set NOTIFY_URLS (or mount Unraid's notify script)")
-    send_test = getattr(notifier, "send_test", None)
-    if callable(send_test):
-        delivered, message = send_test()
-    else:
-        delivered = notifier.notify("Cacherr test notification", "If you can read this, notifications work.",
-                                    level="info")
-        message = "delivered" if delivered else "not delivered: check NOTIFY_URLS and the log"
+    delivered, message = notifier.send_test()
     return ok(NotifyOut(delivered=bool(delivered), message=message))
 
 
@@ -262,9 +269,7 @@ def plex_webhook() -> tuple[Response, int]:
     if handler is None:
         return ok(WebhookOut(accepted=False, event=_str(event), message="no real-time handler is running"))
     result = handler(payload)  # the handler queues the work and returns at once
-    info = result if isinstance(result, dict) else {"action": getattr(result, "action", "accepted"),
-                                                    "detail": getattr(result, "detail", "")}
-    action, detail = str(info.get("action") or "accepted"), str(info.get("detail") or "")
+    action, detail = str(result.get("action") or "accepted"), str(result.get("detail") or "")
     return ok(WebhookOut(accepted=action != "rejected", event=_str(event),
                          message=f"{action}: {detail}" if detail else str(action)))
 
