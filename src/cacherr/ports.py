@@ -41,8 +41,9 @@ class MediaServer(Protocol):
         """Who plays what right now (for the real-time watcher)."""
         ...
 
-    def next_episodes(self, item_key: str, count: int) -> tuple[MediaItem, ...]:
-        """The ``count`` episodes after ``item_key`` in order, across seasons (real-time caching)."""
+    def next_episodes(self, item_key: str, count: int, minutes: int = 0) -> tuple[MediaItem, ...]:
+        """The ``count`` episodes after ``item_key`` in order, across seasons (real-time caching), or as many
+        as make up ``minutes`` of runtime (EPISODES_AHEAD_MINUTES), whichever is more."""
         ...
 
     def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:

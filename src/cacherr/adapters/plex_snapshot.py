@@ -43,6 +43,7 @@ class PlexOptions:
     """The settings the snapshot follows (names as in settings.py)."""
 
     number_episodes: int = 5
+    episodes_minutes: int = 0  # EPISODES_AHEAD_MINUTES (the most any library asks for)
     days_to_monitor: int = 99
     users_toggle: bool = True
     skip_ondeck_users: frozenset[str] = frozenset()
@@ -238,12 +239,12 @@ class SnapshotBuilder:
             reason = Reason.IN_PROGRESS if cv.attr(video, "viewOffset", 0) > 0 else Reason.ON_DECK
             key = str(cv.attr(video, "ratingKey"))
             self._want(Want(key, user.name, reason, 0, since))
-            if kind == "episode" and self.opts.number_episodes > 0:
+            if kind == "episode" and (self.opts.number_episodes > 0 or self.opts.episodes_minutes > 0):
                 leaves = self._show_leaves(user, str(cv.attr(video, "grandparentRatingKey")),
                                            str(cv.attr(video, "grandparentTitle", "")))
                 if leaves is None:
                     continue
-                nxt = cv.next_after(leaves, cv.order(video), self.opts.number_episodes)
+                nxt = cv.next_after(leaves, cv.order(video), self.opts.number_episodes, self.opts.episodes_minutes)
                 self._want(*(Want(e.key, user.name, Reason.NEXT_EPISODE, i, since)
                              for i, e in enumerate(nxt)))
 

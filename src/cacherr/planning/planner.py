@@ -210,7 +210,8 @@ def _drop_other_versions(w: _Work, wi: WantedItem, entries: list[CacheEntry], in
     keep = {f.cache_path for f in choice.files}
     other = [e for e in entries if e.cache_path not in keep]
     if other and not in_play and w.policy.give_back:
-        w.give_back(other, wi.reason, f"another version is cached instead: {choice.why}")
+        why = f"another version is cached instead: {choice.why}" if choice.files else f"not cached: {choice.why}"
+        w.give_back(other, wi.reason, why)
         return [e for e in entries if e.cache_path in keep]
     return entries
 
@@ -264,6 +265,9 @@ def _place(w: _Work, wi: WantedItem, prio: int, ev: _Evictor, cached: set[str],
     if item.key in ev.evicted:
         w.skips.append(Skip(_path(choice.files), item.display_title, f"given back to make room for "
                             f"higher-priority media ({wi.why})", choice.size))
+        return
+    if not choice.files and choice.why:
+        w.skips.append(Skip(_path(item.files), item.display_title, f"not cached ({wi.why}): {choice.why}", 0))
         return
     files = _uncached(choice.files, cached)
     need = sum(f.size for f in files)
@@ -354,8 +358,8 @@ def _build(snapshot: Snapshot, cache_state: CacheState, policy: Policy, now: dat
     cached = {e.cache_path for e in cache_state.entries}
     w.folders = {posixpath.dirname(p) for p in cached}
     playing = {s.plex_path for s in snapshot.sessions if s.plex_path}
-    wanted = keep_one_copy(wanted, policy.versions, playing=playing, cached=cached)
-    w.choices = {wi.item.key: choose(wi.item, policy.versions, playing=playing, cached=cached)
+    wanted = keep_one_copy(wanted, policy.versions, playing=playing, cached=cached, rule_of=policy.version_of)
+    w.choices = {wi.item.key: choose(wi.item, policy.version_of(wi.item.library), playing=playing, cached=cached)
                  for wi in wanted if wi.item.versions}
     units = _classify(w, wanted)
     prio_of = {wi.item.key: i for i, wi in enumerate(wanted)}

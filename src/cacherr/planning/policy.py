@@ -40,6 +40,12 @@ class Policy:
     give_back: bool = True  # False for real-time top-ups: cache only, never restore or evict
     versions: VersionRule = field(default_factory=VersionRule)  # MEDIA_VERSION
     library_retention: Mapping[str, timedelta] = field(default_factory=dict)  # LIBRARY_RULES retention_hours
+    library_versions: Mapping[str, VersionRule] = field(default_factory=dict)  # LIBRARY_RULES version, skip_4k
+    fresh_download: timedelta = timedelta(0)  # FRESH_DOWNLOAD_DAYS: how long an adopted fresh download stays
+
+    def version_of(self, library: str) -> VersionRule:
+        """The version rule of ``library`` (its LIBRARY_RULES version/skip_4k, else MEDIA_VERSION)."""
+        return self.library_versions.get(library, self.versions)
 
     def retention_of(self, library: str) -> timedelta:
         """The retention of ``library`` (its LIBRARY_RULES entry, else CACHE_RETENTION_HOURS)."""
@@ -63,7 +69,18 @@ class Policy:
             versions=VersionRule.parse(settings.MEDIA_VERSION),
             library_retention={name: timedelta(hours=rule.retention_hours)
                                for name, rule in settings.LIBRARY_RULES.items() if rule.retention_hours is not None},
+            library_versions=library_versions(VersionRule.parse(settings.MEDIA_VERSION), settings),
+            fresh_download=timedelta(days=settings.FRESH_DOWNLOAD_DAYS),
         )
+
+
+def library_versions(default: VersionRule, settings: Settings) -> dict[str, VersionRule]:
+    """Library title -> its version rule, for the libraries whose LIBRARY_RULES entry sets one."""
+    out = {}
+    for name, rule in settings.LIBRARY_RULES.items():
+        if rule.version is not None or rule.skip_4k:
+            out[name] = default.for_library(name, rule.version, rule.skip_4k)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -241,7 +241,8 @@ class CycleService:
             entries = [*(e for e in entries if e.cache_path not in gone), *adoption.entries]
         state = cache_state(self.disk, mapper, entries)
         policy = Policy.from_settings(settings, state.total_bytes)
-        snapshot = apply_rules(snapshot, settings.library_rules(), settings.NUMBER_EPISODES)
+        snapshot = apply_rules(snapshot, settings.library_rules(), settings.NUMBER_EPISODES,
+                               settings.EPISODES_AHEAD_MINUTES)
         plan = build_plan(snapshot, state, policy, now)
         problems = list(snapshot.problems)
         if stale:

@@ -21,7 +21,7 @@ from cacherr.domain.media import MediaItem, MediaKind, PlaySession, Reason, Snap
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, build_plan
-from cacherr.planning.library_rules import apply_rules, most_episodes
+from cacherr.planning.library_rules import apply_rules, most_episodes, most_minutes
 from cacherr.services.cache_scan import cache_state, moved_back
 from cacherr.services.gates import realtime_held_back
 from cacherr.services.host import CycleHost
@@ -38,7 +38,8 @@ def cache_next(service: CycleHost, user: str, item_key: str, *, trigger: str = "
     nothing to do (a movie, the last episode, all already cached). Raises ``CycleBusy``."""
     settings = service.current_settings()
     ahead = most_episodes(settings.library_rules(), settings.NUMBER_EPISODES)
-    if ahead <= 0:
+    minutes = most_minutes(settings.library_rules(), settings.EPISODES_AHEAD_MINUTES)
+    if ahead <= 0 and minutes <= 0:
         return None
     held = realtime_held_back(settings, service.clock.now(), service.mover_running())
     if held:
@@ -48,7 +49,7 @@ def cache_next(service: CycleHost, user: str, item_key: str, *, trigger: str = "
         for note in service.recover_before_actions():  # the start-up step (runtime.start_up), under the lock
             log.warning("recovery: %s", note)
         server = service.media_server()
-        nexts = server.next_episodes(item_key, ahead)
+        nexts = server.next_episodes(item_key, ahead, minutes) if minutes else server.next_episodes(item_key, ahead)
         entries = _reconciled(service, nexts)
         cached = {e.cache_path for e in entries}
         todo = [i for i in nexts if any(f.cache_path not in cached for f in i.files)]
@@ -62,7 +63,7 @@ def cache_next(service: CycleHost, user: str, item_key: str, *, trigger: str = "
         # planner skips those when it knows the sessions (a copy leaves the array file in place).
         sessions = server.sessions() if policy.mode is not CacheMode.COPY else ()
         snapshot = apply_rules(Snapshot(now, (user,), {i.key: i for i in nexts}, wants, sessions=sessions),
-                               settings.library_rules(), settings.NUMBER_EPISODES)
+                               settings.library_rules(), settings.NUMBER_EPISODES, settings.EPISODES_AHEAD_MINUTES)
         plan = build_plan(snapshot, state, policy, now)
         if not plan.actions and not plan.skips:
             return None
