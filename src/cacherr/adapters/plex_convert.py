@@ -175,6 +175,7 @@ def to_item(video: Any, mapper: PathMapper, problems: Problems) -> MediaItem:
         guids=guids_of(video),
         duration_ms=int_or_none(attr(video, "duration")),
         versions=versions_of(video, mapper, problems, label, files),
+        added_at=timestamp(attr(video, "addedAt")),
     )
 
 

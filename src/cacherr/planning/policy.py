@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # they are what the user is watching right now, even a re-watch.
 DROPPED_WHEN_WATCHED = frozenset({Reason.NEXT_EPISODE, Reason.WATCHLIST, Reason.TRAKT})
 # Reasons that are not a person's wish; such wants add no "interested user".
-NOT_A_USER = frozenset({Reason.TRAKT, Reason.PINNED, Reason.PRE_EXISTING})
+NOT_A_USER = frozenset({Reason.TRAKT, Reason.PINNED, Reason.PRE_EXISTING, Reason.FRESH_DOWNLOAD})
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +121,7 @@ _WHY: dict[Reason, str] = {
     Reason.TRAKT: "Trakt list pick (#{n})",
     Reason.PINNED: "pinned",
     Reason.PRE_EXISTING: "was already on the cache",
+    Reason.FRESH_DOWNLOAD: "fresh download of a show being watched",
 }
 
 

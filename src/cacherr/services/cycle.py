@@ -40,6 +40,7 @@ from cacherr.services.cache_scan import Adoption, adopt, cache_roots, cache_stat
 from cacherr.services.cycle_exec import ReportBuilder, execute_plan, notify
 from cacherr.services.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.services.cycle_record import CycleRecorder, SqlDatabase
+from cacherr.services.fresh_downloads import MoverFiles, gone_upgrades, release, sort_adoption, upgrade_note
 from cacherr.services.realtime import Realtime, WebhookResult, cache_next
 from cacherr.settings import Settings
 
@@ -100,6 +101,7 @@ class CycleService:
         self._server_lock = threading.Lock()
         self._unknown: dict[str, datetime] = {}  # cache path -> when Plex last did not know it
         self._unknown_lock = threading.Lock()  # preview() adopts outside the cycle lock, concurrently with a cycle
+        self._mover_files = MoverFiles()  # fresh downloads left to the mover (FRESH_DOWNLOAD_DAYS)
 
     # --- providers ----------------------------------------------------------------------------
     def current_settings(self) -> Settings:
@@ -224,20 +226,23 @@ class CycleService:
         adoption = self._adopt(server, mapper, entries, now)
         tracked = {e.item_key for e in (*entries, *adoption.entries) if e.item_key}
         snapshot, scrobbled = self._snapshot(server, tracked)
+        adoption = sort_adoption(adoption, snapshot, settings.FRESH_DOWNLOAD_DAYS, now, self._mover_files)
         if rb is not None:
             self._recover(rb)
             current = self.registry.entries()  # recovery may have changed it; read once more, not per step
             stale = moved_back(current, self.disk)
-            for e in stale:
+            upgraded = gone_upgrades([e for e in current if e not in stale], snapshot, self.disk)
+            for e in (*stale, *upgraded):
                 self.registry.remove(e.cache_path)
-            gone = {e.cache_path for e in stale}
+            gone = {e.cache_path for e in (*stale, *upgraded)}
             kept = [e for e in current if e.cache_path not in gone]
             known = {e.cache_path for e in current}
             saved = [self.registry.upsert(e) for e in adoption.entries if e.cache_path not in known]
             entries = sorted([*kept, *saved], key=lambda e: e.cache_path)
         else:
             stale = moved_back(entries, self.disk)
-            gone = {e.cache_path for e in stale}
+            upgraded = gone_upgrades([e for e in entries if e not in stale], snapshot, self.disk)
+            gone = {e.cache_path for e in (*stale, *upgraded)}
             entries = [*(e for e in entries if e.cache_path not in gone), *adoption.entries]
         state = cache_state(self.disk, mapper, entries)
         policy = Policy.from_settings(settings, state.total_bytes)
@@ -250,8 +255,14 @@ class CycleService:
                             "mover?); no longer tracked as cached: "
                             + ", ".join(e.title or e.cache_path for e in stale[:5])
                             + (" ..." if len(stale) > 5 else ""))
-        if adoption.entries:
-            problems.append(f"found {len(adoption.entries)} file(s) already on the cache; tracked as "
+        if upgraded:
+            problems.append(upgrade_note(upgraded))
+        fresh = sum(e.reason is Reason.FRESH_DOWNLOAD for e in adoption.entries)
+        if fresh:
+            problems.append(f"{fresh} fresh download(s) of shows being watched kept on the cache for "
+                            f"{settings.FRESH_DOWNLOAD_DAYS} day(s) (FRESH_DOWNLOAD_DAYS); no copy made")
+        if len(adoption.entries) > fresh:
+            problems.append(f"found {len(adoption.entries) - fresh} file(s) already on the cache; tracked as "
                             "pre-existing (they go back once watched)")
         return Prepared(snapshot, state, policy, plan, adoption.entries, tuple(problems), scrobbled)
 
@@ -262,6 +273,7 @@ class CycleService:
         cost a listing of a whole library section."""
         with self._unknown_lock:
             recent = {p for p, when in self._unknown.items() if now - when < UNKNOWN_RECHECK}
+        recent |= self._mover_files.skip(now)
         adoption = adopt(server, self.disk, mapper, {e.cache_path for e in entries}, now, skip=recent)
         with self._unknown_lock:
             self._unknown = {p: w for p, w in self._unknown.items() if now - w < UNKNOWN_RECHECK}
@@ -305,6 +317,7 @@ class CycleService:
                 groups.setdefault((int(wi.reason), wi.users), []).extend(paths)
         for (reason, users), paths in groups.items():
             self.registry.mark_wanted(paths, now, Reason(reason), users)
+        release(self.registry, prepared.plan.releases, self._mover_files)
         # Only the scrobbles this plan used: one that arrived during the cycle counts at the next one.
         self.recorder.clear_scrobbles(prepared.scrobbled)
         problem = self.write_exclude(settings)
