@@ -14,6 +14,7 @@ from cacherr.services.queries import MediaFilter
 from cacherr.web.api_common import plan_out, state
 from cacherr.web.api_settings import settings_out
 from cacherr.web.auth import auth_enabled, csrf_token, login_kind
+from cacherr.web.media_labels import entry_why
 from cacherr.web.schemas import MediaQuery, PageQuery
 from cacherr.web.setup import lead_to_setup, needs_setup
 
@@ -68,8 +69,9 @@ def media() -> str:
     def page_url(p: int) -> str:
         return url_for("dashboard.media", page=p, **keep)  # type: ignore[arg-type]
 
+    days = state().store.current.FRESH_DOWNLOAD_DAYS
     return render_template("media.html", page="media", result=page, pages=pages, args=args, facets=q.facets(),
-                           page_url=page_url)
+                           page_url=page_url, why=lambda e: entry_why(e, days))
 
 
 @bp.get("/plan")
