@@ -211,7 +211,8 @@ class PlexMediaServer:
             days_to_monitor=s.DAYS_TO_MONITOR, users_toggle=s.USERS_TOGGLE,
             skip_ondeck_users=frozenset(s.SKIP_ONDECK_USERS), skip_watchlist_users=frozenset(s.SKIP_WATCHLIST_USERS),
             watchlist_toggle=s.WATCHLIST_TOGGLE, watchlist_episodes=s.WATCHLIST_EPISODES,
-            trakt_episodes=s.TRAKT_EPISODES, friends_rss=s.PLEX_FRIENDS_WATCHLIST_RSS)
+            trakt_episodes=s.TRAKT_EPISODES, friends_rss=s.PLEX_FRIENDS_WATCHLIST_RSS,
+            collection_next=s.CACHE_COLLECTION_NEXT)
         return cls(url=s.PLEX_URL, token=s.secret("PLEX_TOKEN"), mapper=mapper, timeout=s.PLEX_TIMEOUT,
                    options=options, session=session, plex_tv_url=s.PLEX_TV_URL, **kwargs)
 

@@ -176,6 +176,8 @@ def to_item(video: Any, mapper: PathMapper, problems: Problems) -> MediaItem:
         duration_ms=int_or_none(attr(video, "duration")),
         versions=versions_of(video, mapper, problems, label, files),
         added_at=timestamp(attr(video, "addedAt")),
+        collections=() if is_episode else tuple(str(attr(c, "tag")) for c in attr(video, "collections", []) or []
+                                                if attr(c, "tag")),
     )
 
 

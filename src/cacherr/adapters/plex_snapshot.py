@@ -53,6 +53,7 @@ class PlexOptions:
     trakt_episodes: int = 1
     max_workers: int = 8
     friends_rss: str = ""  # PLEX_FRIENDS_WATCHLIST_RSS
+    collection_next: bool = False  # CACHE_COLLECTION_NEXT (see plex_collections)
 
 
 class Connector(Protocol):
@@ -129,6 +130,10 @@ class SnapshotBuilder:
             items = self._details(pool, owner, keys)
             tracked = list(tracked_keys)
             list(pool.map(lambda u: self._watched(u, [*tracked, *self._wanted_by(u.name)]), users[1:]))
+            if self.opts.collection_next:
+                from cacherr.adapters.plex_collections import collection_wants
+
+                items.update(collection_wants(self, pool, owner, users, items, sessions, tracked))
         watched_by: dict[str, set[str]] = {}
         for u in users:
             for k in u.watched:

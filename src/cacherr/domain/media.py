@@ -28,6 +28,7 @@ class Reason(IntEnum):
     TRAKT = 6
     PRE_EXISTING = 7
     FRESH_DOWNLOAD = 8  # found on the cache, just downloaded, of a show someone watches (FRESH_DOWNLOAD_DAYS)
+    COLLECTION = 9  # the next film of a Plex collection someone is watching (CACHE_COLLECTION_NEXT)
 
     @property
     def label(self) -> str:
@@ -94,6 +95,7 @@ class MediaItem:
     # the source does not say. The planner caches one version: see domain.versions.
     versions: tuple[MediaVersion, ...] = ()
     added_at: datetime | None = None  # when Plex added it (addedAt): a fresh download is recent
+    collections: tuple[str, ...] = ()  # titles of the Plex collections a movie is in
 
     @property
     def display_title(self) -> str:

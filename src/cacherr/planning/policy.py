@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # Wants from these reasons stop counting once their user has watched the item (a watchlist entry that
 # Plex has not yet dropped, a next episode already seen). Playing, in progress and on deck always count:
 # they are what the user is watching right now, even a re-watch.
-DROPPED_WHEN_WATCHED = frozenset({Reason.NEXT_EPISODE, Reason.WATCHLIST, Reason.TRAKT})
+DROPPED_WHEN_WATCHED = frozenset({Reason.NEXT_EPISODE, Reason.WATCHLIST, Reason.TRAKT, Reason.COLLECTION})
 # Reasons that are not a person's wish; such wants add no "interested user".
 NOT_A_USER = frozenset({Reason.TRAKT, Reason.PINNED, Reason.PRE_EXISTING, Reason.FRESH_DOWNLOAD})
 
@@ -122,6 +122,7 @@ _WHY: dict[Reason, str] = {
     Reason.PINNED: "pinned",
     Reason.PRE_EXISTING: "was already on the cache",
     Reason.FRESH_DOWNLOAD: "fresh download of a show being watched",
+    Reason.COLLECTION: "next film of a collection for {who}",
 }
 
 
