@@ -153,3 +153,15 @@ def test_upgrade_interrupted_at_each_step_loses_nothing(rw: RealWorld, crash_at:
     assert file_hash(rw.lab.cache(new_rel)) == rw.lab.hashes[new_rel]
     assert not rw.lab.cache(old_rel).exists() and rw.partials() == []
     assert [e.cache_path for e in rw.registry.entries()] == [str(rw.lab.cache(new_rel))]
+
+
+def test_upgrade_under_the_same_name_is_reported_not_touched(rw: RealWorld) -> None:
+    heat = rw.movie("Heat", 1995)
+    rw.plex.set_progress("bob", heat, 120_000)
+    assert rw.service.run("manual").status == "ok"
+    before = rw.tree()
+    heat.parts[0].size = 12 * KB  # Plex now reports another size for the same path
+    report = rw.service.run("manual")
+    assert report.status == "ok" and not report.failed
+    assert any("new size in Plex under the same name" in p for p in report.problems), report.problems
+    assert rw.tree() == before, "nothing touched"

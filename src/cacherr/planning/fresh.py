@@ -91,3 +91,11 @@ def superseded(entries: Sequence[CacheEntry], snapshot: Snapshot) -> list[CacheE
         if item is not None and item.files and e.cache_path not in {f.cache_path for f in item.files}:
             out.append(e)
     return out
+
+
+def resized(entries: Sequence[CacheEntry], snapshot: Snapshot) -> list[CacheEntry]:
+    """Registry rows whose file Plex now reports with another size under the same path: an upgrade that kept the
+    file name. Not handled by a file operation (the cache and array copies may now differ); reported."""
+    sizes = {f.cache_path: f.size for e in entries if e.item_key and (i := snapshot.items.get(e.item_key))
+             for f in i.files}
+    return [e for e in entries if e.cache_path in sizes and sizes[e.cache_path] not in (e.size, 0)]

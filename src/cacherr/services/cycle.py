@@ -40,7 +40,7 @@ from cacherr.services.cache_scan import Adoption, adopt, cache_roots, cache_stat
 from cacherr.services.cycle_exec import ReportBuilder, execute_plan, notify
 from cacherr.services.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.services.cycle_record import CycleRecorder, SqlDatabase
-from cacherr.services.fresh_downloads import MoverFiles, gone_upgrades, release, sort_adoption, upgrade_note
+from cacherr.services.fresh_downloads import MoverFiles, gone_upgrades, notes, release, sort_adoption
 from cacherr.services.realtime import Realtime, WebhookResult, cache_next
 from cacherr.settings import Settings
 
@@ -255,15 +255,7 @@ class CycleService:
                             "mover?); no longer tracked as cached: "
                             + ", ".join(e.title or e.cache_path for e in stale[:5])
                             + (" ..." if len(stale) > 5 else ""))
-        if upgraded:
-            problems.append(upgrade_note(upgraded))
-        fresh = sum(e.reason is Reason.FRESH_DOWNLOAD for e in adoption.entries)
-        if fresh:
-            problems.append(f"{fresh} fresh download(s) of shows being watched kept on the cache for "
-                            f"{settings.FRESH_DOWNLOAD_DAYS} day(s) (FRESH_DOWNLOAD_DAYS); no copy made")
-        if len(adoption.entries) > fresh:
-            problems.append(f"found {len(adoption.entries) - fresh} file(s) already on the cache; tracked as "
-                            "pre-existing (they go back once watched)")
+        problems.extend(notes(upgraded, entries, snapshot, adoption.entries, settings.FRESH_DOWNLOAD_DAYS))
         return Prepared(snapshot, state, policy, plan, adoption.entries, tuple(problems), scrobbled)
 
     def _adopt(self, server: MediaServer, mapper: PathMapper, entries: Sequence[CacheEntry],
