@@ -40,6 +40,13 @@ class Policy:
     give_back: bool = True  # False for real-time top-ups: cache only, never restore or evict
     versions: VersionRule = field(default_factory=VersionRule)  # MEDIA_VERSION
     library_retention: Mapping[str, timedelta] = field(default_factory=dict)  # LIBRARY_RULES retention_hours
+    # Kept off the cache on request (a restore with "keep off the cache"): item keys, and array paths of
+    # files Plex does not know. Never cached until let back in.
+    excluded_keys: frozenset[str] = frozenset()
+    excluded_paths: frozenset[str] = frozenset()
+
+    def excludes(self, key: str, array_paths: Iterable[str]) -> bool:
+        return key in self.excluded_keys or any(p in self.excluded_paths for p in array_paths)
 
     def retention_of(self, library: str) -> timedelta:
         """The retention of ``library`` (its LIBRARY_RULES entry, else CACHE_RETENTION_HOURS)."""

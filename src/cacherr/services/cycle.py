@@ -40,6 +40,8 @@ from cacherr.services.cache_scan import Adoption, adopt, cache_roots, cache_stat
 from cacherr.services.cycle_exec import ReportBuilder, execute_plan, notify
 from cacherr.services.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.services.cycle_record import CycleRecorder, SqlDatabase
+from cacherr.services.exclusions import ExcludedSet, Exclusion, ExclusionStore, with_exclusions
+from cacherr.services.plays import HitRate, PlayLog
 from cacherr.services.realtime import Realtime, WebhookResult, cache_next
 from cacherr.settings import Settings
 
@@ -90,6 +92,8 @@ class CycleService:
         self._engine = engine
         self.registry = registry
         self.recorder = CycleRecorder(db)
+        self.exclusion_store = ExclusionStore(db)
+        self.plays = PlayLog(db)
         self.lock = CycleLock(Path(config_dir) / LOCK_FILE)
         self.clock: Clock = clock or SystemClock()
         self._notifier = notifier or (lambda: None)
@@ -240,7 +244,7 @@ class CycleService:
             gone = {e.cache_path for e in stale}
             entries = [*(e for e in entries if e.cache_path not in gone), *adoption.entries]
         state = cache_state(self.disk, mapper, entries)
-        policy = Policy.from_settings(settings, state.total_bytes)
+        policy = with_exclusions(Policy.from_settings(settings, state.total_bytes), self.excluded())
         snapshot = apply_rules(snapshot, settings.library_rules(), settings.NUMBER_EPISODES)
         plan = build_plan(snapshot, state, policy, now)
         problems = list(snapshot.problems)
@@ -340,9 +344,35 @@ class CycleService:
         return report
 
     # --- single operations (services.restore, services.realtime) ------------------------------
-    def restore_item(self, entry_id: int) -> CycleReport:
-        """Give one cached file back to the array. Raises ``EntryNotFound``, ``CycleBusy``."""
-        return restore.restore_item(self, entry_id)
+    def restore_item(self, entry_id: int, keep_off: bool = False) -> CycleReport:
+        """Give one cached file back to the array; ``keep_off``: and keep its item off the cache until it is
+        let back in (``let_back_in``). Raises ``EntryNotFound``, ``CycleBusy``."""
+        return restore.restore_item(self, entry_id, keep_off=keep_off)
+
+    def keep_off(self, entries: Sequence[CacheEntry]) -> list[Exclusion]:
+        """Record ``entries``' items as kept off the cache (the planner skips them)."""
+        return self.exclusion_store.add(entries, self.clock.now())
+
+    def exclusions(self) -> list[Exclusion]:
+        return self.exclusion_store.all()
+
+    def excluded(self) -> ExcludedSet:
+        return self.exclusion_store.excluded()
+
+    def let_back_in(self, exclusion_id: int) -> Exclusion | None:
+        """The next cycle may cache the item again; the removed exclusion, or None when unknown."""
+        return self.exclusion_store.remove(exclusion_id)
+
+    def note_play_start(self, user: str, item_key: str, source: str = "session") -> bool:
+        """A play started: record it with whether its file is on the cache now (the hit rate). Never raises."""
+        try:
+            return self.plays.record(user, item_key, self.clock.now(), source=source)
+        except Exception:
+            log.exception("could not record the play start of %s by %s", item_key, user)
+            return False
+
+    def hit_rate(self, days: int = 7) -> HitRate:
+        return self.plays.hit_rate(self.clock.now(), days)
 
     def restore_path(self, path: str) -> CycleReport:
         """Give back the cached file at ``path`` (inside the roots; else ``UnsafePath``)."""

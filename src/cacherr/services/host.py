@@ -14,6 +14,7 @@ from cacherr.domain.media import PlaySession
 from cacherr.domain.report import CycleReport
 from cacherr.ports import CacheRegistry, Clock, DiskProbe, MediaServer
 from cacherr.services.cycle_lock import CycleLock
+from cacherr.services.exclusions import ExcludedSet
 from cacherr.settings import Settings
 
 
@@ -36,6 +37,12 @@ class CycleHost(Protocol):
     def mark_scrobbled(self, item_key: str, user: str) -> None: ...
 
     def mover_running(self) -> str | None: ...
+
+    def excluded(self) -> ExcludedSet: ...
+
+    def keep_off(self, entries: Sequence[CacheEntry]) -> object: ...
+
+    def note_play_start(self, user: str, item_key: str, source: str = "session") -> bool: ...
 
     def run_actions(self, trigger: str, plan: Plan, entries: Sequence[CacheEntry], settings: Settings,
                     problems: Sequence[str] = ()) -> CycleReport: ...

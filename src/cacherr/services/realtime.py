@@ -23,6 +23,7 @@ from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, build_plan
 from cacherr.planning.library_rules import apply_rules, most_episodes
 from cacherr.services.cache_scan import cache_state, moved_back
+from cacherr.services.exclusions import with_exclusions
 from cacherr.services.gates import realtime_held_back
 from cacherr.services.host import CycleHost
 from cacherr.services.realtime_playing import cache_playing, playing_delay
@@ -57,7 +58,8 @@ def cache_next(service: CycleHost, user: str, item_key: str, *, trigger: str = "
             return None
         wants = tuple(Want(i.key, user, Reason.NEXT_EPISODE, rank) for rank, i in enumerate(nexts))
         state = cache_state(service.disk, PathMapper(settings.path_mappings()), entries)
-        policy = Policy.from_settings(settings, state.total_bytes, give_back=False)
+        policy = with_exclusions(Policy.from_settings(settings, state.total_bytes, give_back=False),
+                                 service.excluded())
         # A move (or symlink swap) must not pull a file from under someone playing it right now: the
         # planner skips those when it knows the sessions (a copy leaves the array file in place).
         sessions = server.sessions() if policy.mode is not CacheMode.COPY else ()
@@ -203,6 +205,8 @@ class Realtime:
         if not event or not key:
             return WebhookResult(event or "?", "ignored", "no event or no Metadata.ratingKey in the payload")
         if event in PLAY_EVENTS:
+            if event == "media.play" and kind in (MediaKind.MOVIE.value, MediaKind.EPISODE.value):
+                self.service.note_play_start(user, key, "webhook")
             playable = kind in (MediaKind.MOVIE.value, MediaKind.EPISODE.value)
             playing = playable and self._after_play_event(user, key, kind)
             if kind and kind != MediaKind.EPISODE.value:

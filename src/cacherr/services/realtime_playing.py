@@ -14,6 +14,7 @@ from cacherr.domain.cache import CacheState
 from cacherr.domain.media import MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.report import CycleReport
 from cacherr.planning import Policy, build_plan
+from cacherr.services.exclusions import with_exclusions
 from cacherr.services.gates import realtime_held_back
 from cacherr.services.host import CycleHost
 from cacherr.settings import Settings
@@ -66,7 +67,7 @@ def _copy_item(service: CycleHost, settings: Settings, session: PlaySession, ite
         return None
     copying = settings.model_copy(update={"COPY_TO_CACHE": True, "USE_SYMLINKS": False})
     total, free = service.usage()
-    policy = Policy.from_settings(copying, total, give_back=False)
+    policy = with_exclusions(Policy.from_settings(copying, total, give_back=False), service.excluded())
     now = service.clock.now()
     wants = (Want(item.key, session.user, Reason.IN_PROGRESS, 0, now),)
     snapshot = Snapshot(now, (session.user,), {item.key: item}, wants, sessions=(session,))

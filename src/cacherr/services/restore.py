@@ -67,11 +67,17 @@ def _give_back(service: CycleHost, trigger: str, entries: Sequence[CacheEntry], 
     return service.run_actions(trigger, plan, entries, settings, [*notes, *problems])
 
 
-def restore_item(service: CycleHost, entry_id: int) -> CycleReport:
+def restore_item(service: CycleHost, entry_id: int, *, keep_off: bool = False) -> CycleReport:
+    """Give one entry back; ``keep_off``: every file of its item, and keep the item off the cache (recorded
+    before the restore, so a cycle starting meanwhile does not copy it back)."""
     entry = service.registry.get(entry_id)
     if entry is None:
         raise EntryNotFound(f"no cached file with id {entry_id}")
-    return restore_entries(service, "restore", [entry], "given back on request")
+    if not keep_off:
+        return restore_entries(service, "restore", [entry], "given back on request")
+    service.keep_off([entry])
+    same = [e for e in service.registry.entries() if entry.item_key and e.item_key == entry.item_key] or [entry]
+    return restore_entries(service, "restore", same, "given back on request, and kept off the cache")
 
 
 def restore_path(service: CycleHost, path: str) -> CycleReport:
