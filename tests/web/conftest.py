@@ -24,6 +24,8 @@ from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import Reason
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport, OpOutcome
+from cacherr.services.exclusions import Exclusion, ExclusionStore
+from cacherr.services.plays import HitRate, PlayLog
 from cacherr.services.progress import ProgressBoard
 from cacherr.services.queries import Queries
 from cacherr.settings_store import SettingsStore
@@ -92,9 +94,21 @@ class FakeCycle:
         finally:
             self._lock.release()
 
-    def restore_item(self, entry_id: int) -> object:
-        self.calls.append(("restore_item", entry_id))
+    def restore_item(self, entry_id: int, keep_off: bool = False) -> object:
+        self.calls.append(("restore_item", entry_id) if not keep_off else ("restore_item_keep_off", entry_id))
+        if keep_off:
+            entry = SqliteCacheRegistry(self.db).get(entry_id)
+            ExclusionStore(self.db).add([entry] if entry else [], now())
         return None
+
+    def exclusions(self) -> list[Exclusion]:
+        return ExclusionStore(self.db).all()
+
+    def let_back_in(self, exclusion_id: int) -> Exclusion | None:
+        return ExclusionStore(self.db).remove(exclusion_id)
+
+    def hit_rate(self, days: int = 7) -> HitRate:
+        return PlayLog(self.db).hit_rate(now(), days)
 
     def pin(self, entry_id: int, pinned: bool) -> object:
         self.calls.append(("pin", (entry_id, pinned)))
