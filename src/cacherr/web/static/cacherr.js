@@ -101,7 +101,7 @@
     setText("#cache-free", bytes(c.free_bytes));
     var last = s.last_cycle;
     var incomplete = last && ((last.summary || {}).problems || []).some(function (p) { return String(p).indexOf("incomplete snapshot") === 0; });
-    if (last) setTime("#last-cycle", last.finished_at || last.started_at, last.status + (last.dry_run ? " (dry run)" : "") + (incomplete ? ", incomplete snapshot (nothing given back for users or shows that could not be read)" : "") + ", ");
+    if (last) setTime("#last-cycle", last.finished_at || last.started_at, last.status + (last.dry_run && last.status !== "dry-run" ? " (dry run)" : "") + (incomplete ? ", incomplete snapshot (nothing given back for users or shows that could not be read)" : "") + ", ");
     else setText("#last-cycle", "never");
     if (s.next_run) setTime("#next-cycle", s.next_run); else setText("#next-cycle", "not scheduled");
     if (s.running_cycle) setTime("#running-cycle", s.running_cycle.started_at, "yes, since ");
@@ -132,10 +132,11 @@
     if (cached) did.push(cached + (dry ? " to cache" : " cached"));
     if (back) did.push(back + (dry ? " to give back" : " given back"));
     if (failed) did.push(failed + " failed");
+    if (n(sm.skipped)) did.push(n(sm.skipped) + " skipped");
     if (sm.bytes_moved && !dry) did.push(bytes(sm.bytes_moved) + " moved");
     var what = did.length ? did.join(", ") : (c.status === "skipped" || c.status === "failed" ? "" : "nothing to do");
     var msg = c.error || (c.status === "skipped" ? sm.message : "");
-    return { head: "Last cycle #" + c.id + " (" + c.trigger + (dry ? ", dry run" : "") + ") " + c.status + ", ",
+    return { head: "Last cycle #" + c.id + " (" + c.trigger + (dry && c.status !== "dry-run" ? ", dry run" : "") + ") " + c.status + ", ",
       tail: (what ? ": " + what : "") + (msg ? ": " + msg : "") };
   }
   function storyLine(s) {
@@ -162,14 +163,16 @@
 
   /* cache usage chart: held by Cacherr (line, left axis, bytes) against the budget (dashed line), bytes moved
      per cycle (bars, right axis), time along the bottom in TZ; fewer ticks and smaller type on a phone */
-  function niceStep(max, ticks) {
-    var raw = max / ticks, mag = Math.pow(10, Math.floor(Math.log(raw) / Math.LN10)), r = raw / mag;
-    return (r <= 1 ? 1 : r <= 2 ? 2 : r <= 2.5 ? 2.5 : r <= 5 ? 5 : 10) * mag;
+  function niceStep(max, ticks) {  /* a round step in the unit the labels use (KB, MB, GB: powers of 1024) */
+    var unit = Math.pow(1024, Math.max(0, Math.floor(Math.log(Math.max(max, 1)) / Math.log(1024))));
+    var raw = max / unit / ticks, mag = Math.pow(10, Math.floor(Math.log(raw) / Math.LN10)), r = raw / mag;
+    return (r <= 1 ? 1 : r <= 2 ? 2 : r <= 2.5 ? 2.5 : r <= 5 ? 5 : 10) * mag * unit;
   }
   function shortTime(iso, spanMs) {
     var loc = window.cacherrClock ? window.cacherrClock.local(iso) : String(iso);  /* "2026-12-02 14:05:09 CET" */
     var day = loc.slice(5, 10), hm = loc.slice(11, 16);
-    return spanMs > 36 * 3600 * 1000 ? day + " " + hm : hm;
+    if (spanMs > 36 * 3600 * 1000) return day + " " + hm;
+    return spanMs < 15 * 60 * 1000 ? loc.slice(11, 19) : hm;
   }
   function drawChart(samples, budget) {
     var canvas = $("#chart");
@@ -183,7 +186,7 @@
     var style = getComputedStyle(document.body), fg = style.color;
     g.font = font + "px system-ui, sans-serif"; g.fillStyle = fg;
     if (!samples.length) { g.fillText("No data yet: the chart fills in as cycles run.", 10, h / 2); return; }
-    var left = phone ? 50 : 62, right = phone ? 44 : 58, top = 22, bottom = 30;
+    var left = phone ? 54 : 66, right = phone ? 54 : 66, top = 24, bottom = 30;
     var pw = w - left - right, ph = h - top - bottom;
     var maxUsed = Math.max.apply(null, samples.map(function (x) { return x.by_cacherr; }).concat([budget || 0, 1]));
     var maxMoved = Math.max.apply(null, samples.map(function (x) { return x.bytes_moved; }).concat([1]));
