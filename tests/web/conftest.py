@@ -95,10 +95,10 @@ class FakeCycle:
             self._lock.release()
 
     def restore_item(self, entry_id: int, keep_off: bool = False) -> object:
-        self.calls.append(("restore_item", entry_id) if not keep_off else ("restore_item_keep_off", entry_id))
         if keep_off:
             entry = SqliteCacheRegistry(self.db).get(entry_id)
             ExclusionStore(self.db).add([entry] if entry else [], now())
+        self.calls.append(("restore_item", entry_id) if not keep_off else ("restore_item_keep_off", entry_id))
         return None
 
     def exclusions(self) -> list[Exclusion]:

@@ -48,9 +48,9 @@ class PlayLog:
 
     def record(self, user: str, item_key: str, when: datetime, *, title: str = "", source: str = "session") -> bool:
         """Record a play start (cached or not, as the registry says now). False when it is the same play."""
-        since = (when - SAME_PLAY).isoformat()
-        if self.db.query("SELECT 1 FROM play_starts WHERE user = ? AND item_key = ? AND at >= ? LIMIT 1",
-                         (user, item_key, since)):
+        since, until = (when - SAME_PLAY).isoformat(), (when + SAME_PLAY).isoformat()
+        if self.db.query("SELECT 1 FROM play_starts WHERE user = ? AND item_key = ? AND at BETWEEN ? AND ? LIMIT 1",
+                         (user, item_key, since, until)):
             return False
         cached = bool(self.db.query("SELECT 1 FROM cache_entries WHERE item_key = ? LIMIT 1", (item_key,)))
         if not title:

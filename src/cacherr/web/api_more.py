@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response
 from werkzeug.exceptions import NotFound
 
-from cacherr.web.api import _cycle, _entry_checked, _describe, ok
+from cacherr.web.api import _cycle, _describe, _entry_checked, ok
 from cacherr.web.api_common import SPEC, as_int_id, bp, job_out, parse_body, parse_query, state
 from cacherr.web.schemas import AcceptedOut, CycleOut, OperationOut
 from cacherr.web.schemas_more import (

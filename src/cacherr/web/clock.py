@@ -25,7 +25,7 @@ def offset_minutes(name: str, now: datetime | None = None) -> int:
 def local_text(iso: str | None, tz: str) -> str:
     """``2026-12-02 14:05:09 CET`` for an ISO time (naive times are UTC); the input itself if unreadable."""
     if not iso:
-        return "–"
+        return "\u2013"
     try:
         when = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
     except ValueError:
@@ -38,6 +38,6 @@ def local_text(iso: str | None, tz: str) -> str:
 def time_tag(iso: str | None, tz: str) -> Markup:
     """``<time datetime=... data-clock>`` rendered by clock.js as "5 min ago" with the local time on hover."""
     if not iso:
-        return Markup("–")
+        return Markup("\u2013")
     text = local_text(iso, tz)
     return Markup('<time datetime="{}" data-clock title="{}">{}</time>').format(escape(iso), text, text)
