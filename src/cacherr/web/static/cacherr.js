@@ -174,6 +174,7 @@
     if (spanMs > 36 * 3600 * 1000) return day + " " + hm;
     return spanMs < 15 * 60 * 1000 ? loc.slice(11, 19) : hm;
   }
+  function axisBytes(n) { return bytes(n).replace(/\.0 /, " "); }  /* "1.5 GB", "150 MB": short axis labels */
   function drawChart(samples, budget) {
     var canvas = $("#chart");
     if (!canvas || !canvas.getContext) return;
@@ -199,11 +200,11 @@
     g.strokeStyle = "rgba(128,128,128,0.25)"; g.lineWidth = 1; g.textAlign = "right"; g.textBaseline = "middle";
     for (var v = 0; v <= topU + 1; v += stepU) {
       g.beginPath(); g.moveTo(left, yU(v)); g.lineTo(left + pw, yU(v)); g.stroke();
-      g.fillText(bytes(v), left - 6, yU(v));
+      g.fillText(axisBytes(v), left - 6, yU(v));
     }
     /* the right axis (moved per cycle) */
     g.textAlign = "left"; g.globalAlpha = 0.8;
-    for (var m = 0; m <= topM + 1; m += stepM) g.fillText(bytes(m), left + pw + 6, top + ph - ph * m / topM);
+    for (var m = 0; m <= topM + 1; m += stepM) g.fillText(axisBytes(m), left + pw + 4, top + ph - ph * m / topM);
     g.globalAlpha = 1;
     /* bars: bytes moved per cycle */
     var bw = Math.max(2, Math.min(14, pw / Math.max(1, samples.length) * 0.6));
