@@ -17,6 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cacherr.adapters.local_disk import LocalDisk
+from cacherr.adapters.sqlite_kept_off import SqliteKeptOff as ExclusionStore
+from cacherr.adapters.sqlite_plays import SqlitePlayStarts as PlayLog
 from cacherr.adapters.sqlite_read_models import SqliteReadModels
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, Plan, Skip
@@ -24,8 +26,7 @@ from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import Reason
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport, OpOutcome
-from cacherr.services.exclusions import Exclusion, ExclusionStore
-from cacherr.services.plays import HitRate, PlayLog
+from cacherr.domain.viewing import Exclusion, HitRate
 from cacherr.services.progress import ProgressBoard
 from cacherr.services.queries import Queries
 from cacherr.settings_store import SettingsStore
@@ -140,6 +141,7 @@ class FakeScheduler:
 @dataclass
 class FakeNotifier:
     sent: list[tuple[str, str]] = field(default_factory=list)
+    targets: Callable[[], bool] = lambda: True  # whether a target is configured
 
     def notify(self, title: str, body: str, *, level: str = "info") -> bool:
         self.sent.append((title, body))
@@ -150,6 +152,13 @@ class FakeNotifier:
 
     def operation_done(self, outcome: OpOutcome) -> bool:
         return False
+
+    @property
+    def enabled(self) -> bool:
+        return self.targets()
+
+    def send_test(self) -> tuple[bool, str]:
+        return self.notify("Cacherr test notification", "test"), "delivered"
 
 
 def sample_plan() -> Plan:
@@ -206,7 +215,7 @@ def make_world(tmp_path: Path, env: dict[str, str] | None = None, saved: dict[st
     progress = ProgressBoard()
     cycle = FakeCycle(db, progress)
     scheduler = FakeScheduler()
-    notifier = FakeNotifier()
+    notifier = FakeNotifier(targets=lambda: bool(store.current.NOTIFY_URLS))
     services = WebServices(store=store, queries=Queries(SqliteReadModels(db), LocalDisk()), progress=progress, cycle=cycle, scheduler=scheduler,
                            notifier=lambda: notifier, plex_ping=lambda: True, db_ping=db.ping,
                            path_mapper=lambda: PathMapper(store.current.path_mappings()))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from cacherr.services.plays import PlayLog
+from cacherr.adapters.sqlite_plays import SqlitePlayStarts as PlayLog
 from cacherr.web.clock import local_text, offset_minutes, time_tag
 from tests.web.conftest import World, wait_for
 

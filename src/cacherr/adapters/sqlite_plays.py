@@ -1,49 +1,24 @@
-"""Play starts and the cache hit rate: of the plays that started lately, how many were served from the cache.
+"""``PlayStarts`` on the state database: the ``play_starts`` table (migration 0007).
 
-A play start is recorded where Cacherr sees one (the session watcher, the Plex webhook), with whether the
-item's file was on the cache at that moment (a row in the registry for that item). One play of the same
-item by the same user counts once within ``SAME_PLAY``: a webhook and the session watcher seeing the same
-start, or a pause and resume, are not two plays.
+A play start is recorded with whether the item's file was on the cache at that moment (a row in the registry
+for that item). One play of the same item by the same user counts once within ``SAME_PLAY``: a webhook and
+the session watcher seeing the same start, or a pause and resume, are not two plays.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cacherr.services.cycle_record import SqlDatabase
+from cacherr.adapters.sqlite_store import Database
+from cacherr.domain.viewing import HitRate, UserHits
 
 SAME_PLAY = timedelta(hours=1)
 
 
-@dataclass(frozen=True, slots=True)
-class UserHits:
-    user: str
-    plays: int
-    from_cache: int
+class SqlitePlayStarts:
+    """Play starts (``play_starts``) and the hit rate over them."""
 
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.from_cache / self.plays if self.plays else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class HitRate:
-    since: str
-    days: int
-    plays: int
-    from_cache: int
-    users: tuple[UserHits, ...]
-
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.from_cache / self.plays if self.plays else 0.0
-
-
-class PlayLog:
-    """The ``play_starts`` table."""
-
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def record(self, user: str, item_key: str, when: datetime, *, title: str = "", source: str = "session") -> bool:
