@@ -79,7 +79,7 @@ def capture(out: Path = OUT) -> list[Path]:
                             page.wait_for_selector("#hit-rate-total, #hit-rate p")
                         if name == "history":
                             page.locator("tbody.cycle details").first.evaluate("d => d.open = true")
-                        target = out / f"{name}-{size}.png"
+                        target = out / f"web-{name}-{size}.png"
                         page.screenshot(path=str(target))
                         written.append(target)
                     context.close()
