@@ -88,6 +88,7 @@
     more($("#ops-more"), "/operations", function (html) { addOps(html, false); });
     var hash = window.location.hash && document.getElementById(window.location.hash.slice(1));
     if (hash) { var d = $("details", hash); if (d) d.open = true; hash.scrollIntoView(); }
-    setInterval(live, 3000);
+    /* live updates on the newest page only: an older page (?cycle=, ?before=) stays where it was opened */
+    if (!/[?&](cycle|before)=/.test(window.location.search)) setInterval(live, 3000);
   });
 })();
