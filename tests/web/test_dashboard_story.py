@@ -21,11 +21,7 @@ from tests.web.test_browser import ARGS, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TZ = "Asia/Kolkata"
-PAGES = ("/", "/media", "/plan", "/history", "/checks", "/logs",
-         pytest.param("/settings", marks=pytest.mark.xfail(reason="the settings page is being redesigned in another "
-                                                                  "branch (issue 14 item 3): PATH_MAPPINGS' textarea "
-                                                                  "is 9 px too wide", strict=False)),
-         "/setup")
+PAGES = ("/", "/media", "/plan", "/history", "/checks", "/logs", "/settings", "/setup")
 
 
 @pytest.fixture(scope="module")
