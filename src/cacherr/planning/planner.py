@@ -304,6 +304,11 @@ def _place(w: _Work, wi: WantedItem, prio: int, ev: _Evictor, cached: set[str],
     need = sum(f.size for f in files)
     if not files:
         return
+    if (w.policy.excluded_keys or w.policy.excluded_paths) and w.policy.excludes(item.key,
+                                                                                 (f.array_path for f in files)):
+        w.skips.append(Skip(_path(files), item.display_title, f"not cached ({wi.why}): kept off the cache on "
+                            "request; let it back in on the Cached media page", need))
+        return
     disk = sum(w.disk_cost(f) for f in files)
     players = play_keys.get(item.key)
     if players and w.policy.mode is not CacheMode.COPY:

@@ -47,6 +47,14 @@ class Policy:
         """The version rule of ``library`` (its LIBRARY_RULES version/skip_4k, else MEDIA_VERSION)."""
         return self.library_versions.get(library, self.versions)
 
+    # Kept off the cache on request (a restore with "keep off the cache"): item keys, and array paths of
+    # files Plex does not know. Never cached until let back in.
+    excluded_keys: frozenset[str] = frozenset()
+    excluded_paths: frozenset[str] = frozenset()
+
+    def excludes(self, key: str, array_paths: Iterable[str]) -> bool:
+        return key in self.excluded_keys or any(p in self.excluded_paths for p in array_paths)
+
     def retention_of(self, library: str) -> timedelta:
         """The retention of ``library`` (its LIBRARY_RULES entry, else CACHE_RETENTION_HOURS)."""
         return self.library_retention.get(library, self.retention)

@@ -20,6 +20,7 @@ from cacherr.domain.errors import CacherrError, PlexUnavailable
 from cacherr.domain.media import PlaySession, Reason, Snapshot
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport, CycleStatus, Trigger
+from cacherr.domain.viewing import Exclusion, HitRate
 from cacherr.planning import Policy, aggregate_wants, build_plan
 from cacherr.planning.library_rules import apply_rules
 from cacherr.ports import (
@@ -28,9 +29,11 @@ from cacherr.ports import (
     CycleHistory,
     DiskProbe,
     FileEngine,
+    KeptOff,
     MediaServer,
     MoverWatch,
     Notifier,
+    PlayStarts,
     ProgressCallback,
     SingleFlight,
     TraktPick,
@@ -70,10 +73,12 @@ class CycleService:
                  lock: SingleFlight, disk: DiskProbe, clock: Clock | None = None,
                  notifier: Callable[[], Notifier | None] | None = None,
                  trakt: Callable[[], TraktSource | None] | None = None,
-                 mover: Callable[[], MoverWatch | None] | None = None) -> None:
+                 mover: Callable[[], MoverWatch | None] | None = None, kept_off: KeptOff | None = None,
+                 plays: PlayStarts | None = None) -> None:
         self._settings = settings
         self.runner = ActionRunner(settings=settings, engine=engine, registry=registry, history=history, lock=lock,
-                                   disk=disk, clock=clock, notifier=notifier, mover=mover)
+                                   disk=disk, clock=clock, notifier=notifier, mover=mover, kept_off=kept_off,
+                                   plays=plays)
         self.servers = MediaServers(settings, media_server)
         self.restorer = Restorer(self.runner, self.servers)
         self._trakt = trakt or (lambda: None)
@@ -226,7 +231,7 @@ class CycleService:
             gone = {e.cache_path for e in (*stale, *upgraded)}
             entries = [*(e for e in entries if e.cache_path not in gone), *adoption.entries]
         state = cache_state(self.disk, mapper, entries)
-        policy = Policy.from_settings(settings, state.total_bytes)
+        policy = self.runner.policy(settings, state.total_bytes)
         snapshot = apply_rules(snapshot, settings.library_rules(), settings.NUMBER_EPISODES,
                                settings.EPISODES_AHEAD_MINUTES)
         plan = build_plan(snapshot, state, policy, now)
@@ -297,9 +302,28 @@ class CycleService:
             rb.problems.append(problem)
 
     # --- single operations (services.restore, services.realtime) ------------------------------
-    def restore_item(self, entry_id: int) -> CycleReport:
-        """Give one cached file back to the array. Raises ``EntryNotFound``, ``CycleBusy``."""
-        return self.restorer.restore_item(entry_id)
+    def restore_item(self, entry_id: int, keep_off: bool = False) -> CycleReport:
+        """Give one cached file back to the array; ``keep_off``: every file of its item, and keep the item off the
+        cache until it is let back in (``let_back_in``). Raises ``EntryNotFound``, ``CycleBusy``."""
+        return self.restorer.restore_item(entry_id, keep_off=keep_off)
+
+    def exclusions(self) -> list[Exclusion]:
+        """The items kept off the cache, newest first."""
+        return self.runner.kept_off.all() if self.runner.kept_off is not None else []
+
+    def let_back_in(self, exclusion_id: int) -> Exclusion | None:
+        """The next cycle may cache the item again; the removed exclusion, or None when unknown."""
+        return self.runner.kept_off.remove(exclusion_id) if self.runner.kept_off is not None else None
+
+    def note_play_start(self, user: str, item_key: str, source: str = "session") -> bool:
+        """A play started (session watcher, webhook): recorded for the hit rate. Never raises."""
+        return self.runner.note_play_start(user, item_key, source)
+
+    def hit_rate(self, days: int = 7) -> HitRate:
+        """Of the plays started in the last ``days``, how many were served from the cache, per user."""
+        if self.runner.plays is None:
+            return HitRate("", days, 0, 0, ())
+        return self.runner.plays.hit_rate(self.clock.now(), days)
 
     def restore_path(self, path: str) -> CycleReport:
         """Give back the cached file at ``path`` (inside the roots; else ``UnsafePath``)."""

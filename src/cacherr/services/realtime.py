@@ -20,7 +20,7 @@ from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport, Trigger
-from cacherr.planning import Policy, build_plan
+from cacherr.planning import build_plan
 from cacherr.planning.library_rules import apply_rules, most_episodes, most_minutes
 from cacherr.services.cache_scan import cache_state, moved_back
 from cacherr.services.gates import realtime_held_back
@@ -58,7 +58,7 @@ def cache_next(runner: ActionRunner, servers: MediaServers, user: str, item_key:
             return None
         wants = tuple(Want(i.key, user, Reason.NEXT_EPISODE, rank) for rank, i in enumerate(nexts))
         state = cache_state(runner.disk, PathMapper(settings.path_mappings()), entries)
-        policy = Policy.from_settings(settings, state.total_bytes, give_back=False)
+        policy = runner.policy(settings, state.total_bytes, give_back=False)
         # A move (or symlink swap) must not pull a file from under someone playing it right now: the
         # planner skips those when it knows the sessions (a copy leaves the array file in place).
         sessions = server.sessions() if policy.mode is not CacheMode.COPY else ()
@@ -206,6 +206,8 @@ class Realtime:
         if not event or not key:
             return WebhookResult(event or "?", "ignored", "no event or no Metadata.ratingKey in the payload")
         if event in PLAY_EVENTS:
+            if event == "media.play" and kind in (MediaKind.MOVIE.value, MediaKind.EPISODE.value):
+                self.runner.note_play_start(user, key, "webhook")
             playable = kind in (MediaKind.MOVIE.value, MediaKind.EPISODE.value)
             playing = playable and self._after_play_event(user, key, kind)
             if kind and kind != MediaKind.EPISODE.value:
