@@ -237,14 +237,18 @@ class PlexCache(Protocol):
 
     def items(self, keys: Collection[str]) -> dict[str, KnownItem]: ...
 
+    def gone(self, keys: Collection[str]) -> set[str]:
+        """The keys Plex answered nothing for when last asked (deleted items still cached)."""
+        ...
+
     def watched(self, user: str, keys: Collection[str]) -> dict[str, int]:
         """rating key -> view count, for the keys whose state for ``user`` is known."""
         ...
 
     def save(self, items: Iterable[KnownItem], watched: Iterable[tuple[str, str, int]], *,
              forget: Collection[str] = (), replace: bool = False) -> None:
-        """Store items and (user, key, view count) rows, drop ``forget`` keys; ``replace``: everything
-        stored before goes (a full read)."""
+        """Store items and (user, key, view count) rows, record ``forget`` keys as gone; ``replace``:
+        everything stored before goes (a full read)."""
         ...
 
     def record_read(self, state: PlexReadState) -> None: ...

@@ -22,7 +22,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Collection, Sequence
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -92,7 +93,9 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
         changed = self._library_changes(owner)
         full = self.plan.full or self.recheck
         known = {} if full else self.cache.items(keys)
-        stale = [k for k in keys if k not in known or (k in changed and changed[k] != known[k].updated_at)]
+        gone = set() if full else self.cache.gone([k for k in keys if k not in known]) - set(changed)
+        stale = [k for k in keys if k not in gone
+                 and (k not in known or (k in changed and changed[k] != known[k].updated_at))]
         fetched, counts = self._details_of(pool, owner, stale)
         items: dict[str, MediaItem] = {}
         for k in keys:
@@ -155,10 +158,7 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
         """account id -> the rating keys that account finished since the last read (every account, as the owner)."""
         path = f"/status/sessions/history/all?sort=viewedAt%3Adesc&viewedAt>={self._cut()}"
         listing = partial(self.connector.raw_items, owner.server, path, LIST_PAGE)
-        out: dict[str, set[str]] = {}
-        for el in self.connector.guard("the play history", listing):
-            out.setdefault(str(el.get("accountID")), set()).add(str(el.get("ratingKey")))
-        return out
+        return history_keys(self.connector.guard("the play history", listing))
 
     # --- items -----------------------------------------------------------------------------------
     def _details_of(self, pool: ThreadPoolExecutor, owner: UserCtx, keys: Sequence[str]
@@ -212,6 +212,16 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
             return
         counts.update((k, 0) for k in unknown if k not in counts)  # not answered: not watched (as a full read)
         self._settle(user, keys, [k for k in keys if k in known], counts, finished)
+
+
+def history_keys(elements: Iterable[ET.Element]) -> dict[str, set[str]]:
+    """account id -> the rating keys of a history listing's ``<Video>``/``<Track>`` entries."""
+    out: dict[str, set[str]] = {}
+    for el in elements:
+        key, account = el.get("ratingKey"), el.get("accountID")
+        if key and account and el.get("type") in ("movie", "episode"):
+            out.setdefault(account, set()).add(key)
+    return out
 
 
 def _epoch(video: Any) -> int:

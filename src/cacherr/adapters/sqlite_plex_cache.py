@@ -1,7 +1,8 @@
 """``ports.PlexCache`` on the state database (migration 0005): what Plex told earlier cycles.
 
 ``plex_items`` holds each movie or episode a snapshot needed (tracked, wanted, playing) as the converted
-``MediaItem`` in JSON with Plex's ``updatedAt``; ``plex_watched`` each user's view count of them;
+``MediaItem`` in JSON with Plex's ``updatedAt`` (an empty ``item``: Plex no longer has that key);
+``plex_watched`` each user's view count of them;
 ``plex_reads`` one row saying when Plex was last read and from where the next incremental read starts.
 A full read replaces both tables, so they hold what the last full read needed plus what came since.
 """
@@ -86,9 +87,17 @@ class SqlitePlexCache:
         for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
             for r in self.db.query(f"SELECT rating_key, updated_at, item, notes FROM plex_items "  # noqa: S608
-                                   f"WHERE rating_key IN ({marks})", chunk):
+                                   f"WHERE item != '' AND rating_key IN ({marks})", chunk):
                 out[str(r["rating_key"])] = KnownItem(item_from_json(r["item"]), int(r["updated_at"]),
                                                       tuple(json.loads(r["notes"])))
+        return out
+
+    def gone(self, keys: Collection[str]) -> set[str]:
+        out: set[str] = set()
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            out.update(str(r[0]) for r in self.db.query(
+                f"SELECT rating_key FROM plex_items WHERE item = '' AND rating_key IN ({marks})", chunk))  # noqa: S608
         return out
 
     def watched(self, user: str, keys: Collection[str]) -> dict[str, int]:
@@ -108,9 +117,8 @@ class SqlitePlexCache:
             if replace:
                 conn.execute("DELETE FROM plex_items")
                 conn.execute("DELETE FROM plex_watched")
-            for chunk in _chunks(forget):
-                marks = ",".join("?" * len(chunk))
-                conn.execute(f"DELETE FROM plex_items WHERE rating_key IN ({marks})", chunk)  # noqa: S608
+            conn.executemany("INSERT OR REPLACE INTO plex_items (rating_key, updated_at, item, notes, read_at) "
+                             "VALUES (?, 0, '', '[]', ?)", [(k, now) for k in dict.fromkeys(forget)])
             conn.executemany("INSERT OR REPLACE INTO plex_items (rating_key, updated_at, item, notes, read_at) "
                              "VALUES (?, ?, ?, ?, ?)", item_rows)
             conn.executemany("INSERT OR REPLACE INTO plex_watched (user, rating_key, view_count) VALUES (?, ?, ?)",
