@@ -95,7 +95,7 @@ class Container:
 
         return PlexMediaServer.from_settings(self.settings, self.path_mapper(),
                                              session=self.extras.get("requests_session"),
-                                             config_dir=self.config_dir, cache=SqlitePlexCache(self.db))
+                                             config_dir=self.config_dir, cache=SqlitePlexCache(lambda: self.db))
 
     def plex_account(self) -> PlexAccount:
         """plex.tv sign-in and server discovery for the dashboard's setup (per-install client id)."""

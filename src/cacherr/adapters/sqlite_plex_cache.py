@@ -10,7 +10,7 @@ A full read replaces both tables, so they hold what the last full read needed pl
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,10 +67,17 @@ def _dt(value: str | None) -> datetime | None:
 
 
 class SqlitePlexCache:
-    """``ports.PlexCache`` over ``Database`` (thread-safe through it)."""
+    """``ports.PlexCache`` over ``Database`` (thread-safe through it). ``db`` may be a function giving it:
+    the database is then opened on first use (``cacherr doctor`` builds the Plex adapter without it)."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database | Callable[[], Database]) -> None:
+        self._db = db
+
+    @property
+    def db(self) -> Database:
+        if not isinstance(self._db, Database):
+            self._db = self._db()
+        return self._db
 
     def read_state(self) -> PlexReadState:
         rows = self.db.query("SELECT * FROM plex_reads WHERE id = 1")

@@ -3,7 +3,7 @@
 
 -- One movie or episode as the snapshot built it: the MediaItem (JSON, paths already mapped), the notes its
 -- conversion produced (e.g. a path outside every mapping), and Plex's updatedAt when it was read.
-CREATE TABLE plex_items (
+CREATE TABLE IF NOT EXISTS plex_items (
     rating_key TEXT PRIMARY KEY,
     updated_at INTEGER NOT NULL,
     item       TEXT NOT NULL,
@@ -12,7 +12,7 @@ CREATE TABLE plex_items (
 );
 
 -- Each user's watched state of the items the snapshot needs (user = the snapshot's user name).
-CREATE TABLE plex_watched (
+CREATE TABLE IF NOT EXISTS plex_watched (
     user       TEXT NOT NULL,
     rating_key TEXT NOT NULL,
     view_count INTEGER NOT NULL,
@@ -20,7 +20,7 @@ CREATE TABLE plex_watched (
 );
 
 -- When Plex was last read, how, and the marks the next incremental read starts from (one row).
-CREATE TABLE plex_reads (
+CREATE TABLE IF NOT EXISTS plex_reads (
     id              INTEGER PRIMARY KEY CHECK (id = 1),
     last_full_at    TEXT,
     last_read_at    TEXT,
