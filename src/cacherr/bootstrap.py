@@ -164,11 +164,14 @@ class Container:
     def cycle_service(self) -> CycleService:
         """The cache cycle (CLI, web, scheduler, real time), built once; follows settings reloads."""
         if "_cycle_service" not in self.__dict__:
+            from cacherr.adapters.cycle_lock import LOCK_FILE, CycleLock
+            from cacherr.adapters.sqlite_cycles import SqliteCycleHistory
             from cacherr.services.cycle import CycleService
 
             self.__dict__["_cycle_service"] = CycleService(
                 settings=lambda: self.settings, media_server=self.media_server, engine=self.file_engine,
-                registry=self.registry, db=self.db, config_dir=self.config_dir, disk=self.disk,
+                registry=self.registry, history=SqliteCycleHistory(self.db),
+                lock=CycleLock(self.config_dir / LOCK_FILE), disk=self.disk,
                 notifier=getattr(self, "notifier", None), trakt=getattr(self, "trakt", None),
                 mover=self.mover_watch)
         return self.__dict__["_cycle_service"]  # type: ignore[no-any-return]

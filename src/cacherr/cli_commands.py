@@ -9,6 +9,7 @@ import click
 
 from cacherr.bootstrap import Container
 from cacherr.cli_base import fail, main, with_container
+from cacherr.domain.report import Trigger
 
 
 @main.command()
@@ -21,7 +22,7 @@ def cycle(ctx: click.Context, container: Container, dry_run: bool) -> None:
     from cacherr.cli_cycle import exit_code, print_report, progress_bars
 
     with progress_bars(console, not dry_run) as on_progress:
-        report = container.cycle_service().run("cli", dry_run=dry_run, on_progress=on_progress)
+        report = container.cycle_service().run(Trigger.CLI, dry_run=dry_run, on_progress=on_progress)
     print_report(console, report)
     if exit_code(report):
         fail(report.message or f"the cycle ended with status {report.status}", exit_code(report))

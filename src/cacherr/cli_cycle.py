@@ -13,7 +13,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColum
 from rich.table import Table
 
 from cacherr.domain.cache import Plan
-from cacherr.domain.report import CycleReport, OpOutcome
+from cacherr.domain.report import CycleReport, CycleStatus, OpOutcome
 from cacherr.domain.units import human_bytes
 from cacherr.services.notify_text import human_duration
 
@@ -92,4 +92,4 @@ def print_plan(console: Console, plan: Plan, as_json: bool) -> None:
 
 
 def exit_code(report: CycleReport) -> int:
-    return 1 if report.status in ("failed", "partial") else 0
+    return 1 if report.status in (CycleStatus.FAILED, CycleStatus.PARTIAL) else 0

@@ -6,6 +6,8 @@ Contracts shared between layers (read these before writing an adapter or a servi
 - ``FileEngine`` (fileops/) carries out ``Action``s crash-safely; the only code that mutates media.
 - ``CacheRegistry`` (adapters/sqlite_store.py) is what is on the cache, in SQLite, with its running totals.
 - ``ReadModels`` (adapters/sqlite_read_models.py) is every read the dashboard and the API make.
+- ``CycleHistory`` (adapters/sqlite_cycles.py) records each cycle, the usage samples and pending scrobbles.
+- ``SingleFlight`` (adapters/cycle_lock.py) is the one-cycle-at-a-time lock shared by every trigger and process.
 - ``DiskProbe`` (adapters/local_disk.py) measures the cache pools and lists their files; the planner
   and the dashboard both use it, so they always agree.
 - ``Notifier`` (adapters/notify.py) and ``TraktSource`` (adapters/trakt.py) are optional extras: a
@@ -15,13 +17,14 @@ Contracts shared between layers (read these before writing an adapter or a servi
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from cacherr.domain.cache import Action, CacheEntry, CacheMode
+from cacherr.domain.cache import Action, CacheEntry, CacheMode, Plan
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot
-from cacherr.domain.report import CycleReport, OpOutcome
+from cacherr.domain.report import CycleReport, OpOutcome, Trigger
 from cacherr.domain.views import CycleRow, EntryRow, MediaFilter, MediaPage, OperationRow, Page, UsageSample
 
 
@@ -83,6 +86,15 @@ class Notifier(Protocol):
 
     def operation_done(self, outcome: OpOutcome) -> bool:
         """One file operation ended (sent only at the level that asks for each one); True when queued."""
+        ...
+
+    @property
+    def enabled(self) -> bool:
+        """Some target is configured (NOTIFY_URLS, or Unraid's notify script)."""
+        ...
+
+    def send_test(self) -> tuple[bool, str]:
+        """The dashboard's "send a test notification": (delivered, what happened, secrets masked)."""
         ...
 
 
@@ -254,3 +266,52 @@ class PlexCache(Protocol):
     def record_read(self, state: PlexReadState) -> None: ...
 
     def mark_needs_full(self) -> None: ...
+
+
+class CycleHistory(Protocol):
+    """One record per cycle (summary and full plan), usage samples and pending scrobbles (adapters/sqlite_cycles.py)."""
+
+    def start(self, trigger: Trigger, started_at: datetime, dry_run: bool) -> int:
+        """A new cycle record, status "running"; its id."""
+        ...
+
+    def finish(self, report: CycleReport, plan: Plan | None) -> None: ...
+
+    def sample_usage(self, when: datetime, cache_used: int, cache_total: int, by_cacherr: int,
+                     bytes_moved: int) -> None: ...
+
+    def last_plan(self) -> Plan | None:
+        """The plan of the newest finished cycle that had one."""
+        ...
+
+    def history(self, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]: ...
+
+    def close_interrupted(self, when: datetime) -> int:
+        """Mark cycles a crash left "running" as failed; how many."""
+        ...
+
+    def add_scrobble(self, item_key: str, user: str, when: datetime) -> None: ...
+
+    def scrobbles(self) -> dict[str, frozenset[str]]:
+        """Item key -> users who finished it since the last cycle consumed it."""
+        ...
+
+    def clear_scrobbles(self, keys: Iterable[str]) -> None: ...
+
+
+class SingleFlight(Protocol):
+    """One cycle at a time, across threads and processes (adapters/cycle_lock.py)."""
+
+    @property
+    def busy(self) -> bool:
+        """A cycle runs in this process or another one; asking never takes the lock."""
+        ...
+
+    @property
+    def held_here(self) -> bool:
+        """A cycle of this process holds the lock."""
+        ...
+
+    def hold(self, trigger: str, wait: float = 0.0) -> AbstractContextManager[None]:
+        """Hold the lock for the block; raise ``CycleBusy`` when it is not free within ``wait`` seconds."""
+        ...

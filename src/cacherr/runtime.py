@@ -19,6 +19,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from cacherr.domain.errors import CycleBusy
+from cacherr.domain.report import Trigger
 
 if TYPE_CHECKING:
     from cacherr.bootstrap import Container
@@ -32,7 +33,7 @@ def start_up(service: CycleService) -> list[str]:
     """Close interrupted cycles and recover interrupted file operations, under the cycle lock. Skipped (with a
     log line) when a cycle of another process holds the lock: that process owns its operations."""
     try:
-        with service.lock.hold("recovery"):
+        with service.lock.hold(Trigger.RECOVERY):
             notes = service.recover_interrupted()
     except CycleBusy:
         log.info("recovery at start skipped: a cycle is running in another process (each cycle recovers first)")

@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import PlaySession
 from cacherr.domain.quiet_hours import next_allowed, parse_windows
+from cacherr.domain.report import CycleStatus, Trigger
 from cacherr.services.cycle import CycleService
 from cacherr.services.gates import quiet_reason
 from cacherr.services.realtime_playing import playing_enabled
@@ -143,14 +144,14 @@ class CacheScheduler:
             log.info("scheduled cycle skipped: %s", quiet)
             return
         try:
-            report = self.service.run("schedule")
+            report = self.service.run(Trigger.SCHEDULE)
         except CycleBusy as exc:
             log.info("scheduled cycle skipped: %s", exc)
             return
         except Exception:
             log.exception("scheduled cycle failed")
             return
-        if report.status == "failed":
+        if report.status == CycleStatus.FAILED:
             log.error("scheduled cycle failed: %s", report.message)
 
     def poll_sessions(self) -> list[tuple[str, str]]:
@@ -165,7 +166,7 @@ class CacheScheduler:
         started = sorted(current - self._seen)
         self._seen = current
         for user, key in started:
-            self.service.realtime.submit(user, key, "session")
+            self.service.realtime.submit(user, key, Trigger.SESSION)
         self._poll_playing(live, current)
         return started
 
@@ -178,7 +179,7 @@ class CacheScheduler:
             return
         for s in live:
             first = self._first_seen.setdefault((s.user, s.item_key), now)
-            self.service.realtime.submit_playing(s, (now - first).total_seconds(), "session")
+            self.service.realtime.submit_playing(s, (now - first).total_seconds(), Trigger.SESSION)
 
     def handle_plex_webhook(self, payload: Mapping[str, Any]) -> dict[str, str]:
         """For ``POST /api/v1/webhook/plex`` (the web layer checks the secret and parses ``payload``)."""

@@ -228,6 +228,14 @@ class RecordingNotifier:
     def operation_done(self, outcome: OpOutcome) -> bool:
         return False
 
+    @property
+    def enabled(self) -> bool:
+        return True
+
+    def send_test(self) -> tuple[bool, str]:
+        delivered = self.notify("Cacherr test notification", "If you can read this, notifications work.")
+        return delivered, "delivered" if delivered else "not delivered"
+
 
 @dataclass
 class StaticTrakt:

@@ -14,8 +14,10 @@ from typing import Any
 
 import requests
 
+from cacherr.adapters.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.adapters.local_disk import LocalDisk
 from cacherr.adapters.plex import PlexMediaServer
+from cacherr.adapters.sqlite_cycles import SqliteCycleHistory
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.demo.lab import Lab, file_hash, make_lab
 from cacherr.demo.plex_emulator import Episode, Movie, PlexEmulator, World
@@ -61,7 +63,8 @@ class RealWorld:
         self._engine: tuple[Any, Any] | None = None
         self.service = CycleService(
             settings=lambda: self.settings, media_server=self.media_server, engine=self.engine,
-            registry=self.registry, db=self.db, config_dir=self.config, clock=self.clock,
+            registry=self.registry, history=SqliteCycleHistory(self.db),
+            lock=CycleLock(self.config / LOCK_FILE), clock=self.clock,
             notifier=lambda: self.notifier, disk=LocalDisk())
 
     # --- the real adapters ---------------------------------------------------------------------

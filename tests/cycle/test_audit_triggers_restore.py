@@ -89,7 +89,7 @@ def test_webhook_during_a_cycle_waits_and_never_gives_back(rw: RealWorld) -> Non
             rw.service.run("cli")  # single flight
         with pytest.raises(CycleBusy):
             rw.service.restore_all()
-        realtime = Realtime(rw.service, busy_wait=30)
+        realtime = Realtime(rw.service.runner, rw.service.servers, busy_wait=30)
         future = realtime.submit("bob", str(show.episode(1, 1).rating_key), "webhook")
         assert future is not None and not future.done()
     finally:

@@ -8,6 +8,7 @@ import pytest
 
 from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import MediaItem, Reason
+from cacherr.services.runner import MediaServers
 from tests.cycle.world import KB, World
 
 
@@ -268,11 +269,16 @@ def test_media_server_is_built_once_per_settings_value(world: World) -> None:
         built.append(1)
         return world.server
 
-    world.service._media_server = provider  # type: ignore[assignment]
-    world.service.run("cli")
-    world.service.preview()
-    world.service.sessions()
-    assert len(built) == 1
+    servers = MediaServers(lambda: world.settings, provider)  # type: ignore[arg-type]
+    servers.current()
+    servers.sessions()
+    assert servers.current() is world.server and len(built) == 1
     world.set(NUMBER_EPISODES="3")
-    world.service.sessions()
+    servers.sessions()
     assert len(built) == 2
+
+
+def test_the_cycle_restores_and_real_time_share_one_media_server(world: World) -> None:
+    service = world.service
+    assert service.restorer.servers is service.servers and service.realtime.servers is service.servers
+    assert service.restorer.runner is service.runner and service.realtime.runner is service.runner

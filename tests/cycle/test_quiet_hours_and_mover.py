@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from cacherr.adapters.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.adapters.local_disk import LocalDisk
+from cacherr.adapters.sqlite_cycles import SqliteCycleHistory
 from cacherr.adapters.unraid_mover import STALE_AFTER, MoverPidFile
 from cacherr.domain.media import Reason
 from cacherr.scheduler import CacheScheduler
@@ -39,8 +41,9 @@ def mover_process() -> Iterator[subprocess.Popen[bytes]]:
 
 def service_with_mover(world: World, pid_file: Path, in_container: bool = False) -> CycleService:
     return CycleService(settings=lambda: world.settings, media_server=lambda: world.server,
-                        engine=lambda: world.engine, registry=world.registry, db=world.db,
-                        config_dir=world.config, clock=world.clock, disk=LocalDisk(),
+                        engine=lambda: world.engine, registry=world.registry,
+                        history=SqliteCycleHistory(world.db), lock=CycleLock(world.config / LOCK_FILE),
+                        clock=world.clock, disk=LocalDisk(),
                         mover=lambda: MoverPidFile(pid_file, in_container=in_container))
 
 
@@ -95,16 +98,14 @@ def test_a_cycle_is_skipped_while_the_mover_runs(world: World, tmp_path: Path,
 
 def test_real_time_waits_for_the_mover(world: World, tmp_path: Path,
                                        mover_process: subprocess.Popen[bytes]) -> None:
-    from cacherr.services.realtime import cache_next
-
     pid_file = tmp_path / "mover.pid"
     pid_file.write_text(str(mover_process.pid))
     service = service_with_mover(world, pid_file)
     show = world.show("Dark", 3)
-    assert cache_next(service, "alice", show[0].key) is None
+    assert service.cache_next_for_session("alice", show[0].key) is None
     assert world.on_cache() == set()
     pid_file.unlink()
-    report = cache_next(service, "alice", show[0].key)
+    report = service.cache_next_for_session("alice", show[0].key)
     assert report is not None and world.cached_keys() == {show[1].key, show[2].key}
 
 
@@ -130,13 +131,11 @@ def test_scheduled_cycles_skip_quiet_hours_but_manual_ones_run(world: World, qui
 
 
 def test_real_time_is_held_back_in_quiet_hours_unless_allowed(world: World, quiet_store: SettingsStore) -> None:
-    from cacherr.services.realtime import cache_next
-
     show = world.show("Dark", 2)
-    assert cache_next(world.service, "alice", show[0].key) is None
+    assert world.service.cache_next_for_session("alice", show[0].key) is None
     assert world.on_cache() == set()
     world.set(QUIET_HOURS="11:00-13:00", QUIET_HOURS_REALTIME="true")
-    assert cache_next(world.service, "alice", show[0].key) is not None
+    assert world.service.cache_next_for_session("alice", show[0].key) is not None
     assert world.cached_keys() == {show[1].key}
 
 

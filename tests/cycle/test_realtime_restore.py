@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -167,10 +168,10 @@ def test_restore_with_a_broken_engine_is_recorded_as_failed(world: World) -> Non
     world.want(film, "alice", Reason.WATCHLIST)
     world.service.run("cli")
 
-    def broken() -> object:
+    def broken() -> NoReturn:
         raise UnsafePath("/mnt/user/media is Unraid's union view")
 
-    world.service._engine = broken  # type: ignore[assignment]
+    world.engine_provider = broken
     report = world.service.restore_all()
     assert report.status == "failed" and "union view" in report.message
     assert world.service.history(1)[0]["status"] == "failed"

@@ -3,11 +3,14 @@ and either the in-repo fakes (``cacherr.testing``) or the real Plex emulator and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cacherr.adapters.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.adapters.local_disk import LocalDisk
+from cacherr.adapters.sqlite_cycles import SqliteCycleHistory
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.domain.cache import CacheEntry
 from cacherr.domain.media import MediaItem, Reason
@@ -40,9 +43,12 @@ class World:
         self.server: MediaServer = FakeMediaServer(users=["alice", "bob"], clock=self.clock)
         self.engine: FileEngine = CopyingFileEngine(self.registry, self.clock)
         self.settings: Settings = build_settings(self.values, {})
+        self.engine_provider: Callable[[], FileEngine] = lambda: self.engine
         self.service = CycleService(
-            settings=lambda: self.settings, media_server=lambda: self.server, engine=lambda: self.engine,
-            registry=self.registry, db=self.db, config_dir=self.config, clock=self.clock,
+            settings=lambda: self.settings, media_server=lambda: self.server,
+            engine=lambda: self.engine_provider(),
+            registry=self.registry, history=SqliteCycleHistory(self.db),
+            lock=CycleLock(self.config / LOCK_FILE), clock=self.clock,
             notifier=lambda: self.notifier, disk=LocalDisk())
 
     @property

@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from cacherr.services.cycle_lock import CycleLock, _flocked, _holder_alive
+from cacherr.adapters.cycle_lock import CycleLock, _flocked, _holder_alive
 
 ATTEMPTS = 3000
 POLLERS = 3
@@ -15,7 +15,7 @@ POLLERS = 3
 POLLER = textwrap.dedent("""
     import sys, threading
     from pathlib import Path
-    from cacherr.services.cycle_lock import CycleLock
+    from cacherr.adapters.cycle_lock import CycleLock
     lock, stop = CycleLock(Path(sys.argv[1])), Path(sys.argv[2])
     print("ready", flush=True)
     n = 0
@@ -29,7 +29,7 @@ CYCLER = textwrap.dedent("""
     import sys, threading
     from pathlib import Path
     from cacherr.domain.errors import CycleBusy
-    from cacherr.services.cycle_lock import CycleLock
+    from cacherr.adapters.cycle_lock import CycleLock
     path, attempts = Path(sys.argv[1]), int(sys.argv[2])
     lock, poller, done = CycleLock(path), CycleLock(path), threading.Event()
     def poll():  # the dashboard's poll inside the process that runs the cycles
@@ -75,7 +75,7 @@ def test_busy_sees_a_cycle_in_another_process_and_the_release_clears_its_pid(tmp
     holder = _python(textwrap.dedent("""
         import sys, time
         from pathlib import Path
-        from cacherr.services.cycle_lock import CycleLock
+        from cacherr.adapters.cycle_lock import CycleLock
         with CycleLock(Path(sys.argv[1])).hold("cli"):
             print("held", flush=True)
             while not Path(sys.argv[2]).exists():

@@ -126,6 +126,7 @@ class FakeScheduler:
 @dataclass
 class FakeNotifier:
     sent: list[tuple[str, str]] = field(default_factory=list)
+    targets: Callable[[], bool] = lambda: True  # whether a target is configured
 
     def notify(self, title: str, body: str, *, level: str = "info") -> bool:
         self.sent.append((title, body))
@@ -136,6 +137,13 @@ class FakeNotifier:
 
     def operation_done(self, outcome: OpOutcome) -> bool:
         return False
+
+    @property
+    def enabled(self) -> bool:
+        return self.targets()
+
+    def send_test(self) -> tuple[bool, str]:
+        return self.notify("Cacherr test notification", "test"), "delivered"
 
 
 def sample_plan() -> Plan:
@@ -192,7 +200,7 @@ def make_world(tmp_path: Path, env: dict[str, str] | None = None, saved: dict[st
     progress = ProgressBoard()
     cycle = FakeCycle(db, progress)
     scheduler = FakeScheduler()
-    notifier = FakeNotifier()
+    notifier = FakeNotifier(targets=lambda: bool(store.current.NOTIFY_URLS))
     services = WebServices(store=store, queries=Queries(SqliteReadModels(db), LocalDisk()), progress=progress, cycle=cycle, scheduler=scheduler,
                            notifier=lambda: notifier, plex_ping=lambda: True, db_ping=db.ping,
                            path_mapper=lambda: PathMapper(store.current.path_mappings()))

@@ -4,6 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
+
+
+class CycleStatus(StrEnum):
+    """How a cycle (or a restore, a real-time top-up) ended; the value is what the history stores."""
+
+    RUNNING = "running"
+    OK = "ok"
+    PARTIAL = "partial"  # some operations failed, others went through
+    FAILED = "failed"
+    SKIPPED = "skipped"  # the mover ran, someone was playing (EXIT_IF_ACTIVE_SESSION)
+    DRY_RUN = "dry-run"
+
+
+class Trigger(StrEnum):
+    """What started a run; the value is what the history stores."""
+
+    MANUAL = "manual"
+    CLI = "cli"
+    API = "api"
+    SCHEDULE = "schedule"
+    REALTIME = "realtime"
+    SESSION = "session"  # the session watcher
+    WEBHOOK = "webhook"  # the Plex webhook
+    RESTORE = "restore"
+    RESTORE_ALL = "restore-all"
+    RECOVERY = "recovery"  # the start-up step (runtime.start_up)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +52,10 @@ class CycleReport:
     """One cycle, start to end. ``status``: ok, partial (some operations failed), failed, skipped, dry-run."""
 
     cycle_id: int
-    trigger: str  # schedule, manual, api, realtime, webhook, cli
+    trigger: Trigger
     started_at: datetime
     finished_at: datetime
-    status: str
+    status: CycleStatus
     dry_run: bool = False
     cached: tuple[OpOutcome, ...] = ()
     restored: tuple[OpOutcome, ...] = ()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, Plan
-from cacherr.domain.report import CycleReport, OpOutcome
+from cacherr.domain.report import CycleReport, CycleStatus, OpOutcome, Trigger
 from cacherr.ports import FileEngine, Notifier, OpResult, ProgressCallback
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class ReportBuilder:
     """Collects what a cycle came to."""
 
     cycle_id: int
-    trigger: str
+    trigger: Trigger
     started_at: datetime
     dry_run: bool
     cached: list[OpOutcome] = field(default_factory=list)
@@ -82,18 +82,18 @@ class ReportBuilder:
                 (self.cached if r.action.kind is ActionKind.CACHE else self.restored).append(o)
                 self.bytes_moved += r.bytes_moved or r.action.size
 
-    def build(self, finished_at: datetime, status: str, *, free: int = 0, used: int = 0,
+    def build(self, finished_at: datetime, status: CycleStatus, *, free: int = 0, used: int = 0,
               message: str = "") -> CycleReport:
         return CycleReport(self.cycle_id, self.trigger, self.started_at, finished_at, status, self.dry_run,
                            tuple(self.cached), tuple(self.restored), tuple(self.failed), tuple(self.skipped),
                            tuple(self.problems), self.bytes_moved, free, used, message, dict(self.extra))
 
-    def status(self) -> str:
+    def status(self) -> CycleStatus:
         if self.dry_run:
-            return "dry-run"
+            return CycleStatus.DRY_RUN
         if self.failed:
-            return "partial" if (self.cached or self.restored) else "failed"
-        return "ok"
+            return CycleStatus.PARTIAL if (self.cached or self.restored) else CycleStatus.FAILED
+        return CycleStatus.OK
 
 
 def notify(notifier: Notifier | None, report: CycleReport) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cacherr.domain.report import CycleReport, OpOutcome
+from cacherr.domain.report import CycleReport, CycleStatus, OpOutcome
 from cacherr.domain.units import human_bytes
 
 MAX_LISTED = 10  # items listed per section before "... and N more"
@@ -27,30 +27,30 @@ def human_duration(seconds: float) -> str:
 
 def cycle_severity(report: CycleReport) -> str:
     """``failure`` for a failed cycle, ``warning`` when something failed or went wrong, else ``success``."""
-    if report.status == "failed":
+    if report.status == CycleStatus.FAILED:
         return "failure"
-    if report.failed or report.status == "partial" or report.problems:
+    if report.failed or report.status == CycleStatus.PARTIAL or report.problems:
         return "warning"
-    if report.status == "skipped":
+    if report.status == CycleStatus.SKIPPED:
         return "info"
     return "success"
 
 
 def cycle_has_errors(report: CycleReport) -> bool:
-    return report.status in ("failed", "partial") or bool(report.failed)
+    return report.status in (CycleStatus.FAILED, CycleStatus.PARTIAL) or bool(report.failed)
 
 
 def cycle_is_quiet(report: CycleReport) -> bool:
     """Nothing moved, nothing failed, nothing to report: not worth a message."""
-    return (report.status in ("ok", "dry-run") and not report.cached and not report.restored
+    return (report.status in (CycleStatus.OK, CycleStatus.DRY_RUN) and not report.cached and not report.restored
             and not report.failed and not report.problems)
 
 
 def _title(report: CycleReport) -> str:
     prefix = f"{APP} dry run" if report.dry_run else f"{APP} cycle"
-    if report.status == "failed":
+    if report.status == CycleStatus.FAILED:
         return f"{prefix} failed"
-    if report.status == "skipped":
+    if report.status == CycleStatus.SKIPPED:
         return f"{prefix} skipped"
     parts = []
     if report.cached:

@@ -19,44 +19,44 @@ from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.paths import PathMapper
-from cacherr.domain.report import CycleReport
+from cacherr.domain.report import CycleReport, Trigger
 from cacherr.planning import Policy, build_plan
 from cacherr.planning.library_rules import apply_rules, most_episodes
 from cacherr.services.cache_scan import cache_state, moved_back
 from cacherr.services.gates import realtime_held_back
-from cacherr.services.host import CycleHost
 from cacherr.services.realtime_playing import cache_playing, playing_delay
+from cacherr.services.runner import ActionRunner, MediaServers
 
 log = logging.getLogger(__name__)
 PLAY_EVENTS = frozenset({"media.play", "media.resume"})
 BUSY_WAIT_SECONDS = 300.0  # a real-time request waits this long for a running cycle to finish
 
 
-def cache_next(service: CycleHost, user: str, item_key: str, *, trigger: str = "realtime",
-               wait: float = 0.0) -> CycleReport | None:
+def cache_next(runner: ActionRunner, servers: MediaServers, user: str, item_key: str, *,
+               trigger: Trigger = Trigger.REALTIME, wait: float = 0.0) -> CycleReport | None:
     """Cache the NUMBER_EPISODES episodes after ``item_key`` for ``user``. Returns None when there is
     nothing to do (a movie, the last episode, all already cached). Raises ``CycleBusy``."""
-    settings = service.current_settings()
+    settings = runner.settings()
     ahead = most_episodes(settings.library_rules(), settings.NUMBER_EPISODES)
     if ahead <= 0:
         return None
-    held = realtime_held_back(settings, service.clock.now(), service.mover_running())
+    held = realtime_held_back(settings, runner.clock.now(), runner.mover_running())
     if held:
         log.info("real-time caching after %s for %s held back: %s", item_key, user or "owner", held)
         return None
-    with service.lock.hold(trigger, wait=wait):
-        for note in service.recover_before_actions():  # the start-up step (runtime.start_up), under the lock
+    with runner.lock.hold(trigger, wait=wait):
+        for note in runner.recover_before_actions():  # the start-up step (runtime.start_up), under the lock
             log.warning("recovery: %s", note)
-        server = service.media_server()
+        server = servers.current()
         nexts = server.next_episodes(item_key, ahead)
-        entries = _reconciled(service, nexts)
+        entries = _reconciled(runner, nexts)
         cached = {e.cache_path for e in entries}
         todo = [i for i in nexts if any(f.cache_path not in cached for f in i.files)]
-        now = service.clock.now()
+        now = runner.clock.now()
         if not todo:
             return None
         wants = tuple(Want(i.key, user, Reason.NEXT_EPISODE, rank) for rank, i in enumerate(nexts))
-        state = cache_state(service.disk, PathMapper(settings.path_mappings()), entries)
+        state = cache_state(runner.disk, PathMapper(settings.path_mappings()), entries)
         policy = Policy.from_settings(settings, state.total_bytes, give_back=False)
         # A move (or symlink swap) must not pull a file from under someone playing it right now: the
         # planner skips those when it knows the sessions (a copy leaves the array file in place).
@@ -66,18 +66,18 @@ def cache_next(service: CycleHost, user: str, item_key: str, *, trigger: str = "
         plan = build_plan(snapshot, state, policy, now)
         if not plan.actions and not plan.skips:
             return None
-        return service.run_actions(trigger, plan, entries, settings)
+        return runner.run_actions(trigger, plan, entries, settings)
 
 
-def _reconciled(service: CycleHost, items: Sequence[MediaItem]) -> list[CacheEntry]:
+def _reconciled(runner: ActionRunner, items: Sequence[MediaItem]) -> list[CacheEntry]:
     """The registry, after checking the disk for the files at stake: a row whose cache copy is gone while
     the array holds the file (cache drive replaced or wiped, a file deleted by hand) is dropped, so the
     file is cached again instead of skipped as "already cached". Only these items' files are checked."""
-    entries = service.registry.entries()
+    entries = runner.registry.entries()
     wanted = {f.cache_path for i in items for f in i.files}
-    for e in moved_back([e for e in entries if e.cache_path in wanted], service.disk):
+    for e in moved_back([e for e in entries if e.cache_path in wanted], runner.disk):
         log.info("%s is in the registry but not on the cache; caching it again", e.cache_path)
-        service.registry.remove(e.cache_path)
+        runner.registry.remove(e.cache_path)
         entries = [x for x in entries if x.cache_path != e.cache_path]
     return entries
 
@@ -98,8 +98,9 @@ class WebhookResult:
 class Realtime:
     """Dispatches real-time work to one background worker, one request per (user, item) at a time."""
 
-    def __init__(self, service: CycleHost, busy_wait: float = BUSY_WAIT_SECONDS) -> None:
-        self.service = service
+    def __init__(self, runner: ActionRunner, servers: MediaServers, busy_wait: float = BUSY_WAIT_SECONDS) -> None:
+        self.runner = runner
+        self.servers = servers
         self.busy_wait = busy_wait
         self._pool: ThreadPoolExecutor | None = None
         self._pending: set[tuple[str, str]] = set()
@@ -107,7 +108,7 @@ class Realtime:
         self._settled: set[tuple[str, str]] = set()  # (user, item key) whose playing file needs nothing more
         self._timers: list[threading.Timer] = []
 
-    def submit(self, user: str, item_key: str, trigger: str) -> Future[CycleReport | None] | None:
+    def submit(self, user: str, item_key: str, trigger: Trigger) -> Future[CycleReport | None] | None:
         """Queue a next-episodes top-up; None when the same one is already queued."""
         key = (user, item_key)
         with self._lock:
@@ -120,7 +121,7 @@ class Realtime:
 
     # --- the playing item itself (services.realtime_playing) ------------------------------------
     def submit_playing(self, session: PlaySession, played_seconds: float,
-                       trigger: str) -> Future[CycleReport | None] | None:
+                       trigger: Trigger) -> Future[CycleReport | None] | None:
         """Queue caching the file ``session`` plays; None when settled already or queued."""
         key = (session.user, "playing:" + session.item_key)
         with self._lock:
@@ -136,9 +137,10 @@ class Realtime:
         with self._lock:
             self._settled &= current
 
-    def _work_playing(self, session: PlaySession, played: float, trigger: str) -> CycleReport | None:
+    def _work_playing(self, session: PlaySession, played: float, trigger: Trigger) -> CycleReport | None:
         try:
-            settled, report = cache_playing(self.service, session, played, trigger=trigger, wait=self.busy_wait)
+            settled, report = cache_playing(self.runner, self.servers, session, played, trigger=trigger,
+                                            wait=self.busy_wait)
             if settled:
                 with self._lock:
                     self._settled.add((session.user, session.item_key))
@@ -156,7 +158,7 @@ class Realtime:
     def _after_play_event(self, user: str, item_key: str, kind: str) -> bool:
         """Webhook: look again once the item has played long enough (session polling may be off).
         False when caching the playing item is off for this kind."""
-        settings = self.service.current_settings()
+        settings = self.runner.settings()
         media_kind = MediaKind.MOVIE if kind == MediaKind.MOVIE.value else MediaKind.EPISODE
         delay = playing_delay(settings, media_kind)
         if delay <= 0:
@@ -164,13 +166,13 @@ class Realtime:
 
         def check() -> None:
             try:
-                sessions = self.service.sessions()
+                sessions = self.servers.sessions()
             except Exception as exc:
                 log.debug("session check after a play event failed: %s", exc)
                 return
             for s in sessions:
                 if s.item_key == item_key and (not user or s.user == user) and s.state != "stopped":
-                    self.submit_playing(s, float(delay), "webhook")
+                    self.submit_playing(s, float(delay), Trigger.WEBHOOK)
 
         timer = threading.Timer(delay + 1.0, check)
         timer.daemon = True
@@ -179,9 +181,9 @@ class Realtime:
         timer.start()
         return True
 
-    def _work(self, user: str, item_key: str, trigger: str) -> CycleReport | None:
+    def _work(self, user: str, item_key: str, trigger: Trigger) -> CycleReport | None:
         try:
-            return cache_next(self.service, user, item_key, trigger=trigger, wait=self.busy_wait)
+            return cache_next(self.runner, self.servers, user, item_key, trigger=trigger, wait=self.busy_wait)
         except CycleBusy as exc:
             log.info("real-time caching for %s skipped: %s", user, exc)
             return None
@@ -209,11 +211,11 @@ class Realtime:
                 if playing:
                     return WebhookResult(event, "cache-playing", f"caching {key} once it has played a while")
                 return WebhookResult(event, "ignored", f"a {kind} has no next episodes")
-            future = self.submit(user, key, "webhook")
+            future = self.submit(user, key, Trigger.WEBHOOK)
             return WebhookResult(event, "cache-next", f"caching the episodes after {key} for {user or 'owner'}",
                                  future)
         if event == "media.scrobble":
-            self.service.mark_scrobbled(key, user)
+            self.runner.mark_scrobbled(key, user)
             return WebhookResult(event, "marked-watched", f"{key} goes back at the next cycle once every "
                                  "interested user has watched it")
         if event == "media.stop":

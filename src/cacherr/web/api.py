@@ -13,7 +13,7 @@ from werkzeug.exceptions import NotFound, ServiceUnavailable
 
 from cacherr import __version__
 from cacherr.domain.errors import UnsafePath
-from cacherr.domain.report import CycleReport
+from cacherr.domain.report import CycleReport, Trigger
 from cacherr.redaction import redact, secret_terms
 from cacherr.services.queries import MediaFilter
 from cacherr.web.api_common import (
@@ -224,7 +224,7 @@ def run_cycle() -> tuple[Response, int]:
     body = parse_body(RunCycleIn, allow_empty=True)
     cycle = _cycle()
     kind = "dry-run" if body.dry_run else "cycle"
-    job = state().jobs.submit(kind, lambda: cycle.run("api", dry_run=body.dry_run), _describe)
+    job = state().jobs.submit(kind, lambda: cycle.run(Trigger.API, dry_run=body.dry_run), _describe)
     return ok(AcceptedOut(accepted=True, job=job_out(job)), 202)
 
 

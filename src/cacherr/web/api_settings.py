@@ -233,16 +233,9 @@ def test_notification() -> tuple[Response, int]:
     notifier = factory() if factory is not None else None
     if notifier is None:
         raise ServiceUnavailable("notifications are not available in this build")
-    enabled = getattr(notifier, "enabled", None)
-    if enabled is False or (enabled is None and not state().store.current.NOTIFY_URLS):
+    if not notifier.enabled:
         raise BadInput("no notification target: set NOTIFY_URLS (or mount Unraid's notify script)")
-    send_test = getattr(notifier, "send_test", None)
-    if callable(send_test):
-        delivered, message = send_test()
-    else:
-        delivered = notifier.notify("Cacherr test notification", "If you can read this, notifications work.",
-                                    level="info")
-        message = "delivered" if delivered else "not delivered: check NOTIFY_URLS and the log"
+    delivered, message = notifier.send_test()
     return ok(NotifyOut(delivered=bool(delivered), message=message))
 
 
@@ -262,9 +255,7 @@ def plex_webhook() -> tuple[Response, int]:
     if handler is None:
         return ok(WebhookOut(accepted=False, event=_str(event), message="no real-time handler is running"))
     result = handler(payload)  # the handler queues the work and returns at once
-    info = result if isinstance(result, dict) else {"action": getattr(result, "action", "accepted"),
-                                                    "detail": getattr(result, "detail", "")}
-    action, detail = str(info.get("action") or "accepted"), str(info.get("detail") or "")
+    action, detail = str(result.get("action") or "accepted"), str(result.get("detail") or "")
     return ok(WebhookOut(accepted=action != "rejected", event=_str(event),
                          message=f"{action}: {detail}" if detail else str(action)))
 

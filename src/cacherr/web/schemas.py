@@ -295,11 +295,6 @@ class WebhookOut(_Out):
     message: str
 
 
-class LoginIn(_In):
-    username: str = Field("", max_length=200)
-    password: str = Field(..., max_length=1000)
-
-
 class SessionOut(_Out):
     user: str | None
     csrf_token: str = Field(description="Send as header X-CSRF-Token on requests that change something.")

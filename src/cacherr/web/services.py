@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from cacherr.domain.cache import Plan
-from cacherr.domain.report import CycleReport
+from cacherr.domain.report import CycleReport, Trigger
 from cacherr.logs import RING
 from cacherr.ports import Notifier
 from cacherr.services.progress import ProgressBoard
@@ -33,7 +33,7 @@ class CycleRunner(Protocol):
         """A cycle runs, in this process or another one (never takes the lock to ask)."""
         ...
 
-    def run(self, trigger: str, dry_run: bool = False) -> CycleReport: ...
+    def run(self, trigger: Trigger, dry_run: bool = False) -> CycleReport: ...
 
     def preview(self) -> Plan: ...
 
@@ -144,7 +144,7 @@ class WebServices:
     def cycle_busy(self) -> bool:
         return self.cycle is not None and self.cycle.busy
 
-    def webhook_handler(self) -> Callable[[dict[str, Any]], object] | None:
+    def webhook_handler(self) -> Callable[[dict[str, Any]], Mapping[str, str]] | None:
         """The scheduler's Plex webhook handler; None without a scheduler."""
         return self.scheduler.handle_plex_webhook if self.scheduler is not None else None
 

@@ -1,4 +1,5 @@
-"""One cycle at a time, across threads and processes: a thread lock plus ``flock`` on a file in CONFIG_DIR.
+"""``SingleFlight``: one cycle at a time, across threads and processes: a thread lock plus ``flock`` on a file in
+CONFIG_DIR. (Was ``services/cycle_lock.py``; the services see the ``ports.SingleFlight`` protocol only.)
 
 The CLI, the web API, the scheduler and the real-time triggers all take this lock. It is
 non-blocking by default: a second caller gets ``CycleBusy`` at once, with who holds it.

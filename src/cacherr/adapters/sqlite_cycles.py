@@ -1,31 +1,21 @@
-"""The cycle history in SQLite: one ``cycles`` row per cycle (summary + full plan JSON), usage samples,
+"""``CycleHistory`` in SQLite: one ``cycles`` row per cycle (summary + full plan JSON), usage samples,
 and pending scrobbles. Plans round-trip through plain JSON (``plan_to_dict`` / ``plan_from_dict``).
 
-Typed against a small ``SqlDatabase`` protocol (``adapters.sqlite_store.Database`` fits), so services
-need no adapter import.
+(Was ``services/cycle_record.py``; the services see the ``ports.CycleHistory`` protocol only.)
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
+from cacherr.adapters.sqlite_store import Database
 from cacherr.domain.cache import Action, ActionKind, Plan, Skip
 from cacherr.domain.media import Reason
-from cacherr.domain.report import CycleReport, OpOutcome
-
-
-class SqlDatabase(Protocol):
-    def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]: ...
-
-    def execute(self, sql: str, params: Iterable[Any] = ()) -> int: ...
-
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
+from cacherr.domain.report import CycleReport, CycleStatus, OpOutcome, Trigger
 
 
 def action_to_dict(a: Action) -> dict[str, Any]:
@@ -81,22 +71,22 @@ def summary_of(report: CycleReport) -> dict[str, Any]:
     }
 
 
-class CycleRecorder:
-    """Writes and reads the ``cycles``, ``usage_samples`` and ``scrobbles`` tables."""
+class SqliteCycleHistory:
+    """``CycleHistory``: writes and reads the ``cycles``, ``usage_samples`` and ``scrobbles`` tables."""
 
-    def __init__(self, db: SqlDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
-    def start(self, trigger: str, started_at: datetime, dry_run: bool) -> int:
+    def start(self, trigger: Trigger, started_at: datetime, dry_run: bool) -> int:
         return self.db.execute("INSERT INTO cycles (started_at, trigger, dry_run, status) VALUES (?,?,?,?)",
-                               (started_at.isoformat(), trigger, int(dry_run), "running"))
+                               (started_at.isoformat(), trigger, int(dry_run), CycleStatus.RUNNING))
 
     def finish(self, report: CycleReport, plan: Plan | None) -> None:
         self.db.execute(
             "UPDATE cycles SET finished_at = ?, status = ?, summary = ?, plan = ?, error = ? WHERE id = ?",
             (report.finished_at.isoformat(), report.status, json.dumps(summary_of(report), default=str),
              json.dumps(plan_to_dict(plan)) if plan is not None else "{}",
-             report.message if report.status == "failed" else None, report.cycle_id))
+             report.message if report.status == CycleStatus.FAILED else None, report.cycle_id))
 
     def sample_usage(self, when: datetime, cache_used: int, cache_total: int, by_cacherr: int,
                      bytes_moved: int) -> None:
