@@ -39,6 +39,8 @@ MAPPING = ("all", "/data", "/mnt/user0/media", "/mnt/cache/media")
 
 # --- the child ------------------------------------------------------------------------------------
 def _server(url: str, db_path: str, users: bool):  # type: ignore[no-untyped-def]
+    import requests
+
     from cacherr.adapters.plex import PlexMediaServer
     from cacherr.adapters.plex_snapshot import PlexOptions
     from cacherr.adapters.sqlite_plex_cache import SqlitePlexCache
@@ -46,12 +48,10 @@ def _server(url: str, db_path: str, users: bool):  # type: ignore[no-untyped-def
     from cacherr.demo.plex_emulator import mount_plex_tv
     from cacherr.domain.paths import PathMapper, PathMapping
 
-    import requests
-
     db = open_database(db_path)
     session = requests.Session()
     mount_plex_tv(session, url)
-    server = PlexMediaServer(url=url, token="owner-token", mapper=PathMapper([PathMapping(*MAPPING)]),  # noqa: S106
+    server = PlexMediaServer(url=url, token="owner-token", mapper=PathMapper([PathMapping(*MAPPING)]),
                              session=session, timeout=60, cache=SqlitePlexCache(db),
                              options=PlexOptions(users_toggle=users, friends_rss="friends-feed"))
     return db, server
