@@ -199,7 +199,7 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
     def _user_watched(self, user: UserCtx, keys: list[str], items: dict[str, MediaItem], finished: set[str]) -> None:
         """A user's watched state of ``keys``: stored, and read (batched) only for keys unknown for them."""
         keys = [k for k in dict.fromkeys(keys) if k in items]
-        known = {} if self.plan.full or self.recheck else self.cache.watched(user.name, keys)
+        known = {} if self.plan.full else self.cache.watched(user.name, keys)
         unknown = [k for k in keys if k not in known]
         counts: dict[str, int] = {}
         try:
