@@ -125,8 +125,8 @@ def test_change_a_setting_and_see_it_applied(page, live: LiveStack) -> None:  # 
     assert "Set by the environment variable CACHE_LIMIT" in page.inner_text("[data-name=CACHE_LIMIT]")
     page.fill("#f-NUMBER_EPISODES", "3")
     page.fill("#f-DAYS_TO_MONITOR", "30")
-    page.click("#group-Caching button[type=submit]")
-    page.wait_for_selector("#group-Caching .saved:has-text('Saved and applied: DAYS_TO_MONITOR, NUMBER_EPISODES')")
+    page.click("#save-settings")
+    page.wait_for_selector("#save-status:has-text('Saved and applied: DAYS_TO_MONITOR, NUMBER_EPISODES')")
     assert live.container.settings.DAYS_TO_MONITOR == 30
     page.reload()
     assert page.input_value("#f-NUMBER_EPISODES") == "3"
@@ -145,8 +145,8 @@ def test_change_a_setting_and_see_it_applied(page, live: LiveStack) -> None:  # 
     assert len(live.container.registry.entries()) > before
     page.goto("/settings")
     page.check("#f-TEST_MODE")
-    page.click("#group-File-operations button[type=submit]")
-    page.wait_for_selector("#group-File-operations .saved:has-text('TEST_MODE')")
+    page.click("#save-settings")
+    page.wait_for_selector("#save-status:has-text('TEST_MODE')")
     page.goto("/")
     assert page.is_visible("#test-mode-banner")  # applied without a restart
     live.container.store.save({"TEST_MODE": False})
@@ -156,7 +156,7 @@ def test_a_bad_value_shows_the_fields_error(page, live: LiveStack) -> None:  # t
     page.goto("/settings")
     page.fill("#f-DAYS_TO_MONITOR", "soon")
     page.fill("#f-WATCHLIST_EPISODES", "500")
-    page.click("#group-Caching button[type=submit]")
+    page.click("#save-settings")
     page.wait_for_selector("#err-DAYS_TO_MONITOR:not([hidden])")
     assert "integer" in page.inner_text("#err-DAYS_TO_MONITOR")
     assert "100" in page.inner_text("#err-WATCHLIST_EPISODES")
@@ -180,8 +180,8 @@ def test_log_in_and_out(page, live: LiveStack) -> None:  # type: ignore[no-untyp
     page.goto("/settings")
     page.fill("#f-WEB_USERNAME", "admin")
     page.fill("#f-WEB_PASSWORD", "browser-test-pass")
-    page.click("#group-Web button[type=submit]")
-    page.wait_for_selector("#group-Web .saved:has-text('Saved and applied')")
+    page.click("#save-settings")
+    page.wait_for_selector("#save-status:has-text('Saved and applied')")
     try:
         page.goto("/media")
         page.wait_for_url(re.compile(r"/login"))

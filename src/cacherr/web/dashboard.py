@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Blueprint, g, render_template, request, url_for
@@ -11,6 +12,8 @@ from pydantic import ValidationError
 from cacherr import __version__
 from cacherr.domain.units import human_bytes_signed
 from cacherr.services.queries import MediaFilter
+from cacherr.settings import serialise
+from cacherr.settings_labels import ordered_names
 from cacherr.web.api_common import plan_out, state
 from cacherr.web.api_settings import settings_out
 from cacherr.web.auth import auth_enabled, csrf_token, login_kind
@@ -93,8 +96,14 @@ def history() -> str:
 @bp.get("/settings")
 def settings() -> str:
     out = settings_out()
-    grouped = {name: [s for s in out.settings if s.group == name] for name in out.groups}
-    return render_template("settings.html", page="settings", grouped=grouped)
+    by_name = {s.name: s for s in out.settings}
+    sections: dict[str, list[Any]] = {name: [] for name in out.sections}
+    for name in ordered_names():
+        sections.setdefault(by_name[name].section, []).append(by_name[name])
+    sections = {k: v for k, v in sections.items() if v}
+    slugs = {k: re.sub(r"[^a-z0-9]+", "-", k.lower()).strip("-") for k in sections}
+    rules = serialise(state().store.current, "LIBRARY_RULES")
+    return render_template("settings.html", page="settings", sections=sections, slugs=slugs, library_rules=rules)
 
 
 @bp.get("/logs")

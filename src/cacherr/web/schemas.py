@@ -245,11 +245,14 @@ class SettingOut(_Out):
     restart: bool = Field(description="Takes effect after a restart.")
     kind: str = Field(description="Input kind: text, number, bool, choice, list, json, secret.")
     choices: list[str] = Field(default_factory=list)
+    label: str = Field("", description="Human label shown on the settings page (the name is the variable).")
+    section: str = Field("", description="Section of the settings page (one of SettingsOut.sections).")
 
 
 class SettingsOut(_Out):
     groups: list[str]
     settings: list[SettingOut]
+    sections: list[str] = Field(default_factory=list, description="The settings page's sections, in page order.")
 
 
 class SettingsPatchIn(RootModel[dict[str, Any]]):

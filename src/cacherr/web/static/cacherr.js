@@ -261,62 +261,7 @@
     });
   }
 
-  /* ---- settings -------------------------------------------------------------------------- */
-  function fieldValue(input) {
-    var kind = input.getAttribute("data-kind");
-    if (kind === "bool") return input.checked;
-    if (kind === "list") return input.value.split(",").map(function (x) { return x.trim(); }).filter(Boolean);
-    if (kind === "json") return input.value.trim() ? input.value.trim() : "[]";
-    return input.value;
-  }
-  function changed(input) {
-    var kind = input.getAttribute("data-kind"), initial = input.getAttribute("data-initial") || "";
-    if (input.disabled) return false;
-    if (kind === "bool") return String(input.checked) !== initial;
-    if (kind === "secret") return input.value !== "";
-    return input.value !== initial;
-  }
-  function settingsPage() {
-    var adv = $("#show-advanced");
-    var apply = function () { document.body.classList.toggle("show-advanced", adv.checked); };
-    adv.addEventListener("change", apply); apply();
-    $$("form.settings-group").forEach(function (form) {
-      form.addEventListener("submit", function (ev) {
-        ev.preventDefault();
-        var changes = {};
-        $$("input, select, textarea", form).forEach(function (i) { if (i.name && changed(i)) changes[i.name] = fieldValue(i); });
-        $$(".field-error", form).forEach(function (e) { e.hidden = true; e.textContent = ""; });
-        $$(".field", form).forEach(function (f) { f.classList.remove("invalid"); });
-        var status = $(".saved", form);
-        if (!Object.keys(changes).length) { status.textContent = "Nothing changed."; return; }
-        api("PATCH", "/settings", changes).then(function (r) {
-          if (r.ok) {
-            $$("input, select, textarea", form).forEach(function (i) {
-              if (!(i.name in changes)) return;
-              if (i.getAttribute("data-kind") === "bool") i.setAttribute("data-initial", String(i.checked));
-              else if (i.getAttribute("data-kind") === "secret") { i.value = ""; i.placeholder = "set – type to replace"; }
-              else i.setAttribute("data-initial", i.value);
-            });
-            var msg = r.data.saved.length ? "Saved and applied: " + r.data.saved.join(", ") : "Saved (no value changed).";
-            if (r.data.restart_needed.length) msg += ". Restart needed for " + r.data.restart_needed.join(", ");
-            status.textContent = msg; toast(msg, "ok");
-          } else {
-            var fields = r.data.fields || {};
-            Object.keys(fields).forEach(function (name) {
-              var e = document.getElementById("err-" + name);
-              if (e) { e.textContent = fields[name]; e.hidden = false; e.parentNode.classList.add("invalid"); }
-            });
-            status.textContent = r.data.error || "Not saved";
-            toast((r.data.error || "Not saved") + (r.data.details && r.data.details.length ? ": " + r.data.details.join("; ") : ""), "error");
-          }
-        });
-      });
-    });
-    var tn = $("#test-notify");
-    if (tn) tn.addEventListener("click", function () {
-      api("POST", "/notifications/test").then(function (r) { toast(r.ok ? "Notification " + r.data.message : (r.data.error || "failed"), r.ok && r.data.delivered ? "ok" : "error"); });
-    });
-  }
+  /* ---- settings: static/settings.js ----------------------------------------------------- */
 
   /* ---- logs ------------------------------------------------------------------------------ */
   function logsPage() {
@@ -339,10 +284,10 @@
     poll(); setInterval(poll, 2000);
   }
 
-  var pages = { overview: overview, plan: planPage, media: mediaPage, settings: settingsPage, logs: logsPage };
+  var pages = { overview: overview, plan: planPage, media: mediaPage, logs: logsPage };
   document.addEventListener("DOMContentLoaded", function () {
     var fn = pages[document.body.getAttribute("data-page")];
     if (fn) fn();
   });
-  window.cacherr = { api: api, bytes: bytes };
+  window.cacherr = { api: api, bytes: bytes, toast: toast };
 })();
