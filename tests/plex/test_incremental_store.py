@@ -69,5 +69,7 @@ def test_many_keys_are_read_in_chunks(tmp_path: Path) -> None:
     cache = SqlitePlexCache(db)
     cache.save([KnownItem(episode(str(i)), i) for i in range(1, 1201)], [("u", str(i), 1) for i in range(1, 1201)])
     assert len(cache.items([str(i) for i in range(1, 1301)])) == 1200
-    assert len(cache.watched("u", [str(i) for i in range(1, 1301)])) == 1200
+    assert len(cache.watched("u", [str(i) for i in range(1, 1301)])) == 1200  # all of the user's rows at once
+    assert cache.watched("u", [str(i) for i in range(1195, 1205)]) == {str(i): 1 for i in range(1195, 1201)}
+    assert cache.watched("v", [str(i) for i in range(1, 1301)]) == {}
     db.close()

@@ -18,6 +18,7 @@ from cacherr.adapters.sqlite_store import Database
 from cacherr.domain.media import MediaFile, MediaItem, MediaKind, MediaVersion
 from cacherr.ports import KnownItem, PlexReadState
 
+WHOLE_USER = 1000  # more keys than this: read all of a user's rows at once
 CHUNK = 500  # keys per IN (...) query (SQLite's default limit on variables is 32,766; stay far below)
 
 
@@ -109,6 +110,10 @@ class SqlitePlexCache:
 
     def watched(self, user: str, keys: Collection[str]) -> dict[str, int]:
         out: dict[str, int] = {}
+        if len(keys) > WHOLE_USER:  # one range scan of the user's rows beats many IN (...) queries
+            wanted = set(keys)
+            rows = self.db.query("SELECT rating_key, view_count FROM plex_watched WHERE user = ?", [user])
+            return {str(r[0]): int(r[1]) for r in rows if r[0] in wanted}
         for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
             for r in self.db.query(f"SELECT rating_key, view_count FROM plex_watched "  # noqa: S608
