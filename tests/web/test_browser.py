@@ -133,6 +133,7 @@ def test_change_a_setting_and_see_it_applied(page, live: LiveStack) -> None:  # 
     # applied without a restart: the next cycle caches more episodes after each one on deck
     page.goto("/")
     page.wait_for_function("() => document.querySelector('#last-cycle').textContent.startsWith('ok')")
+    newest = int(live.container.db.query("SELECT COALESCE(MAX(id), 0) AS m FROM cycles")[0]["m"])
     page.click("#run-now")
     page.wait_for_function("""() => Array.from(document.querySelectorAll('#ops .op progress'))
         .some(p => p.value > 10 && p.value < 90)""", timeout=60000)
@@ -140,8 +141,9 @@ def test_change_a_setting_and_see_it_applied(page, live: LiveStack) -> None:  # 
     path = shot(page, "overview")
     if os.environ.get("CACHERR_UPDATE_SCREENSHOT") == "1":  # refresh the README's picture on purpose only
         shutil.copyfile(path, REPO / "docs" / "images" / "dashboard.png")
-    page.wait_for_function("() => document.querySelector('#job-status').textContent.includes('given back')",
-                           timeout=180000)
+    # the status line tells the story of the cycle just run (not of the button pressed)
+    page.wait_for_function(f"() => /Last cycle #{newest + 1} \\(api\\) ok, .*: \\d+ cached/"
+                           ".test(document.querySelector('#job-status').textContent)", timeout=180000)
     assert len(live.container.registry.entries()) > before
     page.goto("/settings")
     page.check("#f-TEST_MODE")

@@ -200,7 +200,8 @@ def test_libraries_without_plex_list_the_saved_rules(world_factory: Callable[...
     assert body["error"]  # no Plex account service in this world: said, not a 500
     assert body["libraries"] == [{"title": "Anime", "kind": "", "on_server": False,
                                   "rule": {"enabled": True, "episodes": 12, "watchlist": True,
-                                           "retention_hours": None}}]
+                                           "retention_hours": None, "minutes": None, "version": None,
+                                           "skip_4k": False}}]
     assert body["defaults"]["episodes"] == 4 and body["locked"] is False
 
 

@@ -188,3 +188,19 @@ def test_settings_fit_a_phone(browser, live: LiveStack) -> None:  # type: ignore
         shot(page, "settings-phone", docs=True)
     finally:
         context.close()
+
+
+def test_library_rules_table_keeps_the_fields_it_does_not_show(page, live: LiveStack) -> None:  # type: ignore[no-untyped-def]
+    """Issue 15: a rule's minutes, version and skip_4k (set in the JSON) survive a save from the table."""
+    live.container.store.save({"LIBRARY_RULES": {"TV Shows": {"minutes": 120, "version": "1080p", "skip_4k": True}}})
+    try:
+        page.goto("/settings")
+        _rules_loaded(page)
+        tv = page.locator("#library-rules-table tr[data-title='TV Shows']")
+        tv.locator(".r-episodes").fill("3")
+        page.click("#save-settings")
+        page.wait_for_selector("#save-status:has-text('Saved and applied: LIBRARY_RULES')")
+        rule = live.container.settings.library_rules()["TV Shows"]
+        assert (rule.episodes, rule.minutes, rule.version, rule.skip_4k) == (3, 120, "highest:1080p", True)
+    finally:
+        live.container.store.save({"LIBRARY_RULES": {}})

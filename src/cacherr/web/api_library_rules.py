@@ -25,6 +25,9 @@ class LibraryRuleOut(_Out):
     episodes: int | None = Field(None, description="Next episodes ahead; null: NUMBER_EPISODES.")
     watchlist: bool = True
     retention_hours: float | None = Field(None, description="null: CACHE_RETENTION_HOURS.")
+    minutes: int | None = Field(None, description="Minutes of upcoming episodes; null: EPISODES_AHEAD_MINUTES.")
+    version: str | None = Field(None, description="Version to cache; null: MEDIA_VERSION.")
+    skip_4k: bool = False
 
 
 class LibraryOut(_Out):

@@ -47,6 +47,10 @@
       if (r.episodes !== undefined && r.episodes !== null && r.episodes !== "") clean.episodes = r.episodes;
       if (r.watchlist === false) clean.watchlist = false;
       if (r.retention_hours !== undefined && r.retention_hours !== null && r.retention_hours !== "") clean.retention_hours = r.retention_hours;
+      /* fields the table does not show (set in the JSON) are kept as they are */
+      if (r.minutes !== undefined && r.minutes !== null && r.minutes !== "") clean.minutes = r.minutes;
+      if (r.version !== undefined && r.version !== null && r.version !== "") clean.version = r.version;
+      if (r.skip_4k === true) clean.skip_4k = true;
       if (Object.keys(clean).length) out[title] = clean;
     });
     return out;
@@ -60,11 +64,13 @@
   function rulesValue() {
     var out = {};
     $$("#library-rules-table tbody tr").forEach(function (tr) {
-      out[tr.getAttribute("data-title")] = {
+      var title = tr.getAttribute("data-title"), keep = rules.initial[title] || {};
+      out[title] = {
         enabled: $(".r-enabled", tr).checked,
         episodes: number($(".r-episodes", tr).value, true),
         watchlist: $(".r-watchlist", tr).checked,
-        retention_hours: number($(".r-retention", tr).value, false)
+        retention_hours: number($(".r-retention", tr).value, false),
+        minutes: keep.minutes, version: keep.version, skip_4k: keep.skip_4k
       };
     });
     return canonical(out);
