@@ -3,6 +3,8 @@ what was stored, keys Plex dropped are remembered as gone, and the read state su
 
 from __future__ import annotations
 
+import json
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,8 +33,15 @@ def episode(key: str) -> MediaItem:
 
 
 def test_an_item_round_trips_exactly() -> None:
-    for item in (movie(), episode("3"), MediaItem("9", MediaKind.MOVIE, "No file", "Movies", ())):
+    added = MediaItem("8", MediaKind.MOVIE, "Coll", "Movies", (), added_at=datetime(2026, 1, 2, tzinfo=UTC),
+                      collections=("Heat Collection",))
+    for item in (movie(), episode("3"), MediaItem("9", MediaKind.MOVIE, "No file", "Movies", ()), added):
         assert item_from_json(item_to_json(item)) == item
+
+
+def test_every_media_item_field_is_stored() -> None:
+    """A field added to MediaItem must be added to the stored JSON too (else incremental reads lose it)."""
+    assert set(json.loads(item_to_json(movie()))) == {f.name for f in fields(MediaItem)}
 
 
 def test_save_replace_forget_and_read_state(tmp_path: Path) -> None:

@@ -30,7 +30,8 @@ def item_to_json(item: MediaItem) -> str:
     data = {"key": item.key, "kind": item.kind.value, "title": item.title, "library": item.library, "files": files,
             "show_key": item.show_key, "show_title": item.show_title, "season": item.season,
             "episode": item.episode, "year": item.year, "guids": list(item.guids), "duration_ms": item.duration_ms,
-            "versions": versions}
+            "versions": versions, "added_at": item.added_at.isoformat() if item.added_at else None,
+            "collections": list(item.collections)}
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -42,7 +43,8 @@ def item_from_json(text: str) -> MediaItem:
     return MediaItem(key=d["key"], kind=MediaKind(d["kind"]), title=d["title"], library=d["library"], files=files,
                      show_key=d["show_key"], show_title=d["show_title"], season=d["season"],
                      episode=d["episode"], year=d["year"], guids=tuple(d["guids"]), duration_ms=d["duration_ms"],
-                     versions=versions)
+                     versions=versions, added_at=datetime.fromisoformat(d["added_at"]) if d.get("added_at") else None,
+                     collections=tuple(d.get("collections") or ()))
 
 
 def _file_out(f: MediaFile) -> list[Any]:
