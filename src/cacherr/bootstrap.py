@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cacherr.adapters.local_disk import LocalDisk
+from cacherr.adapters.sqlite_plex_cache import SqlitePlexCache
 from cacherr.adapters.sqlite_read_models import SqliteReadModels
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.domain.errors import ConfigError
@@ -96,7 +97,7 @@ class Container:
 
         return PlexMediaServer.from_settings(self.settings, self.path_mapper(),
                                              session=self.extras.get("requests_session"),
-                                             config_dir=self.config_dir)
+                                             config_dir=self.config_dir, cache=SqlitePlexCache(lambda: self.db))
 
     def plex_account(self) -> PlexAccount:
         """plex.tv sign-in and server discovery for the dashboard's setup (per-install client id)."""

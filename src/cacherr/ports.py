@@ -226,6 +226,60 @@ class MoverWatch(Protocol):
     def running(self) -> str | None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class KnownItem:
+    """One movie or episode as a snapshot last read it from Plex: Plex's ``updatedAt`` (epoch seconds), the
+    item, and the notes its conversion produced (a path outside every mapping, a missing file)."""
+
+    item: MediaItem
+    updated_at: int
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PlexReadState:
+    """When Plex was last read and what the next incremental read starts from.
+
+    ``needs_full``: the last read failed or was partial (or there was none), so the next one is a full
+    read. ``fingerprint``: the path mappings the known items were converted with (other mappings: full
+    read). ``sections``: per library section key, (item count, newest addedAt) at the last read, to see
+    that an item went away."""
+
+    last_full_at: datetime | None = None
+    last_read_at: datetime | None = None
+    last_kind: str = ""  # "full" or "incremental"
+    last_requests: int = 0
+    needs_full: bool = True
+    fingerprint: str = ""
+    sections: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+
+
+class PlexCache(Protocol):
+    """What Plex told earlier cycles (adapters/sqlite_plex_cache.py): items, each user's watched state."""
+
+    def read_state(self) -> PlexReadState: ...
+
+    def items(self, keys: Collection[str]) -> dict[str, KnownItem]: ...
+
+    def gone(self, keys: Collection[str]) -> set[str]:
+        """The keys Plex answered nothing for when last asked (deleted items still cached)."""
+        ...
+
+    def watched(self, user: str, keys: Collection[str]) -> dict[str, int]:
+        """rating key -> view count, for the keys whose state for ``user`` is known."""
+        ...
+
+    def save(self, items: Iterable[KnownItem], watched: Iterable[tuple[str, str, int]], *,
+             forget: Collection[str] = (), replace: bool = False) -> None:
+        """Store items and (user, key, view count) rows, record ``forget`` keys as gone; ``replace``:
+        everything stored before goes (a full read)."""
+        ...
+
+    def record_read(self, state: PlexReadState) -> None: ...
+
+    def mark_needs_full(self) -> None: ...
+
+
 class CycleHistory(Protocol):
     """One record per cycle (summary and full plan), usage samples and pending scrobbles (adapters/sqlite_cycles.py)."""
 

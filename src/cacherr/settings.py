@@ -94,6 +94,11 @@ class Settings(BaseSettings):
                                   json_schema_extra=_group("Plex", secret=True))
     PLEX_TIMEOUT: float = Field(15.0, gt=0, le=300, description="Seconds to wait for one Plex request.",
                                 json_schema_extra=_group("Plex", advanced=True))
+    PLEX_FULL_REFRESH_HOURS: float = Field(
+        24.0, ge=1, le=24 * 30, description="Hours between full reads of Plex. Other cycles ask Plex only for what "
+        "changed (play history, new or updated items, On Deck, sessions); a full read re-reads every cached item "
+        "and every user's watched state, and also happens after a read that failed or was incomplete.",
+        json_schema_extra=_group("Plex", advanced=True))
     PLEX_TV_URL: str = Field("", description="Advanced: send plex.tv/discover calls to this URL instead (the demo's "
                              "emulator). Leave empty in production.", json_schema_extra=_group("Plex", advanced=True))
 

@@ -109,6 +109,7 @@ LABELS: dict[str, Label] = {
          ("PGID", "File group (group id)"),
          ("UMASK", "umask for new files"),
          ("PLEX_TIMEOUT", "Plex request timeout (seconds)"),
+         ("PLEX_FULL_REFRESH_HOURS", "Hours between full Plex reads"),
          ("MOVER_PID_FILE", "Unraid mover pid file"),
          ("WEB_HOST", "Listen address"),
          ("PLEX_TV_URL", "plex.tv address override"),

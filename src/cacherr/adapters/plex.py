@@ -10,9 +10,10 @@ See docs/plex.md.
 from __future__ import annotations
 
 import logging
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,14 +26,16 @@ from plexapi.server import PlexServer
 
 from cacherr.adapters import plex_convert as cv
 from cacherr.adapters.client_id import load_or_create_client_id
-from cacherr.adapters.plex_snapshot import CHECK_FILES, PlexOptions, SnapshotBuilder, sessions_of
+from cacherr.adapters.plex_incremental import IncrementalReader
+from cacherr.adapters.plex_sessions import sessions_of
+from cacherr.adapters.plex_snapshot import CHECK_FILES, PlexOptions, SnapshotBuilder
 from cacherr.adapters.plex_transport import make_retry, mount_plex_tv, set_retries
 from cacherr.adapters.plex_users import SWITCHED, PlexUser, as_user, shares_of, switch_home_user
 from cacherr.domain.errors import PlexUnavailable
 from cacherr.domain.media import MediaItem, PlaySession, Snapshot
 from cacherr.domain.paths import PathMapper, is_within, path_key
 from cacherr.planning.library_rules import most_episodes, most_minutes
-from cacherr.ports import TraktPick
+from cacherr.ports import PlexCache, TraktPick
 
 if TYPE_CHECKING:
     from cacherr.settings import Settings
@@ -175,18 +178,47 @@ class PlexConnector:
         return response.json()
 
 
+class RequestCounter:
+    """Counts the HTTP answers a ``requests.Session`` receives (a response hook): a cycle's Plex requests."""
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def on(cls, session: requests.Session) -> RequestCounter:
+        """The session's counter (one per session, however many adapters are built on it)."""
+        counter = getattr(session, "cacherr_requests", None)
+        if not isinstance(counter, cls):
+            counter = cls()
+            session.hooks.setdefault("response", []).append(counter._hook)
+            session.cacherr_requests = counter  # type: ignore[attr-defined]
+        return counter
+
+    def _hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            self._n += 1
+
+    def value(self) -> int:
+        with self._lock:
+            return self._n
+
+
 class PlexMediaServer:
     """``ports.MediaServer`` for a Plex Media Server (and plex.tv for users and watchlists).
 
     ``session``: a ``requests.Session`` to use (tests mount the emulator's transport adapter on it);
     retries are set on every adapter mounted on it. ``plex_tv_url``: send plex.tv calls there
-    (``PLEX_TV_URL``, the demo's emulator). ``clock``: returns an aware "now" (tests).
+    (``PLEX_TV_URL``, the demo's emulator). ``clock``: returns an aware "now" (tests). ``cache``: what
+    earlier cycles read (``PlexCache``): snapshots are then incremental, with a full read every
+    ``full_refresh_hours`` (``plex_incremental``); without it every snapshot is a full read.
     """
 
     def __init__(self, *, url: str, token: str, mapper: PathMapper, timeout: float = 15.0,
                  options: PlexOptions | None = None, session: requests.Session | None = None,
                  plex_tv_url: str = "", retries: int = 3, max_retry_after: float = 5.0,
-                 clock: Callable[[], datetime] | None = None, client_id: str = "") -> None:
+                 clock: Callable[[], datetime] | None = None, client_id: str = "",
+                 cache: PlexCache | None = None, full_refresh_hours: float = 24.0) -> None:
         self.url = url.rstrip("/")
         self.mapper = mapper
         self.options = options or PlexOptions()
@@ -197,6 +229,9 @@ class PlexMediaServer:
         identify(self.session, client_id)
         self._connector = PlexConnector(self.url, token, self.session, timeout)
         self._clock = clock or (lambda: datetime.now(UTC))
+        self.requests = RequestCounter.on(self.session)
+        self._reader = None if cache is None else IncrementalReader(cache, timedelta(hours=full_refresh_hours),
+                                                                    self.requests.value)
 
     @classmethod
     def from_settings(cls, settings: Settings, mapper: PathMapper, session: requests.Session | None = None,
@@ -205,6 +240,7 @@ class PlexMediaServer:
         s = settings
         if config_dir is not None:
             kwargs.setdefault("client_id", load_or_create_client_id(config_dir))
+        kwargs.setdefault("full_refresh_hours", s.PLEX_FULL_REFRESH_HOURS)
         options = PlexOptions(
             number_episodes=most_episodes(s.library_rules(), s.NUMBER_EPISODES),
             episodes_minutes=most_minutes(s.library_rules(), s.EPISODES_AHEAD_MINUTES),
@@ -219,8 +255,12 @@ class PlexMediaServer:
     # --- MediaServer -------------------------------------------------------------------------
     def snapshot(self, tracked_keys: Collection[str] = (), trakt: Sequence[TraktPick] = ()) -> Snapshot:
         """See ``ports.MediaServer.snapshot``; ``trakt`` picks are matched to the library by guid."""
-        builder = SnapshotBuilder(self.options, self._connector, self.mapper, self._clock())
-        snap = builder.build(tuple(tracked_keys), tuple(trakt))
+        if self._reader is not None:
+            snap = self._reader.snapshot(self.options, self._connector, self.mapper, self._clock(),
+                                         tuple(tracked_keys), tuple(trakt))
+        else:
+            snap = SnapshotBuilder(self.options, self._connector, self.mapper, self._clock()).build(
+                tuple(tracked_keys), tuple(trakt))
         for note in snap.problems:
             log.warning("plex: %s", note)
         return snap

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +44,19 @@ class Problems:
 
     def __len__(self) -> int:
         return len(self._notes)
+
+
+def short(exc: BaseException) -> str:
+    """An exception as a short user-facing phrase (its first clause)."""
+    text = str(exc).split(";")[0].strip() or type(exc).__name__
+    return text[:160]
+
+
+def int_chunks(keys: Iterable[str], size: int = 100) -> Iterator[list[int]]:
+    """Numeric rating keys in lists of ``size`` (one batched ``/library/metadata/{k1,k2,...}`` each)."""
+    ints = [int(k) for k in keys if str(k).isdigit()]
+    for i in range(0, len(ints), size):
+        yield ints[i:i + size]
 
 
 def quiet(obj: Any) -> Any:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from typing import Any
 
-from cacherr.adapters.plex_convert import Problems
+from cacherr.adapters.plex_convert import Problems, attr
 from cacherr.domain.media import PlaySession
 
 PLAYABLE = ("movie", "episode")
@@ -53,3 +54,11 @@ def sessions_from(elements: Iterable[ET.Element], problems: Problems, owner: str
         if session is not None:
             out.append(session)
     return tuple(out)
+
+
+def sessions_of(server: Any, problems: Problems | None = None) -> tuple[PlaySession, ...]:
+    """The active sessions of a plexapi ``PlexServer``, read element by element."""
+    data = server.query("/status/sessions")
+    owner = str(attr(server, "myPlexUsername", "") or "")
+    return sessions_from(list(data) if data is not None else [], problems if problems is not None else Problems(),
+                         owner)

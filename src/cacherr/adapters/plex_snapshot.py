@@ -21,9 +21,11 @@ from functools import partial
 from typing import Any, Protocol
 
 from cacherr.adapters import plex_convert as cv
+from cacherr.adapters.plex_convert import int_chunks as _chunks
+from cacherr.adapters.plex_convert import short as _short
 from cacherr.adapters.plex_guids import canonical_all
 from cacherr.adapters.plex_lists import WatchEntry, from_feed, from_plex, with_retry
-from cacherr.adapters.plex_sessions import sessions_from
+from cacherr.adapters.plex_sessions import sessions_of
 from cacherr.adapters.plex_users import FeedEntry, PlexUser, read_feed
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.paths import PathMapper
@@ -90,12 +92,8 @@ class UserCtx:
     watched: set[str] = field(default_factory=set)
     friend: bool = False  # a shared (not home) user: plex.tv refuses their server token
     sections: frozenset[str] | None = None  # library section keys shared with them (None: all)
-
-
-def _chunks(keys: Sequence[str], size: int = BATCH) -> Iterable[list[int]]:
-    ints = [int(k) for k in keys if str(k).isdigit()]
-    for i in range(0, len(ints), size):
-        yield ints[i:i + size]
+    account_id: str = ""  # the account id Plex's history names them by (plex.tv id; the owner: 1)
+    seen: dict[str, int] = field(default_factory=dict)  # view counts On Deck showed (rating key -> count)
 
 
 class SnapshotBuilder:
@@ -127,9 +125,8 @@ class SnapshotBuilder:
             sessions = sessions_f.result()
             keys = list(dict.fromkeys([*(w.item_key for w in self.wants), *tracked_keys,
                                        *(s.item_key for s in sessions)]))
-            items = self._details(pool, owner, keys)
             tracked = list(tracked_keys)
-            list(pool.map(lambda u: self._watched(u, [*tracked, *self._wanted_by(u.name)]), users[1:]))
+            items = self._read_items(pool, owner, users, keys, tracked)
             if self.opts.collection_next:
                 from cacherr.adapters.plex_collections import collection_wants
 
@@ -185,7 +182,7 @@ class SnapshotBuilder:
                 self.problems.unread_user(entry.title, f"token refused or failed: {_short(exc)}")
                 return None
             return UserCtx(entry.title, entry.token, server, aliases=entry.aliases, friend=not entry.home,
-                           sections=entry.sections)
+                           sections=entry.sections, account_id=entry.id)
 
         return [u for u in pool.map(connect, found) if u is not None]
 
@@ -243,6 +240,7 @@ class SnapshotBuilder:
                 continue
             reason = Reason.IN_PROGRESS if cv.attr(video, "viewOffset", 0) > 0 else Reason.ON_DECK
             key = str(cv.attr(video, "ratingKey"))
+            user.seen[key] = int(cv.attr(video, "viewCount", 0) or 0)
             self._want(Want(key, user.name, reason, 0, since))
             if kind == "episode" and (self.opts.number_episodes > 0 or self.opts.episodes_minutes > 0):
                 leaves = self._show_leaves(user, str(cv.attr(video, "grandparentRatingKey")),
@@ -370,6 +368,14 @@ class SnapshotBuilder:
         self._want(*(Want(e.key, "trakt", Reason.TRAKT, rank) for e in eps))
 
     # --- items, watched state, sessions ------------------------------------------------------
+    def _read_items(self, pool: ThreadPoolExecutor, owner: UserCtx, users: list[UserCtx], keys: Sequence[str],
+                    tracked: list[str]) -> dict[str, MediaItem]:
+        """Every item of ``keys`` and each user's watched state (``UserCtx.watched``): a full read here;
+        ``plex_incremental`` reads only what changed."""
+        items = self._details(pool, owner, keys)
+        list(pool.map(lambda u: self._watched(u, [*tracked, *self._wanted_by(u.name)]), users[1:]))
+        return items
+
     def _details(self, pool: ThreadPoolExecutor, owner: UserCtx, keys: Sequence[str]) -> dict[str, MediaItem]:
         items: dict[str, MediaItem] = {}
         fetch = partial(self.connector.fetch, owner.server, params=CHECK_FILES)
@@ -399,14 +405,6 @@ class SnapshotBuilder:
         return result
 
 
-def sessions_of(server: Any, problems: cv.Problems | None = None) -> tuple[PlaySession, ...]:
-    """The active sessions, read element by element (see ``plex_sessions``)."""
-    data = server.query("/status/sessions")
-    owner = str(cv.attr(server, "myPlexUsername", "") or "")
-    return sessions_from(list(data) if data is not None else [], problems if problems is not None else cv.Problems(),
-                         owner)
-
-
 def _shared(user: UserCtx, section_key: str) -> bool:
     """A friend's wants match only libraries shared with them."""
     return user.sections is None or section_key in user.sections
@@ -417,7 +415,3 @@ def _match(user: UserCtx, guids: Iterable[str], gmap: dict[str, tuple[str, str, 
     hit = next((gmap[g] for g in guids if g in gmap and _shared(user, gmap[g][2])), None)
     return None if hit is None else (hit[0], hit[1])
 
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).split(";")[0].strip() or type(exc).__name__
-    return text[:160]

@@ -67,6 +67,7 @@ def summary_of(report: CycleReport) -> dict[str, Any]:
         "cached_items": _outcomes(report.cached), "restored_items": _outcomes(report.restored),
         "failed_items": _outcomes(report.failed), "skipped_items": list(report.skipped),
         "disks_woken": list(report.extra.get("disks_woken", ())),  # type: ignore[call-overload]
+        "plex_read": str(report.extra.get("plex_read", "")),
     }
 
 

@@ -35,9 +35,9 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     numbers = [n for n, _, _ in found]
-    # Unique and rising from 1. A gap is allowed: parallel branches are each given a number, and one may
-    # land before the numbers below it.
-    if numbers and (numbers[0] != 1 or len(set(numbers)) != len(numbers)):
+    # 1, 2, 3, ... with no gap: a database at version N has applied every migration up to N, so a gap
+    # filled later would never be applied to it.
+    if numbers != list(range(1, len(numbers) + 1)):
         raise StateStoreError(f"bundled migrations are not numbered 1, 2, ... once each: {numbers}")
     return found
 

@@ -177,6 +177,7 @@ class Snapshot:
     problems: tuple[str, ...] = ()
     not_in_library: tuple[str, ...] = ()  # e.g. Trakt or watchlist titles that Plex does not have
     unread: tuple[Unread, ...] = ()  # what could not be read this cycle: the snapshot is incomplete
+    read_note: str = ""  # how Plex was read, e.g. "Plex read: incremental, 31 requests" (adapters/plex_incremental)
 
     @property
     def complete(self) -> bool:

@@ -212,6 +212,8 @@ class CycleService:
         adoption = self._adopt(server, mapper, entries, now)
         tracked = {e.item_key for e in (*entries, *adoption.entries) if e.item_key}
         snapshot, scrobbled = self._snapshot(server, tracked)
+        if rb is not None and snapshot.read_note:
+            rb.extra["plex_read"] = snapshot.read_note
         adoption = sort_adoption(adoption, snapshot, settings.FRESH_DOWNLOAD_DAYS, now, self._mover_files)
         if rb is not None:
             self._recover(rb)

@@ -96,6 +96,7 @@ class Item:
     guids: list[str] = field(default_factory=list)
     year: int | None = None
     added_at: int = 0
+    updated_at: int = field(default=0, kw_only=True)  # Plex's updatedAt (0: as added_at); see library_changes
     # A library on a legacy agent: ``guid`` is e.g. com.plexapp.agents.imdb://tt0111161?lang=en and
     # ``guids`` is empty; plex.tv still knows the title by its plex:// guid and external ids.
     online_guid: str = field(default="", kw_only=True)

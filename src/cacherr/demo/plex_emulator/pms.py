@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from cacherr.demo.plex_emulator import state
+from cacherr.demo.plex_emulator.library_changes import since_filters, when_of
 from cacherr.demo.plex_emulator.model import AnyItem, Episode, HistoryEntry, Movie, PlaySession, Season, Show, User
 from cacherr.demo.plex_emulator.routing import Request, Response, Route, error, page, route, xml
 from cacherr.demo.plex_emulator.xmlgen import (
@@ -57,8 +58,12 @@ def _section_items(req: Request, sec_key: int) -> list[AnyItem]:
     title = req.query.get("title")
     if title:
         items = [i for i in items if title.lower() in i.title.lower()]
+    items = since_filters(req.query, items)
     if wanted in ("movie", "show"):
         items.sort(key=lambda i: (i.title.lower(), i.rating_key))
+    sort = req.query.get("sort", "")
+    if sort.split(":")[0] in ("addedAt", "updatedAt"):
+        items.sort(key=lambda i: (when_of(i, sort.split(":")[0]), i.rating_key), reverse=sort.endswith(":desc"))
     return items
 
 
@@ -191,8 +196,8 @@ def history(req: Request) -> Response:
         entries = [h for h in entries if str(h.item.rating_key) == q["metadataItemID"]]
     if q.get("librarySectionID"):
         entries = [h for h in entries if str(h.item.section.key) == q["librarySectionID"]]
-    if q.get("viewedAt>"):
-        entries = [h for h in entries if h.viewed_at > int(q["viewedAt>"])]
+    if q.get("viewedAt>"):  # plexapi's history(mindate=...) sends viewedAt>=T (the key decodes as "viewedAt>")
+        entries = [h for h in entries if h.viewed_at >= int(q["viewedAt>"])]
     entries.sort(key=lambda h: (-h.viewed_at, -h.id))
 
     def build(h: HistoryEntry) -> ET.Element:

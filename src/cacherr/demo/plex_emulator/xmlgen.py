@@ -102,7 +102,7 @@ def video_el(world: World, item: Movie | Episode, user: User | None, *, detail: 
     el = _set(ET.Element("Video"), ratingKey=item.rating_key, key=item.key, guid=item.guid, type=item.type,
               title=item.title, librarySectionID=sec.key, librarySectionTitle=sec.title,
               librarySectionKey=f"/library/sections/{sec.key}", duration=item.duration, addedAt=item.added_at,
-              updatedAt=item.added_at)
+              updatedAt=item.updated_at or item.added_at)
     if isinstance(item, Movie):
         _set(el, year=item.year, titleSort=item.title)
     else:
@@ -135,7 +135,8 @@ def show_el(world: World, show: Show, user: User | None, *, guids: bool = True) 
     el = _set(ET.Element("Directory"), ratingKey=show.rating_key, key=f"{show.key}/children", guid=show.guid,
               type="show", title=show.title, titleSort=show.title, year=show.year, librarySectionID=show.section.key,
               librarySectionTitle=show.section.title, librarySectionKey=f"/library/sections/{show.section.key}",
-              childCount=len(show.seasons), leafCount=leaves, addedAt=show.added_at, updatedAt=show.added_at,
+              childCount=len(show.seasons), leafCount=leaves, addedAt=show.added_at,
+              updatedAt=show.updated_at or show.added_at,
               viewedLeafCount=viewed_leaf_count(world, user, show) if user else 0)
     if guids:
         _guids(el, show)
