@@ -72,10 +72,10 @@ def config_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """An environment without any Cacherr setting, so the host's variables cannot leak into a test."""
     from cacherr.settings import Settings
 
     for name in [*Settings.model_fields, "CONFIG_DIR"]:
         monkeypatch.delenv(name, raising=False)
-    yield {}
+    return {}

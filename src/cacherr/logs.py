@@ -42,7 +42,7 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a bad format string: let the handler report it as usual
+        except Exception:  # noqa: BLE001  a bad format string: let the handler report it as usual
             return True
         if self._secrets:
             message = self.redact(message)
@@ -70,7 +70,7 @@ class RingBuffer(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = self.format(record)
-        except Exception:  # never let logging break the app
+        except Exception:  # noqa: BLE001  never let logging break the app
             return
         with self._lock2:
             self._seq += 1

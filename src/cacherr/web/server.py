@@ -125,7 +125,7 @@ def serve_forever(app: Any, host: str, port: int, on_stop: Callable[[], None] = 
         raise
     stopping = threading.Event()
 
-    def handle(signum: int, frame: FrameType | None) -> None:
+    def handle(signum: int, _frame: FrameType | None) -> None:
         if not stopping.is_set():
             stopping.set()
             log.info("received %s: shutting down", signal.Signals(signum).name)
