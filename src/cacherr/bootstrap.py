@@ -165,6 +165,8 @@ class Container:
         if "_cycle_service" not in self.__dict__:
             from cacherr.adapters.cycle_lock import LOCK_FILE, CycleLock
             from cacherr.adapters.sqlite_cycles import SqliteCycleHistory
+            from cacherr.adapters.sqlite_kept_off import SqliteKeptOff
+            from cacherr.adapters.sqlite_plays import SqlitePlayStarts
             from cacherr.services.cycle import CycleService
 
             self.__dict__["_cycle_service"] = CycleService(
@@ -172,7 +174,7 @@ class Container:
                 registry=self.registry, history=SqliteCycleHistory(self.db),
                 lock=CycleLock(self.config_dir / LOCK_FILE), disk=self.disk,
                 notifier=getattr(self, "notifier", None), trakt=getattr(self, "trakt", None),
-                mover=self.mover_watch)
+                mover=self.mover_watch, kept_off=SqliteKeptOff(self.db), plays=SqlitePlayStarts(self.db))
         return self.__dict__["_cycle_service"]  # type: ignore[no-any-return]
 
     def mover_watch(self) -> MoverWatch | None:

@@ -36,7 +36,7 @@ def config_cmd(_ctx: click.Context, container: Container, as_json: bool, show_al
         return
     table = Table(title=f"Cacherr settings ({store.path})", show_lines=False)
     for col in ("group", "setting", "value", "source"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # a long value folds onto the next line, never cut with "…"
     for r in rows:
         table.add_row(r["group"], r["name"], json.dumps(r["value"], default=str), r["source"])
     console.print(table)

@@ -62,7 +62,19 @@ def with_container(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class WrappingGroup(click.Group):
+    """A group whose command list wraps each command's summary to the terminal instead of cutting it with "..."."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, cmd.get_short_help_str(limit=10_000)) for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+# Help follows the terminal's width (COLUMNS), wrapping rather than cutting; 200 is only a bound for readability.
+@click.group(cls=WrappingGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 200})
 @click.version_option(__version__, prog_name="cacherr")
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), envvar="CONFIG_DIR",
               help="Folder for settings, database and logs (default /config in Docker, ~/.config/cacherr else).")

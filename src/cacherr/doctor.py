@@ -146,7 +146,7 @@ def _plex_check(container: Container) -> Check:
 def print_report(results: list[Check]) -> None:
     table = Table(title="cacherr doctor")
     for col in ("", "check", "detail", "fix"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # wrapped to the terminal, never cut with "…"
     for r in results:
         table.add_row("[green]ok[/]" if r.ok else "[red]FAIL[/]", r.name, r.detail, r.fix)
     Console(highlight=False).print(table)

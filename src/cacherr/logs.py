@@ -57,6 +57,15 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class IsoTimeFormatter(logging.Formatter):
+    """``FORMAT`` with the time as ISO 8601 with its UTC offset: the dashboard shows it with its one clock."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        from datetime import datetime
+
+        return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="seconds")
+
+
 class RingBuffer(logging.Handler):
     """Keeps the last ``capacity`` formatted lines, numbered, for the dashboard's live tail."""
 
@@ -65,7 +74,7 @@ class RingBuffer(logging.Handler):
         self._lines: collections.deque[tuple[int, str, str]] = collections.deque(maxlen=capacity)
         self._seq = 0
         self._lock2 = threading.Lock()
-        self.setFormatter(logging.Formatter(FORMAT, DATEFMT))
+        self.setFormatter(IsoTimeFormatter(FORMAT))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

@@ -8,6 +8,8 @@ Contracts shared between layers (read these before writing an adapter or a servi
 - ``ReadModels`` (adapters/sqlite_read_models.py) is every read the dashboard and the API make.
 - ``CycleHistory`` (adapters/sqlite_cycles.py) records each cycle, the usage samples and pending scrobbles.
 - ``SingleFlight`` (adapters/cycle_lock.py) is the one-cycle-at-a-time lock shared by every trigger and process.
+- ``KeptOff`` (adapters/sqlite_kept_off.py): items kept off the cache on request; ``PlayStarts``
+  (adapters/sqlite_plays.py): play starts and the cache hit rate.
 - ``DiskProbe`` (adapters/local_disk.py) measures the cache pools and lists their files; the planner
   and the dashboard both use it, so they always agree.
 - ``Notifier`` (adapters/notify.py) and ``TraktSource`` (adapters/trakt.py) are optional extras: a
@@ -25,6 +27,7 @@ from typing import Any, Protocol
 from cacherr.domain.cache import Action, CacheEntry, CacheMode, Plan
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot
 from cacherr.domain.report import CycleReport, OpOutcome, Trigger
+from cacherr.domain.viewing import ExcludedSet, Exclusion, HitRate
 from cacherr.domain.views import CycleRow, EntryRow, MediaFilter, MediaPage, OperationRow, Page, UsageSample
 
 
@@ -44,8 +47,9 @@ class MediaServer(Protocol):
         """Who plays what right now (for the real-time watcher)."""
         ...
 
-    def next_episodes(self, item_key: str, count: int) -> tuple[MediaItem, ...]:
-        """The ``count`` episodes after ``item_key`` in order, across seasons (real-time caching)."""
+    def next_episodes(self, item_key: str, count: int, minutes: int = 0) -> tuple[MediaItem, ...]:
+        """The ``count`` episodes after ``item_key`` in order, across seasons (real-time caching), or as many
+        as make up ``minutes`` of runtime (EPISODES_AHEAD_MINUTES), whichever is more."""
         ...
 
     def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:
@@ -205,6 +209,13 @@ class ReadModels(Protocol):
 
     def operations_page(self, page: int = 1, per_page: int = 50) -> Page[OperationRow]: ...
 
+    def cycles_before(self, before: int | None, limit: int = 50) -> tuple[list[CycleRow], bool]: ...
+
+    def cycle(self, cycle_id: int) -> CycleRow | None: ...
+
+    def operations_before(self, before: int | None, limit: int = 50,
+                          cycle_id: int | None = None) -> tuple[list[OperationRow], bool]: ...
+
     def usage_series(self, limit: int = 200) -> list[UsageSample]: ...
 
 
@@ -261,3 +272,29 @@ class SingleFlight(Protocol):
     def hold(self, trigger: str, wait: float = 0.0) -> AbstractContextManager[None]:
         """Hold the lock for the block; raise ``CycleBusy`` when it is not free within ``wait`` seconds."""
         ...
+
+
+class KeptOff(Protocol):
+    """Items kept off the cache on request, until let back in (adapters/sqlite_kept_off.py)."""
+
+    def add(self, entries: Sequence[CacheEntry], when: datetime) -> list[Exclusion]:
+        """Keep the items of ``entries`` off the cache (one row per item; again is a no-op); all of them."""
+        ...
+
+    def all(self) -> list[Exclusion]: ...
+
+    def remove(self, exclusion_id: int) -> Exclusion | None:
+        """Let an item back in; the removed one, or None when there was none."""
+        ...
+
+    def excluded(self) -> ExcludedSet: ...
+
+
+class PlayStarts(Protocol):
+    """Play starts with whether their file was on the cache then, and the hit rate (adapters/sqlite_plays.py)."""
+
+    def record(self, user: str, item_key: str, when: datetime, *, title: str = "", source: str = "session") -> bool:
+        """Record a play start; False when it is the same play as one already recorded."""
+        ...
+
+    def hit_rate(self, now: datetime, days: int = 7) -> HitRate: ...

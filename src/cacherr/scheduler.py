@@ -166,6 +166,7 @@ class CacheScheduler:
         started = sorted(current - self._seen)
         self._seen = current
         for user, key in started:
+            self.service.note_play_start(user, key, "session")
             self.service.realtime.submit(user, key, Trigger.SESSION)
         self._poll_playing(live, current)
         return started

@@ -126,6 +126,21 @@ class Settings(BaseSettings):
                                        "(comma-separated usernames).", json_schema_extra=_group("Caching"))
     SKIP_WATCHLIST_USERS: CsvList = Field(default_factory=list, description="Users whose watchlist is ignored "
                                           "(comma-separated).", json_schema_extra=_group("Caching"))
+    EPISODES_AHEAD_MINUTES: int = Field(0, ge=0, le=6000, description="Instead of NUMBER_EPISODES, keep at "
+                                        "least this many minutes of upcoming episodes per show (at least one "
+                                        "episode): 120 caches five 24-minute anime episodes but two hour-long "
+                                        "dramas. 0: count episodes (NUMBER_EPISODES).",
+                                        json_schema_extra=_group("Caching"))
+    FRESH_DOWNLOAD_DAYS: int = Field(7, ge=0, le=365, description="A new episode or movie that Sonarr/Radarr put "
+                                     "on the cache (added to Plex in the last N days) of a show someone is "
+                                     "watching stays on the cache this many days, kept from the mover (no copy is "
+                                     "made); other fresh downloads are left to the mover. 0: off (every file "
+                                     "found on the cache is tracked as pre-existing until watched).",
+                                     json_schema_extra=_group("Caching"))
+    CACHE_COLLECTION_NEXT: bool = Field(False, description="When someone is watching or has just finished a "
+                                        "movie of a Plex collection, also cache the next unwatched film of that "
+                                        "collection (the collection's order, else by year).",
+                                        json_schema_extra=_group("Caching"))
     WATCHLIST_TOGGLE: bool = Field(True, description="Cache items on users' watchlists.",
                                    json_schema_extra=_group("Caching"))
     PLEX_FRIENDS_WATCHLIST_RSS: str = Field(
@@ -193,7 +208,9 @@ class Settings(BaseSettings):
     LIBRARY_RULES: dict[str, LibraryRuleSetting] = Field(
         default_factory=dict, description='Per-library rules, a JSON object keyed by the Plex library title: '
         '{"Movies": {"watchlist": false, "retention_hours": 48}, "Anime": {"episodes": 12}, "4K": {"enabled": false}}. '
-        "Fields: enabled, episodes (next episodes ahead), watchlist, retention_hours; omitted ones follow the globals.",
+        "Fields: enabled, episodes (next episodes ahead), minutes (EPISODES_AHEAD_MINUTES), watchlist, "
+        "retention_hours, version (MEDIA_VERSION for this library), skip_4k (never cache a 4K version); omitted "
+        "ones follow the globals.",
         json_schema_extra=_group("Caching"))
 
     # --- Schedule ---------------------------------------------------------------------------

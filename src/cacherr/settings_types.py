@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cacherr.domain.library_rule import LibraryRule
 from cacherr.domain.paths import PathMapping
+from cacherr.domain.versions import VersionRule
 from cacherr.domain.winpath import is_windows
 
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4, "P": 1024**5}
@@ -102,9 +103,18 @@ class LibraryRuleSetting(BaseModel):
     episodes: int | None = Field(None, ge=0, le=100)
     watchlist: bool = True
     retention_hours: float | None = Field(None, ge=0, le=8760)
+    minutes: int | None = Field(None, ge=0, le=6000)
+    version: str | None = None
+    skip_4k: bool = False
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, v: str | None) -> str | None:
+        return None if v is None else str(VersionRule.parse(v))
 
     def to_rule(self) -> LibraryRule:
-        return LibraryRule(self.enabled, self.episodes, self.watchlist, self.retention_hours)
+        return LibraryRule(self.enabled, self.episodes, self.watchlist, self.retention_hours, self.minutes,
+                           self.version, self.skip_4k)
 
 
 def plex_root(v: str, problem: str) -> str:

@@ -23,6 +23,7 @@ from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, Cach
 from cacherr.domain.errors import PlexUnavailable
 from cacherr.domain.media import MediaFile, MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.report import CycleReport, OpOutcome
+from cacherr.domain.runtime import episodes_for
 from cacherr.ports import CacheRegistry, OpResult, ProgressCallback, TraktPick
 
 EPOCH = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -130,7 +131,7 @@ class FakeMediaServer:
         self._check("sessions")
         return tuple(self.playing)
 
-    def next_episodes(self, item_key: str, count: int) -> tuple[MediaItem, ...]:
+    def next_episodes(self, item_key: str, count: int, minutes: int = 0) -> tuple[MediaItem, ...]:
         self._check("next_episodes")
         current = self.items.get(item_key)
         if current is None or current.show_key is None:
@@ -138,7 +139,7 @@ class FakeMediaServer:
         order = sorted((i for i in self.items.values() if i.show_key == current.show_key),
                        key=lambda i: (i.season or 0, i.episode or 0))
         after = [i for i in order if (i.season or 0, i.episode or 0) > (current.season or 0, current.episode or 0)]
-        return tuple(after[:count])
+        return tuple(after[:max(count, episodes_for((i.duration_ms for i in after), minutes))])
 
     def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:
         self._check("items_for_paths")

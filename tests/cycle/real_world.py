@@ -18,6 +18,8 @@ from cacherr.adapters.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.adapters.local_disk import LocalDisk
 from cacherr.adapters.plex import PlexMediaServer
 from cacherr.adapters.sqlite_cycles import SqliteCycleHistory
+from cacherr.adapters.sqlite_kept_off import SqliteKeptOff
+from cacherr.adapters.sqlite_plays import SqlitePlayStarts
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.demo.lab import Lab, file_hash, make_lab
 from cacherr.demo.plex_emulator import Episode, Movie, PlexEmulator, World
@@ -65,7 +67,8 @@ class RealWorld:
             settings=lambda: self.settings, media_server=self.media_server, engine=self.engine,
             registry=self.registry, history=SqliteCycleHistory(self.db),
             lock=CycleLock(self.config / LOCK_FILE), clock=self.clock,
-            notifier=lambda: self.notifier, disk=LocalDisk())
+            notifier=lambda: self.notifier, disk=LocalDisk(), kept_off=SqliteKeptOff(self.db),
+            plays=SqlitePlayStarts(self.db))
 
     # --- the real adapters ---------------------------------------------------------------------
     def media_server(self) -> PlexMediaServer:

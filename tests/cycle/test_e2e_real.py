@@ -226,6 +226,9 @@ def test_small_real_cache_drive_fills_by_priority(tmp_path: Path, clean_env: dic
 
 
 def test_fresh_download_on_the_cache_goes_back_once_watched(rw: RealWorld) -> None:
+    # FRESH_DOWNLOAD_DAYS=0: every file found on the cache is tracked as pre-existing (with the default, a fresh
+    # download nobody is watching stays the mover's: tests/cycle/test_fresh_downloads.py)
+    rw.set(FRESH_DOWNLOAD_DAYS=0)
     fresh = rw.movie("Fresh", 2026)
     rel = rw.path_of(fresh)
     rw.lab.cache(rel).parent.mkdir(parents=True, exist_ok=True)

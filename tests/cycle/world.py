@@ -11,6 +11,8 @@ from typing import Any
 from cacherr.adapters.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.adapters.local_disk import LocalDisk
 from cacherr.adapters.sqlite_cycles import SqliteCycleHistory
+from cacherr.adapters.sqlite_kept_off import SqliteKeptOff
+from cacherr.adapters.sqlite_plays import SqlitePlayStarts
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.domain.cache import CacheEntry
 from cacherr.domain.media import MediaItem, Reason
@@ -49,7 +51,8 @@ class World:
             engine=lambda: self.engine_provider(),
             registry=self.registry, history=SqliteCycleHistory(self.db),
             lock=CycleLock(self.config / LOCK_FILE), clock=self.clock,
-            notifier=lambda: self.notifier, disk=LocalDisk())
+            notifier=lambda: self.notifier, disk=LocalDisk(), kept_off=SqliteKeptOff(self.db),
+            plays=SqlitePlayStarts(self.db))
 
     @property
     def fake(self) -> FakeMediaServer:

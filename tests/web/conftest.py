@@ -17,6 +17,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from cacherr.adapters.local_disk import LocalDisk
+from cacherr.adapters.sqlite_kept_off import SqliteKeptOff as ExclusionStore
+from cacherr.adapters.sqlite_plays import SqlitePlayStarts as PlayLog
 from cacherr.adapters.sqlite_read_models import SqliteReadModels
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, Plan, Skip
@@ -24,6 +26,7 @@ from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import Reason
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport, OpOutcome
+from cacherr.domain.viewing import Exclusion, HitRate
 from cacherr.services.progress import ProgressBoard
 from cacherr.services.queries import Queries
 from cacherr.settings_store import SettingsStore
@@ -92,9 +95,21 @@ class FakeCycle:
         finally:
             self._lock.release()
 
-    def restore_item(self, entry_id: int) -> object:
-        self.calls.append(("restore_item", entry_id))
+    def restore_item(self, entry_id: int, keep_off: bool = False) -> object:
+        if keep_off:
+            entry = SqliteCacheRegistry(self.db).get(entry_id)
+            ExclusionStore(self.db).add([entry] if entry else [], now())
+        self.calls.append(("restore_item", entry_id) if not keep_off else ("restore_item_keep_off", entry_id))
         return None
+
+    def exclusions(self) -> list[Exclusion]:
+        return ExclusionStore(self.db).all()
+
+    def let_back_in(self, exclusion_id: int) -> Exclusion | None:
+        return ExclusionStore(self.db).remove(exclusion_id)
+
+    def hit_rate(self, days: int = 7) -> HitRate:
+        return PlayLog(self.db).hit_rate(now(), days)
 
     def pin(self, entry_id: int, pinned: bool) -> object:
         self.calls.append(("pin", (entry_id, pinned)))

@@ -190,4 +190,14 @@ def test_history_shows_an_incomplete_snapshot(world: World) -> None:
                                               "ok", json.dumps(summary)))
     html = world.client.get("/history").get_data(as_text=True)
     assert "incomplete</span>" in html and "user alice could not be read" in html
-    assert "other note" not in html
+    assert html.count("other note") == 1 and html.index("other note") > html.index("<details")  # only in the detail
+
+
+def test_media_page_says_until_when_a_fresh_download_stays(world: World) -> None:
+    world.add_entry("Andor S01E08", reason=Reason.FRESH_DOWNLOAD, library="TV")
+    world.add_entry("Heat", reason=Reason.ON_DECK)
+    html = world.client.get("/media").get_data(as_text=True)
+    assert "fresh download, kept until " in html  # FRESH_DOWNLOAD_DAYS after it landed
+    assert html.count("kept until") == 1
+    body = world.client.get("/api/v1/media?reason=fresh%20download").get_json()
+    assert [i["title"] for i in body["items"]] == ["Andor S01E08"]

@@ -125,14 +125,15 @@ def test_change_a_setting_and_see_it_applied(page, live: LiveStack) -> None:  # 
     assert "Set by the environment variable CACHE_LIMIT" in page.inner_text("[data-name=CACHE_LIMIT]")
     page.fill("#f-NUMBER_EPISODES", "3")
     page.fill("#f-DAYS_TO_MONITOR", "30")
-    page.click("#group-Caching button[type=submit]")
-    page.wait_for_selector("#group-Caching .saved:has-text('Saved and applied: DAYS_TO_MONITOR, NUMBER_EPISODES')")
+    page.click("#save-settings")
+    page.wait_for_selector("#save-status:has-text('Saved and applied: DAYS_TO_MONITOR, NUMBER_EPISODES')")
     assert live.container.settings.DAYS_TO_MONITOR == 30
     page.reload()
     assert page.input_value("#f-NUMBER_EPISODES") == "3"
     # applied without a restart: the next cycle caches more episodes after each one on deck
     page.goto("/")
     page.wait_for_function("() => document.querySelector('#last-cycle').textContent.startsWith('ok')")
+    newest = int(live.container.db.query("SELECT COALESCE(MAX(id), 0) AS m FROM cycles")[0]["m"])
     page.click("#run-now")
     page.wait_for_function("""() => Array.from(document.querySelectorAll('#ops .op progress'))
         .some(p => p.value > 10 && p.value < 90)""", timeout=60000)
@@ -140,13 +141,14 @@ def test_change_a_setting_and_see_it_applied(page, live: LiveStack) -> None:  # 
     path = shot(page, "overview")
     if os.environ.get("CACHERR_UPDATE_SCREENSHOT") == "1":  # refresh the README's picture on purpose only
         shutil.copyfile(path, REPO / "docs" / "images" / "dashboard.png")
-    page.wait_for_function("() => document.querySelector('#job-status').textContent.includes('given back')",
-                           timeout=180000)
+    # the status line tells the story of the cycle just run (not of the button pressed)
+    page.wait_for_function(f"() => /Last cycle #{newest + 1} \\(api\\) ok, .*: \\d+ cached/"
+                           ".test(document.querySelector('#job-status').textContent)", timeout=180000)
     assert len(live.container.registry.entries()) > before
     page.goto("/settings")
     page.check("#f-TEST_MODE")
-    page.click("#group-File-operations button[type=submit]")
-    page.wait_for_selector("#group-File-operations .saved:has-text('TEST_MODE')")
+    page.click("#save-settings")
+    page.wait_for_selector("#save-status:has-text('TEST_MODE')")
     page.goto("/")
     assert page.is_visible("#test-mode-banner")  # applied without a restart
     live.container.store.save({"TEST_MODE": False})
@@ -156,7 +158,7 @@ def test_a_bad_value_shows_the_fields_error(page, live: LiveStack) -> None:  # t
     page.goto("/settings")
     page.fill("#f-DAYS_TO_MONITOR", "soon")
     page.fill("#f-WATCHLIST_EPISODES", "500")
-    page.click("#group-Caching button[type=submit]")
+    page.click("#save-settings")
     page.wait_for_selector("#err-DAYS_TO_MONITOR:not([hidden])")
     assert "integer" in page.inner_text("#err-DAYS_TO_MONITOR")
     assert "100" in page.inner_text("#err-WATCHLIST_EPISODES")
@@ -180,8 +182,8 @@ def test_log_in_and_out(page, live: LiveStack) -> None:  # type: ignore[no-untyp
     page.goto("/settings")
     page.fill("#f-WEB_USERNAME", "admin")
     page.fill("#f-WEB_PASSWORD", "browser-test-pass")
-    page.click("#group-Web button[type=submit]")
-    page.wait_for_selector("#group-Web .saved:has-text('Saved and applied')")
+    page.click("#save-settings")
+    page.wait_for_selector("#save-status:has-text('Saved and applied')")
     try:
         page.goto("/media")
         page.wait_for_url(re.compile(r"/login"))

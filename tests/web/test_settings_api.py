@@ -163,3 +163,65 @@ def test_library_rules_are_shown_as_json_and_saved_from_the_web(world: World) ->
                              headers={"X-CSRF-Token": world.csrf()})
     assert bad.status_code == 422 and "episodez" in bad.get_json()["fields"]["LIBRARY_RULES"]
     assert world.store.current.library_rules()["Anime"].episodes == 12  # nothing saved
+
+
+def test_settings_carry_label_and_section(world: World) -> None:
+    body = world.client.get("/api/v1/settings").get_json()
+    from cacherr.settings_labels import SECTIONS
+
+    assert body["sections"] == list(SECTIONS)
+    s = {x["name"]: x for x in body["settings"]}
+    assert s["NUMBER_EPISODES"]["label"] == "Episodes ahead" and s["NUMBER_EPISODES"]["section"] == "Caching"
+    assert s["SESSION_POLL_SECONDS"]["section"] == "Real time"
+    assert all(x["label"] and x["section"] in SECTIONS for x in body["settings"])
+
+
+def test_bug_field_error_of_a_json_setting_shows_no_fragment_of_its_value(world: World) -> None:
+    """The field message of a LIBRARY_RULES error was cut at the first ": " inside the value's text."""
+    r = world.client.patch("/api/v1/settings", json={"LIBRARY_RULES": {"TV Shows": {"episodes": 500}}},
+                           headers={"X-CSRF-Token": world.csrf()})
+    assert r.status_code == 422
+    assert r.get_json()["fields"]["LIBRARY_RULES"] == "TV Shows.episodes: Input should be less than or equal to 100"
+    assert world.store.current.LIBRARY_RULES == {}
+
+
+def test_bug_settings_page_with_library_rules_set_renders(world: World) -> None:
+    rules = {"Movies": {"watchlist": False}, "TV Shows": {"episodes": 7, "retention_hours": 48}}
+    r = world.client.patch("/api/v1/settings", json={"LIBRARY_RULES": rules}, headers={"X-CSRF-Token": world.csrf()})
+    assert r.status_code == 200, r.get_json()
+    assert world.store.current.library_rules()["TV Shows"].episodes == 7
+    html = world.client.get("/settings").get_data(as_text=True)  # a page with rules set renders
+    assert 'id="library-rules"' in html and "retention_hours" in html
+
+
+def test_libraries_without_plex_list_the_saved_rules(world_factory: Callable[..., World]) -> None:
+    w = world_factory(saved={"LIBRARY_RULES": {"Anime": {"episodes": 12}}, "NUMBER_EPISODES": 4})
+    body = w.client.get("/api/v1/settings/libraries").get_json()
+    assert body["error"]  # no Plex account service in this world: said, not a 500
+    assert body["libraries"] == [{"title": "Anime", "kind": "", "on_server": False,
+                                  "rule": {"enabled": True, "episodes": 12, "watchlist": True,
+                                           "retention_hours": None, "minutes": None, "version": None,
+                                           "skip_4k": False}}]
+    assert body["defaults"]["episodes"] == 4 and body["locked"] is False
+
+
+def test_libraries_are_locked_when_the_environment_sets_the_rules(world_factory: Callable[..., World]) -> None:
+    w = world_factory(env={"LIBRARY_RULES": '{"Movies": {"enabled": false}}'})
+    body = w.client.get("/api/v1/settings/libraries").get_json()
+    assert body["locked"] is True and body["libraries"][0]["rule"]["enabled"] is False
+    html = w.client.get("/settings").get_data(as_text=True)
+    assert 'data-locked="true"' in html
+
+
+def test_settings_page_says_why_a_field_is_locked(world_factory: Callable[..., World]) -> None:
+    w = world_factory(env={"TZ": "Europe/Paris"})
+    html = w.client.get("/settings").get_data(as_text=True)
+    tz = html[html.index('data-name="TZ"'):]
+    tz = tz[:tz.index('id="err-TZ"')]
+    assert "disabled" in tz and "Set by the environment variable <code>TZ</code>" in tz
+    trakt = html[html.index('data-name="TRAKT_URL"'):]
+    trakt = trakt[:trakt.index('id="err-TRAKT_URL"')]  # environment-only although not set: a safety rule
+    assert "disabled" in trakt and "Only the environment variable <code>TRAKT_URL</code> can set this" in trakt
+    days = html[html.index('data-name="DAYS_TO_MONITOR"'):]
+    days = days[:days.index('id="err-DAYS_TO_MONITOR"')]
+    assert "disabled" not in days and "lock-note" not in days

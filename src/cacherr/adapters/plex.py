@@ -31,7 +31,7 @@ from cacherr.adapters.plex_users import SWITCHED, PlexUser, as_user, shares_of, 
 from cacherr.domain.errors import PlexUnavailable
 from cacherr.domain.media import MediaItem, PlaySession, Snapshot
 from cacherr.domain.paths import PathMapper, is_within, path_key
-from cacherr.planning.library_rules import most_episodes
+from cacherr.planning.library_rules import most_episodes, most_minutes
 from cacherr.ports import TraktPick
 
 if TYPE_CHECKING:
@@ -207,10 +207,12 @@ class PlexMediaServer:
             kwargs.setdefault("client_id", load_or_create_client_id(config_dir))
         options = PlexOptions(
             number_episodes=most_episodes(s.library_rules(), s.NUMBER_EPISODES),
+            episodes_minutes=most_minutes(s.library_rules(), s.EPISODES_AHEAD_MINUTES),
             days_to_monitor=s.DAYS_TO_MONITOR, users_toggle=s.USERS_TOGGLE,
             skip_ondeck_users=frozenset(s.SKIP_ONDECK_USERS), skip_watchlist_users=frozenset(s.SKIP_WATCHLIST_USERS),
             watchlist_toggle=s.WATCHLIST_TOGGLE, watchlist_episodes=s.WATCHLIST_EPISODES,
-            trakt_episodes=s.TRAKT_EPISODES, friends_rss=s.PLEX_FRIENDS_WATCHLIST_RSS)
+            trakt_episodes=s.TRAKT_EPISODES, friends_rss=s.PLEX_FRIENDS_WATCHLIST_RSS,
+            collection_next=s.CACHE_COLLECTION_NEXT)
         return cls(url=s.PLEX_URL, token=s.secret("PLEX_TOKEN"), mapper=mapper, timeout=s.PLEX_TIMEOUT,
                    options=options, session=session, plex_tv_url=s.PLEX_TV_URL, **kwargs)
 
@@ -232,10 +234,10 @@ class PlexMediaServer:
             log.warning("plex: %s", note)
         return result
 
-    def next_episodes(self, item_key: str, count: int) -> tuple[MediaItem, ...]:
+    def next_episodes(self, item_key: str, count: int, minutes: int = 0) -> tuple[MediaItem, ...]:
         owner = self._connector.owner()
         guard = self._connector.guard
-        if not str(item_key).isdigit() or count <= 0:
+        if not str(item_key).isdigit() or (count <= 0 and minutes <= 0):
             return ()
         found = guard("an episode", partial(self._connector.fetch, owner, [int(item_key)]))
         if not found:
@@ -246,7 +248,7 @@ class PlexMediaServer:
         path = f"/library/metadata/{cv.attr(current, 'grandparentRatingKey')}/allLeaves"
         elements = guard("a show's episodes", partial(self._connector.raw_items, owner, path, 500))
         leaves = [cv.leaf_of(el) for el in elements]
-        keys = [int(e.key) for e in cv.next_after(leaves, cv.order(current), count)]
+        keys = [int(e.key) for e in cv.next_after(leaves, cv.order(current), count, minutes)]
         items = self._items(owner, keys)
         return tuple(items[str(k)] for k in keys if str(k) in items)
 

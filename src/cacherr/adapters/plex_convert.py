@@ -17,6 +17,7 @@ from typing import Any
 from cacherr.adapters.plex_guids import canonical_all
 from cacherr.domain.media import MediaFile, MediaItem, MediaKind, MediaVersion, Unread
 from cacherr.domain.paths import PathMapper
+from cacherr.domain.runtime import episodes_for
 
 
 class Problems:
@@ -174,6 +175,9 @@ def to_item(video: Any, mapper: PathMapper, problems: Problems) -> MediaItem:
         guids=guids_of(video),
         duration_ms=int_or_none(attr(video, "duration")),
         versions=versions_of(video, mapper, problems, label, files),
+        added_at=timestamp(attr(video, "addedAt")),
+        collections=() if is_episode else tuple(str(attr(c, "tag")) for c in attr(video, "collections", []) or []
+                                                if attr(c, "tag")),
     )
 
 
@@ -186,6 +190,7 @@ class Leaf:
     index: int
     watched: bool
     has_file: bool
+    duration: int | None = None  # ms, Plex's duration attribute
 
     @property
     def order(self) -> tuple[int, int]:
@@ -196,20 +201,21 @@ def leaf_of(el: ET.Element) -> Leaf:
     files = [p for p in el.iter("Part") if p.get("file") and p.get("exists") != "0"]
     season, index = int_or_none(el.get("parentIndex")), int_or_none(el.get("index"))
     return Leaf(str(el.get("ratingKey")), 9999 if season is None else season, 9999 if index is None else index,
-                bool(int_or_none(el.get("viewCount")) or 0), bool(files))
+                bool(int_or_none(el.get("viewCount")) or 0), bool(files), int_or_none(el.get("duration")))
 
 
-def next_after(leaves: Iterable[Leaf], current: tuple[int, int], count: int) -> list[Leaf]:
-    """The ``count`` episodes with a file after ``current`` in (season, episode) order. After a regular
-    episode, specials (season 0) are skipped; after a special, only the next specials follow (never
-    S01E01: a special on deck says nothing about the regular seasons)."""
+def next_after(leaves: Iterable[Leaf], current: tuple[int, int], count: int, minutes: int = 0) -> list[Leaf]:
+    """The ``count`` episodes with a file after ``current`` in (season, episode) order, or (``minutes``,
+    EPISODES_AHEAD_MINUTES) as many as make up that runtime, whichever is more. After a regular episode,
+    specials (season 0) are skipped; after a special, only the next specials follow (never S01E01: a
+    special on deck says nothing about the regular seasons)."""
     if current[0] == 0:
         later = sorted((e for e in leaves if e.season == 0 and e.order > current and e.has_file),
                        key=lambda e: e.order)
     else:
         later = sorted((e for e in leaves if e.season > 0 and e.order > current and e.has_file),
                        key=lambda e: e.order)
-    return later[:count]
+    return later[:max(count, episodes_for((e.duration for e in later), minutes))]
 
 
 def first_unwatched(leaves: Iterable[Leaf], count: int) -> list[Leaf]:

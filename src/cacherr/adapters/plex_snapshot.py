@@ -43,6 +43,7 @@ class PlexOptions:
     """The settings the snapshot follows (names as in settings.py)."""
 
     number_episodes: int = 5
+    episodes_minutes: int = 0  # EPISODES_AHEAD_MINUTES (the most any library asks for)
     days_to_monitor: int = 99
     users_toggle: bool = True
     skip_ondeck_users: frozenset[str] = frozenset()
@@ -52,6 +53,7 @@ class PlexOptions:
     trakt_episodes: int = 1
     max_workers: int = 8
     friends_rss: str = ""  # PLEX_FRIENDS_WATCHLIST_RSS
+    collection_next: bool = False  # CACHE_COLLECTION_NEXT (see plex_collections)
 
 
 class Connector(Protocol):
@@ -128,6 +130,10 @@ class SnapshotBuilder:
             items = self._details(pool, owner, keys)
             tracked = list(tracked_keys)
             list(pool.map(lambda u: self._watched(u, [*tracked, *self._wanted_by(u.name)]), users[1:]))
+            if self.opts.collection_next:
+                from cacherr.adapters.plex_collections import collection_wants
+
+                items.update(collection_wants(self, pool, owner, users, items, sessions, tracked))
         watched_by: dict[str, set[str]] = {}
         for u in users:
             for k in u.watched:
@@ -238,12 +244,12 @@ class SnapshotBuilder:
             reason = Reason.IN_PROGRESS if cv.attr(video, "viewOffset", 0) > 0 else Reason.ON_DECK
             key = str(cv.attr(video, "ratingKey"))
             self._want(Want(key, user.name, reason, 0, since))
-            if kind == "episode" and self.opts.number_episodes > 0:
+            if kind == "episode" and (self.opts.number_episodes > 0 or self.opts.episodes_minutes > 0):
                 leaves = self._show_leaves(user, str(cv.attr(video, "grandparentRatingKey")),
                                            str(cv.attr(video, "grandparentTitle", "")))
                 if leaves is None:
                     continue
-                nxt = cv.next_after(leaves, cv.order(video), self.opts.number_episodes)
+                nxt = cv.next_after(leaves, cv.order(video), self.opts.number_episodes, self.opts.episodes_minutes)
                 self._want(*(Want(e.key, user.name, Reason.NEXT_EPISODE, i, since)
                              for i, e in enumerate(nxt)))
 

@@ -119,6 +119,26 @@ class SqliteReadModels:
                              (per_page, (page - 1) * per_page))
         return Page([_cycle(r) for r in rows], total, page, per_page)
 
+    def cycles_before(self, before: int | None, limit: int = 50) -> tuple[list[CycleRow], bool]:
+        """Cycles older than id ``before`` (None: the newest), newest first, and whether there are more."""
+        limit = max(1, min(limit, MAX_PER_PAGE))
+        rows = self.db.query("SELECT * FROM cycles WHERE id < ? ORDER BY id DESC LIMIT ?",
+                             (before if before is not None else 2**62, limit + 1))
+        return [_cycle(r) for r in rows[:limit]], len(rows) > limit
+
+    def cycle(self, cycle_id: int) -> CycleRow | None:
+        rows = self.db.query("SELECT * FROM cycles WHERE id = ?", (cycle_id,))
+        return _cycle(rows[0]) if rows else None
+
+    def operations_before(self, before: int | None, limit: int = 50,
+                          cycle_id: int | None = None) -> tuple[list[OperationRow], bool]:
+        """Media file operations older than id ``before``, newest first (of one cycle when ``cycle_id``)."""
+        limit = max(1, min(limit, MAX_PER_PAGE))
+        rows = self.db.query(f"SELECT * FROM ({_OPS}) WHERE id < ? AND (? IS NULL OR cycle_id = ?) "  # noqa: S608
+                             "ORDER BY id DESC LIMIT ?",
+                             (before if before is not None else 2**62, cycle_id, cycle_id, limit + 1))
+        return [_operation(r) for r in rows[:limit]], len(rows) > limit
+
     def last_cycle(self, *, finished: bool = True) -> CycleRow | None:
         cond = "WHERE finished_at IS NOT NULL" if finished else "WHERE finished_at IS NULL"
         rows = self.db.query(f"SELECT * FROM cycles {cond} ORDER BY id DESC LIMIT 1")  # noqa: S608
@@ -129,7 +149,7 @@ class SqliteReadModels:
         page, per_page = max(1, page), max(1, min(per_page, MAX_PER_PAGE))
         where = "WHERE role = 'media'"
         total = int(self.db.query(f"SELECT COUNT(*) AS n FROM file_ops {where}")[0]["n"])  # noqa: S608
-        rows = self.db.query(f"SELECT * FROM file_ops {where} ORDER BY id DESC LIMIT ? OFFSET ?",  # noqa: S608
+        rows = self.db.query(f"SELECT * FROM ({_OPS}) ORDER BY id DESC LIMIT ? OFFSET ?",  # noqa: S608
                              (per_page, (page - 1) * per_page))
         return Page([_operation(r) for r in rows], total, page, per_page)
 
@@ -217,9 +237,20 @@ def _cycle(r: Any) -> CycleRow:
                     summary=summary if isinstance(summary, dict) else {})
 
 
+# Media operations with their title and why (from the journal's action) and their cycle: the last one that
+# started before the operation did (every operation runs inside a recorded cycle, restore or top-up).
+_OPS = ("SELECT f.*, json_extract(f.action, '$.title') AS title, json_extract(f.action, '$.why') AS why, "
+        "(SELECT c.id FROM cycles AS c WHERE c.started_at <= f.created_at ORDER BY c.started_at DESC LIMIT 1) "
+        "AS cycle_id FROM file_ops AS f WHERE f.role = 'media'")
+
+
 def _operation(r: Any) -> OperationRow:
     status = str(r["status"])
+    keys = r.keys()
     return OperationRow(id=int(r["id"]), kind=f"{r['kind']} ({r['mode']})", state=status, path=r["cache_path"],
                         size=int(r["size"] or 0), started_at=r["created_at"],
                         finished_at=None if status == "active" else r["updated_at"],
-                        error=(r["message"] or None) if status in ("failed", "conflict", "rolled_back") else None)
+                        error=(r["message"] or None) if status in ("failed", "conflict", "rolled_back") else None,
+                        title=str(r["title"] or "") if "title" in keys else "",
+                        why=str(r["why"] or "") if "why" in keys else "",
+                        cycle_id=r["cycle_id"] if "cycle_id" in keys else None)

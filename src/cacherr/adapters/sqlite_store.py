@@ -34,8 +34,10 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     numbers = [n for n, _, _ in found]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise StateStoreError(f"bundled migrations are not numbered 1..N without gaps: {numbers}")
+    # Unique and rising from 1. A gap is allowed: parallel branches are each given a number, and one may
+    # land before the numbers below it.
+    if numbers and (numbers[0] != 1 or len(set(numbers)) != len(numbers)):
+        raise StateStoreError(f"bundled migrations are not numbered 1, 2, ... once each: {numbers}")
     return found
 
 
@@ -77,7 +79,8 @@ class Database:
         if ok != "ok":
             raise StateStoreError(f"state database {self.path} failed its integrity check ({ok}); "
                                   "move it aside and keep a copy")
-        known = len(migrations())
+        bundled = migrations()
+        known = bundled[-1][0] if bundled else 0
         if version > known:
             raise StateStoreError(
                 f"state database {self.path} has schema version {version}, but this Cacherr knows only up to "

@@ -27,6 +27,8 @@ class Reason(IntEnum):
     WATCHLIST = 5
     TRAKT = 6
     PRE_EXISTING = 7
+    FRESH_DOWNLOAD = 8  # found on the cache, just downloaded, of a show someone watches (FRESH_DOWNLOAD_DAYS)
+    COLLECTION = 9  # the next film of a Plex collection someone is watching (CACHE_COLLECTION_NEXT)
 
     @property
     def label(self) -> str:
@@ -92,6 +94,8 @@ class MediaItem:
     # Every Plex <Media> (version) with its parts; ``files`` holds the files of all of them. Empty when
     # the source does not say. The planner caches one version: see domain.versions.
     versions: tuple[MediaVersion, ...] = ()
+    added_at: datetime | None = None  # when Plex added it (addedAt): a fresh download is recent
+    collections: tuple[str, ...] = ()  # titles of the Plex collections a movie is in
 
     @property
     def display_title(self) -> str:

@@ -12,6 +12,9 @@ to be played wins:
    at or below 1080p; when every version is above, the lowest), ``smallest`` (fewest bytes),
    ``largest``, or ``all`` (every version, as before).
 
+A library's rule (``LIBRARY_RULES`` ``version``, ``skip_4k``) replaces ``MEDIA_VERSION`` for its items; with
+``skip_4k`` a 4K version is never chosen, and an item whose versions are all 4K is not cached (said why).
+
 Pure: string parsing and comparisons only.
 """
 
@@ -36,6 +39,15 @@ class VersionRule:
 
     kind: str = "highest"
     max_height: int | None = None
+    skip_4k: bool = False  # LIBRARY_RULES skip_4k: 4K versions are never cached
+    setting: str = "MEDIA_VERSION"  # which setting this rule came from, for the why
+
+    def for_library(self, library: str, version: str | None, skip_4k: bool) -> VersionRule:
+        """This (global) rule as a library's rule overrides it."""
+        if version is None and not skip_4k:
+            return self
+        base = VersionRule.parse(version) if version is not None else self
+        return VersionRule(base.kind, base.max_height, skip_4k, f"LIBRARY_RULES[{library}]")
 
     @classmethod
     def parse(cls, text: str) -> VersionRule:
@@ -56,6 +68,12 @@ class VersionRule:
             return f"highest:{self.max_height}p"
         return self.kind
 
+    @property
+    def label(self) -> str:
+        """How the why names this rule: ``MEDIA_VERSION=1080p``, ``LIBRARY_RULES[Movies] version=smallest``."""
+        text = f"{self.setting}={self}" if self.setting == "MEDIA_VERSION" else f"{self.setting} version={self}"
+        return f"{text}, skip_4k" if self.skip_4k else text
+
 
 @dataclass(frozen=True, slots=True)
 class Choice:
@@ -75,7 +93,14 @@ def height(v: MediaVersion) -> int:
     return _RES.get(v.label.lower(), 0) or _RES.get(f"{v.label.lower()}p", 0)
 
 
+def is_4k(v: MediaVersion) -> bool:
+    return height(v) >= 2000 or v.label.lower() == "4k"
+
+
 def preferred(versions: tuple[MediaVersion, ...], rule: VersionRule) -> MediaVersion:
+    if rule.skip_4k and any(not is_4k(v) for v in versions):
+        versions = tuple(v for v in versions if not is_4k(v))
+
     def quality(v: MediaVersion) -> tuple[int, int, int]:
         return (height(v), v.bitrate or 0, v.size)
 
@@ -101,8 +126,14 @@ def choose(item: MediaItem, rule: VersionRule, *, playing: Collection[str] = (),
     """The version of ``item`` to cache. ``playing``: Plex paths being played now; ``cached``: cache paths
     already on the cache. Versions keep Plex's order, so ties go to the one Plex lists first."""
     versions = item.versions
+    files = item.files
+    if rule.skip_4k and any(is_4k(v) for v in versions):
+        versions = tuple(v for v in versions if not is_4k(v))
+        if not versions:
+            return Choice((), f"only in 4K, and {rule.setting} has skip_4k")
+        files = tuple(f for v in versions for f in v.files)
     if len(versions) < 2 or rule.kind == "all":
-        return Choice(item.files)
+        return Choice(files)
     n = len(versions)
     for v in versions:
         if any(f.plex_path in playing for f in v.files):
@@ -112,4 +143,4 @@ def choose(item: MediaItem, rule: VersionRule, *, playing: Collection[str] = (),
         kept = preferred(complete, rule)
         return Choice(kept.files, _describe(kept, n, "already on the cache"))
     best = preferred(versions, rule)
-    return Choice(best.files, _describe(best, n, f"MEDIA_VERSION={rule}"))
+    return Choice(best.files, _describe(best, n, rule.label))

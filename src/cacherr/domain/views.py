@@ -59,6 +59,9 @@ class OperationRow:
     started_at: str | None
     finished_at: str | None
     error: str | None
+    title: str = ""  # the item's title, from the journal's action
+    why: str = ""  # why the plan asked for it
+    cycle_id: int | None = None  # the cycle (or restore, real-time top-up) it belongs to
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from cacherr.domain.cache import CacheEntry
 from cacherr.domain.errors import UnsafePath
+from cacherr.domain.media import Reason
 from cacherr.fileops.fsutil import fsync_dir
 from cacherr.fileops.sidecars import find_sidecars
 
@@ -158,8 +159,10 @@ def write_exclude_file(path: str, cache_paths: Iterable[str], *, umask: int = 0o
 
 def belongs_to_cacherr(entry: CacheEntry) -> bool:
     """A file Cacherr holds on the cache on purpose. A fresh download found there (pre-existing) that nobody
-    has wanted and nobody pinned still belongs to the mover, so it is not excluded from it."""
-    return not entry.pre_existing or entry.pinned or entry.last_wanted_at is not None
+    has wanted and nobody pinned still belongs to the mover, so it is not excluded from it; one adopted as a
+    fresh download of a show being watched (FRESH_DOWNLOAD_DAYS) is kept from the mover."""
+    return (not entry.pre_existing or entry.pinned or entry.last_wanted_at is not None
+            or entry.reason is Reason.FRESH_DOWNLOAD)
 
 
 def cached_paths(entries: Iterable[CacheEntry]) -> list[str]:

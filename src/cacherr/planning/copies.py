@@ -6,7 +6,7 @@ Copies are movies of different libraries sharing an imdb://, tmdb:// or tvdb:// 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import replace
 
 from cacherr.domain.media import MediaKind, MediaVersion
@@ -40,29 +40,35 @@ def _groups(wanted: list[WantedItem]) -> list[list[int]]:
     return [g for g in out.values() if len(g) > 1]
 
 
-def _winner(cands: list[WantedItem], rule: VersionRule, playing: Collection[str], cached: Collection[str]
-            ) -> WantedItem:
+def _winner(cands: list[WantedItem], rule: VersionRule, playing: Collection[str], cached: Collection[str],
+            rule_of: Callable[[str], VersionRule]) -> WantedItem:
     picked = []
     for wi in cands:
-        choice = choose(wi.item, rule, playing=playing, cached=cached)
+        choice = choose(wi.item, rule_of(wi.item.library), playing=playing, cached=cached)
+        if not choice.files:  # this library's rule caches none of its versions (skip_4k)
+            continue
         version = next((v for v in wi.item.versions if v.files == choice.files), MediaVersion(choice.files))
         status = 2 if any(f.plex_path in playing for f in choice.files) else \
             1 if all(f.cache_path in cached for f in choice.files) else 0
         picked.append((status, version, wi))
+    if not picked:
+        return cands[0]
     top = max(s for s, _, _ in picked)
     best = preferred(tuple(v for s, v, _ in picked if s == top), rule)
     return next(wi for s, v, wi in picked if s == top and v is best)
 
 
 def keep_one_copy(wanted: list[WantedItem], rule: VersionRule, *, playing: Collection[str] = (),
-                  cached: Collection[str] = ()) -> list[WantedItem]:
+                  cached: Collection[str] = (), rule_of: Callable[[str], VersionRule] | None = None
+                  ) -> list[WantedItem]:
     """``wanted`` with every group of copies reduced to its winner, which takes every copy's users and
-    the best reason; the order stays the priority order."""
+    the best reason; the order stays the priority order. ``rule_of``: a library's own version rule."""
+    of = rule_of or (lambda _library: rule)
     drop: set[int] = set()
     merged: dict[int, WantedItem] = {}
     for group in _groups(wanted):
         cands = [wanted[i] for i in group]
-        win = _winner(cands, rule, playing, cached)
+        win = _winner(cands, rule, playing, cached, of)
         at = next(i for i in group if wanted[i] is win)
         best = min(cands, key=lambda c: (int(c.reason), c.rank))
         merged[at] = replace(win, reason=best.reason, rank=best.rank,

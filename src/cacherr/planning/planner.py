@@ -27,6 +27,7 @@ from cacherr.domain.media import MediaFile, Reason, Snapshot
 from cacherr.domain.space import SIDECAR_ALLOWANCE, copy_cost
 from cacherr.domain.versions import Choice, choose
 from cacherr.planning.copies import keep_one_copy
+from cacherr.planning.fresh import fresh_fate, kept_until
 from cacherr.planning.incomplete import kept_for_unread, kept_note
 from cacherr.planning.policy import (
     Policy,
@@ -80,6 +81,7 @@ class _Work:
     free: int = 0
     trakt_used: int = 0
     choices: dict[str, Choice] = field(default_factory=dict)  # item key -> the version chosen (several only)
+    releases: list[str] = field(default_factory=list)  # fresh downloads handed back to the mover (no file op)
     folders: set[str] = field(default_factory=set)  # cache folders known to exist (or planned)
 
     def files_of(self, wi: WantedItem) -> Choice:
@@ -107,6 +109,15 @@ class _Work:
             folder = posixpath.dirname(folder)
         return copy_cost(f.size, block=self.state.block_size, new_folders=new,
                          sidecars=[SIDECAR_ALLOWANCE] * len(f.sidecars))
+
+    def release(self, entries: Sequence[CacheEntry]) -> None:
+        """Fresh downloads whose days are up: their rows go (no file operation), the space stays used."""
+        days = self.policy.fresh_download
+        for e in entries:
+            self.releases.append(e.cache_path)
+            self.notes.append(f"{e.title or e.cache_path}: fresh download left to the mover (kept until "
+                              f"{kept_until(e, days):%Y-%m-%d %H:%M} by FRESH_DOWNLOAD_DAYS)")
+            self.used -= e.size
 
     def give_back(self, entries: Sequence[CacheEntry], reason: Reason, why: str) -> None:
         for e in entries:
@@ -146,6 +157,8 @@ def _fate(w: _Work, entries: Sequence[CacheEntry], wanting: dict[str, set[str]],
     ("found", "") for a pre-existing file nobody has watched yet."""
     first = entries[0]
     watchers = watched_by_all(first, w.snapshot, wanting, known) if w.policy.watched_move else None
+    if first.reason is Reason.FRESH_DOWNLOAD and first.last_wanted_at is None:
+        return fresh_fate(first, w.policy.fresh_download, w.now, watchers is not None), ""
     if watchers is not None:
         why = f"watched by {user_list(watchers)}"
         return "back", f"was already on the cache; {why}" if first.pre_existing else why
@@ -167,7 +180,7 @@ def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
     held: list[_Unit] = []
     found: list[tuple[datetime, _Unit]] = []
     idle: list[tuple[datetime, _Unit]] = []
-    retained = kept = 0
+    retained = kept = fresh = 0
     for key, entries in sorted(_group(w.state.entries).items()):
         if any(e.pinned for e in entries):
             continue
@@ -177,6 +190,7 @@ def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
         in_play = bool(play_keys) and _in_play(entries, play_keys, play_paths)
         if key in index:
             wi = wanted[index[key]]
+            entries = _drop_superseded(w, wi, entries, in_play)
             entries = _drop_other_versions(w, wi, entries, in_play)
             if not in_play and entries:
                 held.append(_Unit(key, entries, index[key], wi.reason, "", wi))
@@ -185,6 +199,11 @@ def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
         retained += fate == "idle"
         first = entries[0]
         if in_play:
+            continue
+        if fate in ("kept", "release"):
+            fresh += fate == "kept"
+            if fate == "release" and w.policy.give_back:
+                w.release(entries)
             continue
         if fate == "back":
             if w.policy.give_back:
@@ -199,7 +218,19 @@ def _classify(w: _Work, wanted: list[WantedItem]) -> list[_Unit]:
         w.notes.append(f"{retained} item(s) kept on the cache within CACHE_RETENTION_HOURS")
     if kept:
         w.notes.append(kept_note(kept))
+    if fresh:
+        w.notes.append(f"{fresh} fresh download(s) kept on the cache, away from the mover (FRESH_DOWNLOAD_DAYS)")
     return _evict_order(len(wanted), held, found, idle)
+
+
+def _drop_superseded(w: _Work, wi: WantedItem, entries: list[CacheEntry], in_play: bool) -> list[CacheEntry]:
+    """Give back cached files the item no longer has (Sonarr/Radarr upgraded it); return the entries kept."""
+    current = {f.cache_path for f in wi.item.files}
+    old = [e for e in entries if e.cache_path not in current]
+    if not old or not current or in_play or not w.policy.give_back:
+        return entries
+    w.give_back(old, wi.reason, "replaced in Plex by a new file (an upgrade); the new file is cached instead")
+    return [e for e in entries if e.cache_path in current]
 
 
 def _drop_other_versions(w: _Work, wi: WantedItem, entries: list[CacheEntry], in_play: bool) -> list[CacheEntry]:
@@ -210,7 +241,8 @@ def _drop_other_versions(w: _Work, wi: WantedItem, entries: list[CacheEntry], in
     keep = {f.cache_path for f in choice.files}
     other = [e for e in entries if e.cache_path not in keep]
     if other and not in_play and w.policy.give_back:
-        w.give_back(other, wi.reason, f"another version is cached instead: {choice.why}")
+        why = f"another version is cached instead: {choice.why}" if choice.files else f"not cached: {choice.why}"
+        w.give_back(other, wi.reason, why)
         return [e for e in entries if e.cache_path in keep]
     return entries
 
@@ -265,9 +297,17 @@ def _place(w: _Work, wi: WantedItem, prio: int, ev: _Evictor, cached: set[str],
         w.skips.append(Skip(_path(choice.files), item.display_title, f"given back to make room for "
                             f"higher-priority media ({wi.why})", choice.size))
         return
+    if not choice.files and choice.why:
+        w.skips.append(Skip(_path(item.files), item.display_title, f"not cached ({wi.why}): {choice.why}", 0))
+        return
     files = _uncached(choice.files, cached)
     need = sum(f.size for f in files)
     if not files:
+        return
+    if (w.policy.excluded_keys or w.policy.excluded_paths) and w.policy.excludes(item.key,
+                                                                                 (f.array_path for f in files)):
+        w.skips.append(Skip(_path(files), item.display_title, f"not cached ({wi.why}): kept off the cache on "
+                            "request; let it back in on the Cached media page", need))
         return
     disk = sum(w.disk_cost(f) for f in files)
     players = play_keys.get(item.key)
@@ -354,8 +394,8 @@ def _build(snapshot: Snapshot, cache_state: CacheState, policy: Policy, now: dat
     cached = {e.cache_path for e in cache_state.entries}
     w.folders = {posixpath.dirname(p) for p in cached}
     playing = {s.plex_path for s in snapshot.sessions if s.plex_path}
-    wanted = keep_one_copy(wanted, policy.versions, playing=playing, cached=cached)
-    w.choices = {wi.item.key: choose(wi.item, policy.versions, playing=playing, cached=cached)
+    wanted = keep_one_copy(wanted, policy.versions, playing=playing, cached=cached, rule_of=policy.version_of)
+    w.choices = {wi.item.key: choose(wi.item, policy.version_of(wi.item.library), playing=playing, cached=cached)
                  for wi in wanted if wi.item.versions}
     units = _classify(w, wanted)
     prio_of = {wi.item.key: i for i, wi in enumerate(wanted)}
@@ -368,4 +408,4 @@ def _build(snapshot: Snapshot, cache_state: CacheState, policy: Policy, now: dat
     budget = limit if limit is not None else max(usage_before + cache_state.free_bytes - policy.min_free_bytes, 0)
     w.notes.extend(f"{title}: not in your library" for title in snapshot.not_in_library)
     return Plan(created_at=now, actions=(*w.restores, *w.caches), skips=tuple(w.skips), budget_bytes=budget,
-                usage_before=usage_before, usage_after=w.used, notes=tuple(w.notes))
+                usage_before=usage_before, usage_after=w.used, notes=tuple(w.notes), releases=tuple(w.releases))

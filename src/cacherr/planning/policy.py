@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 # Wants from these reasons stop counting once their user has watched the item (a watchlist entry that
 # Plex has not yet dropped, a next episode already seen). Playing, in progress and on deck always count:
 # they are what the user is watching right now, even a re-watch.
-DROPPED_WHEN_WATCHED = frozenset({Reason.NEXT_EPISODE, Reason.WATCHLIST, Reason.TRAKT})
+DROPPED_WHEN_WATCHED = frozenset({Reason.NEXT_EPISODE, Reason.WATCHLIST, Reason.TRAKT, Reason.COLLECTION})
 # Reasons that are not a person's wish; such wants add no "interested user".
-NOT_A_USER = frozenset({Reason.TRAKT, Reason.PINNED, Reason.PRE_EXISTING})
+NOT_A_USER = frozenset({Reason.TRAKT, Reason.PINNED, Reason.PRE_EXISTING, Reason.FRESH_DOWNLOAD})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,20 @@ class Policy:
     give_back: bool = True  # False for real-time top-ups: cache only, never restore or evict
     versions: VersionRule = field(default_factory=VersionRule)  # MEDIA_VERSION
     library_retention: Mapping[str, timedelta] = field(default_factory=dict)  # LIBRARY_RULES retention_hours
+    library_versions: Mapping[str, VersionRule] = field(default_factory=dict)  # LIBRARY_RULES version, skip_4k
+    fresh_download: timedelta = timedelta(0)  # FRESH_DOWNLOAD_DAYS: how long an adopted fresh download stays
+
+    def version_of(self, library: str) -> VersionRule:
+        """The version rule of ``library`` (its LIBRARY_RULES version/skip_4k, else MEDIA_VERSION)."""
+        return self.library_versions.get(library, self.versions)
+
+    # Kept off the cache on request (a restore with "keep off the cache"): item keys, and array paths of
+    # files Plex does not know. Never cached until let back in.
+    excluded_keys: frozenset[str] = frozenset()
+    excluded_paths: frozenset[str] = frozenset()
+
+    def excludes(self, key: str, array_paths: Iterable[str]) -> bool:
+        return key in self.excluded_keys or any(p in self.excluded_paths for p in array_paths)
 
     def retention_of(self, library: str) -> timedelta:
         """The retention of ``library`` (its LIBRARY_RULES entry, else CACHE_RETENTION_HOURS)."""
@@ -63,7 +77,18 @@ class Policy:
             versions=VersionRule.parse(settings.MEDIA_VERSION),
             library_retention={name: timedelta(hours=rule.retention_hours)
                                for name, rule in settings.LIBRARY_RULES.items() if rule.retention_hours is not None},
+            library_versions=library_versions(VersionRule.parse(settings.MEDIA_VERSION), settings),
+            fresh_download=timedelta(days=settings.FRESH_DOWNLOAD_DAYS),
         )
+
+
+def library_versions(default: VersionRule, settings: Settings) -> dict[str, VersionRule]:
+    """Library title -> its version rule, for the libraries whose LIBRARY_RULES entry sets one."""
+    out = {}
+    for name, rule in settings.LIBRARY_RULES.items():
+        if rule.version is not None or rule.skip_4k:
+            out[name] = default.for_library(name, rule.version, rule.skip_4k)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +129,8 @@ _WHY: dict[Reason, str] = {
     Reason.TRAKT: "Trakt list pick (#{n})",
     Reason.PINNED: "pinned",
     Reason.PRE_EXISTING: "was already on the cache",
+    Reason.FRESH_DOWNLOAD: "fresh download of a show being watched",
+    Reason.COLLECTION: "next film of a collection for {who}",
 }
 
 

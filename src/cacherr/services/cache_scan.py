@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from cacherr.domain.cache import CacheEntry, CacheMode, CacheState
-from cacherr.domain.media import Reason
+from cacherr.domain.media import MediaItem, Reason
 from cacherr.domain.paths import PathMapper, normalise
 from cacherr.ports import DiskProbe, MediaServer
 
@@ -33,6 +33,7 @@ def cache_state(disk: DiskProbe, mapper: PathMapper, entries: Sequence[CacheEntr
 class Adoption:
     entries: tuple[CacheEntry, ...]  # new pre-existing entries
     unknown: tuple[str, ...]  # cache files Plex does not know (left alone)
+    items: dict[str, MediaItem] = field(default_factory=dict)  # cache path -> the Plex item of each entry
 
 
 def find_unregistered(disk: DiskProbe, mapper: PathMapper, known: Collection[str]) -> dict[str, tuple[str, int]]:
@@ -60,10 +61,12 @@ def adopt(server: MediaServer, disk: DiskProbe, mapper: PathMapper, known: Colle
         return Adoption((), ())
     items = server.items_for_paths(list(found))
     entries = []
+    found_items: dict[str, MediaItem] = {}
     for plex_path, (cache_path, size) in sorted(found.items()):
         item = items.get(plex_path)
         if item is None:
             continue
+        found_items[cache_path] = item
         mapped = mapper.counterpart(cache_path)
         assert mapped is not None  # find_unregistered kept only mapped paths
         mode = CacheMode.COPY if disk.exists(mapped.array_path) else CacheMode.MOVE
@@ -72,7 +75,7 @@ def adopt(server: MediaServer, disk: DiskProbe, mapper: PathMapper, known: Colle
     unknown = tuple(sorted(p for plex, (p, _) in found.items() if plex not in items))
     if unknown:
         log.info("%d file(s) on the cache are unknown to Plex and left alone", len(unknown))
-    return Adoption(tuple(entries), unknown)
+    return Adoption(tuple(entries), unknown, found_items)
 
 
 def moved_back(entries: Sequence[CacheEntry], disk: DiskProbe) -> list[CacheEntry]:

@@ -20,6 +20,7 @@ from cacherr.domain.errors import CacherrError, PlexUnavailable
 from cacherr.domain.media import PlaySession, Reason, Snapshot
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport, CycleStatus, Trigger
+from cacherr.domain.viewing import Exclusion, HitRate
 from cacherr.planning import Policy, aggregate_wants, build_plan
 from cacherr.planning.library_rules import apply_rules
 from cacherr.ports import (
@@ -28,9 +29,11 @@ from cacherr.ports import (
     CycleHistory,
     DiskProbe,
     FileEngine,
+    KeptOff,
     MediaServer,
     MoverWatch,
     Notifier,
+    PlayStarts,
     ProgressCallback,
     SingleFlight,
     TraktPick,
@@ -38,6 +41,7 @@ from cacherr.ports import (
 )
 from cacherr.services.cache_scan import Adoption, adopt, cache_state, moved_back
 from cacherr.services.cycle_exec import ReportBuilder, execute_plan
+from cacherr.services.fresh_downloads import MoverFiles, gone_upgrades, notes, release, sort_adoption
 from cacherr.services.realtime import Realtime, WebhookResult, cache_next
 from cacherr.services.restore import Restorer
 from cacherr.services.runner import ActionRunner, MediaServers, SystemClock, failure_message
@@ -69,15 +73,18 @@ class CycleService:
                  lock: SingleFlight, disk: DiskProbe, clock: Clock | None = None,
                  notifier: Callable[[], Notifier | None] | None = None,
                  trakt: Callable[[], TraktSource | None] | None = None,
-                 mover: Callable[[], MoverWatch | None] | None = None) -> None:
+                 mover: Callable[[], MoverWatch | None] | None = None, kept_off: KeptOff | None = None,
+                 plays: PlayStarts | None = None) -> None:
         self._settings = settings
         self.runner = ActionRunner(settings=settings, engine=engine, registry=registry, history=history, lock=lock,
-                                   disk=disk, clock=clock, notifier=notifier, mover=mover)
+                                   disk=disk, clock=clock, notifier=notifier, mover=mover, kept_off=kept_off,
+                                   plays=plays)
         self.servers = MediaServers(settings, media_server)
         self.restorer = Restorer(self.runner, self.servers)
         self._trakt = trakt or (lambda: None)
         self._unknown: dict[str, datetime] = {}  # cache path -> when Plex last did not know it
         self._unknown_lock = threading.Lock()  # preview() adopts outside the cycle lock, concurrently with a cycle
+        self._mover_files = MoverFiles()  # fresh downloads left to the mover (FRESH_DOWNLOAD_DAYS)
 
     # --- the collaborators, for callers and tests -------------------------------------------------
     @property
@@ -205,24 +212,28 @@ class CycleService:
         adoption = self._adopt(server, mapper, entries, now)
         tracked = {e.item_key for e in (*entries, *adoption.entries) if e.item_key}
         snapshot, scrobbled = self._snapshot(server, tracked)
+        adoption = sort_adoption(adoption, snapshot, settings.FRESH_DOWNLOAD_DAYS, now, self._mover_files)
         if rb is not None:
             self._recover(rb)
             current = self.registry.entries()  # recovery may have changed it; read once more, not per step
             stale = moved_back(current, self.disk)
-            for e in stale:
+            upgraded = gone_upgrades([e for e in current if e not in stale], snapshot, self.disk)
+            for e in (*stale, *upgraded):
                 self.registry.remove(e.cache_path)
-            gone = {e.cache_path for e in stale}
+            gone = {e.cache_path for e in (*stale, *upgraded)}
             kept = [e for e in current if e.cache_path not in gone]
             known = {e.cache_path for e in current}
             saved = [self.registry.upsert(e) for e in adoption.entries if e.cache_path not in known]
             entries = sorted([*kept, *saved], key=lambda e: e.cache_path)
         else:
             stale = moved_back(entries, self.disk)
-            gone = {e.cache_path for e in stale}
+            upgraded = gone_upgrades([e for e in entries if e not in stale], snapshot, self.disk)
+            gone = {e.cache_path for e in (*stale, *upgraded)}
             entries = [*(e for e in entries if e.cache_path not in gone), *adoption.entries]
         state = cache_state(self.disk, mapper, entries)
-        policy = Policy.from_settings(settings, state.total_bytes)
-        snapshot = apply_rules(snapshot, settings.library_rules(), settings.NUMBER_EPISODES)
+        policy = self.runner.policy(settings, state.total_bytes)
+        snapshot = apply_rules(snapshot, settings.library_rules(), settings.NUMBER_EPISODES,
+                               settings.EPISODES_AHEAD_MINUTES)
         plan = build_plan(snapshot, state, policy, now)
         problems = list(snapshot.problems)
         if stale:
@@ -230,9 +241,7 @@ class CycleService:
                             "mover?); no longer tracked as cached: "
                             + ", ".join(e.title or e.cache_path for e in stale[:5])
                             + (" ..." if len(stale) > 5 else ""))
-        if adoption.entries:
-            problems.append(f"found {len(adoption.entries)} file(s) already on the cache; tracked as "
-                            "pre-existing (they go back once watched)")
+        problems.extend(notes(upgraded, entries, snapshot, adoption.entries, settings.FRESH_DOWNLOAD_DAYS))
         return Prepared(snapshot, state, policy, plan, adoption.entries, tuple(problems), scrobbled)
 
     def _adopt(self, server: MediaServer, mapper: PathMapper, entries: Sequence[CacheEntry],
@@ -242,6 +251,7 @@ class CycleService:
         cost a listing of a whole library section."""
         with self._unknown_lock:
             recent = {p for p, when in self._unknown.items() if now - when < UNKNOWN_RECHECK}
+        recent |= self._mover_files.skip(now)
         adoption = adopt(server, self.disk, mapper, {e.cache_path for e in entries}, now, skip=recent)
         with self._unknown_lock:
             self._unknown = {p: w for p, w in self._unknown.items() if now - w < UNKNOWN_RECHECK}
@@ -284,6 +294,7 @@ class CycleService:
                 groups.setdefault((int(wi.reason), wi.users), []).extend(paths)
         for (reason, users), paths in groups.items():
             self.registry.mark_wanted(paths, now, Reason(reason), users)
+        release(self.registry, prepared.plan.releases, self._mover_files)
         # Only the scrobbles this plan used: one that arrived during the cycle counts at the next one.
         self.recorder.clear_scrobbles(prepared.scrobbled)
         problem = self.runner.write_exclude(settings)
@@ -291,9 +302,28 @@ class CycleService:
             rb.problems.append(problem)
 
     # --- single operations (services.restore, services.realtime) ------------------------------
-    def restore_item(self, entry_id: int) -> CycleReport:
-        """Give one cached file back to the array. Raises ``EntryNotFound``, ``CycleBusy``."""
-        return self.restorer.restore_item(entry_id)
+    def restore_item(self, entry_id: int, keep_off: bool = False) -> CycleReport:
+        """Give one cached file back to the array; ``keep_off``: every file of its item, and keep the item off the
+        cache until it is let back in (``let_back_in``). Raises ``EntryNotFound``, ``CycleBusy``."""
+        return self.restorer.restore_item(entry_id, keep_off=keep_off)
+
+    def exclusions(self) -> list[Exclusion]:
+        """The items kept off the cache, newest first."""
+        return self.runner.kept_off.all() if self.runner.kept_off is not None else []
+
+    def let_back_in(self, exclusion_id: int) -> Exclusion | None:
+        """The next cycle may cache the item again; the removed exclusion, or None when unknown."""
+        return self.runner.kept_off.remove(exclusion_id) if self.runner.kept_off is not None else None
+
+    def note_play_start(self, user: str, item_key: str, source: str = "session") -> bool:
+        """A play started (session watcher, webhook): recorded for the hit rate. Never raises."""
+        return self.runner.note_play_start(user, item_key, source)
+
+    def hit_rate(self, days: int = 7) -> HitRate:
+        """Of the plays started in the last ``days``, how many were served from the cache, per user."""
+        if self.runner.plays is None:
+            return HitRate("", days, 0, 0, ())
+        return self.runner.plays.hit_rate(self.clock.now(), days)
 
     def restore_path(self, path: str) -> CycleReport:
         """Give back the cached file at ``path`` (inside the roots; else ``UnsafePath``)."""

@@ -67,6 +67,17 @@ class Queries:
     def operations_page(self, page: int = 1, per_page: int = 50) -> Page[OperationRow]:
         return self.read.operations_page(page, per_page)
 
+    def cycles_before(self, before: int | None, limit: int = 50) -> tuple[list[CycleRow], bool]:
+        """Keyset paging of the history: cycles older than id ``before``, newest first; and whether more follow."""
+        return self.read.cycles_before(before, limit)
+
+    def cycle(self, cycle_id: int) -> CycleRow | None:
+        return self.read.cycle(cycle_id)
+
+    def operations_before(self, before: int | None, limit: int = 50,
+                          cycle_id: int | None = None) -> tuple[list[OperationRow], bool]:
+        return self.read.operations_before(before, limit, cycle_id)
+
     # --- usage over time -----------------------------------------------------------------------
     def usage_series(self, limit: int = 200) -> list[UsageSample]:
         return self.read.usage_series(limit)

@@ -20,8 +20,8 @@ from cacherr.domain.errors import CycleBusy
 from cacherr.domain.media import MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport, Trigger
-from cacherr.planning import Policy, build_plan
-from cacherr.planning.library_rules import apply_rules, most_episodes
+from cacherr.planning import build_plan
+from cacherr.planning.library_rules import apply_rules, most_episodes, most_minutes
 from cacherr.services.cache_scan import cache_state, moved_back
 from cacherr.services.gates import realtime_held_back
 from cacherr.services.realtime_playing import cache_playing, playing_delay
@@ -38,7 +38,8 @@ def cache_next(runner: ActionRunner, servers: MediaServers, user: str, item_key:
     nothing to do (a movie, the last episode, all already cached). Raises ``CycleBusy``."""
     settings = runner.settings()
     ahead = most_episodes(settings.library_rules(), settings.NUMBER_EPISODES)
-    if ahead <= 0:
+    minutes = most_minutes(settings.library_rules(), settings.EPISODES_AHEAD_MINUTES)
+    if ahead <= 0 and minutes <= 0:
         return None
     held = realtime_held_back(settings, runner.clock.now(), runner.mover_running())
     if held:
@@ -48,7 +49,7 @@ def cache_next(runner: ActionRunner, servers: MediaServers, user: str, item_key:
         for note in runner.recover_before_actions():  # the start-up step (runtime.start_up), under the lock
             log.warning("recovery: %s", note)
         server = servers.current()
-        nexts = server.next_episodes(item_key, ahead)
+        nexts = server.next_episodes(item_key, ahead, minutes) if minutes else server.next_episodes(item_key, ahead)
         entries = _reconciled(runner, nexts)
         cached = {e.cache_path for e in entries}
         todo = [i for i in nexts if any(f.cache_path not in cached for f in i.files)]
@@ -57,12 +58,12 @@ def cache_next(runner: ActionRunner, servers: MediaServers, user: str, item_key:
             return None
         wants = tuple(Want(i.key, user, Reason.NEXT_EPISODE, rank) for rank, i in enumerate(nexts))
         state = cache_state(runner.disk, PathMapper(settings.path_mappings()), entries)
-        policy = Policy.from_settings(settings, state.total_bytes, give_back=False)
+        policy = runner.policy(settings, state.total_bytes, give_back=False)
         # A move (or symlink swap) must not pull a file from under someone playing it right now: the
         # planner skips those when it knows the sessions (a copy leaves the array file in place).
         sessions = server.sessions() if policy.mode is not CacheMode.COPY else ()
         snapshot = apply_rules(Snapshot(now, (user,), {i.key: i for i in nexts}, wants, sessions=sessions),
-                               settings.library_rules(), settings.NUMBER_EPISODES)
+                               settings.library_rules(), settings.NUMBER_EPISODES, settings.EPISODES_AHEAD_MINUTES)
         plan = build_plan(snapshot, state, policy, now)
         if not plan.actions and not plan.skips:
             return None
@@ -205,6 +206,8 @@ class Realtime:
         if not event or not key:
             return WebhookResult(event or "?", "ignored", "no event or no Metadata.ratingKey in the payload")
         if event in PLAY_EVENTS:
+            if event == "media.play" and kind in (MediaKind.MOVIE.value, MediaKind.EPISODE.value):
+                self.runner.note_play_start(user, key, "webhook")
             playable = kind in (MediaKind.MOVIE.value, MediaKind.EPISODE.value)
             playing = playable and self._after_play_event(user, key, kind)
             if kind and kind != MediaKind.EPISODE.value:

@@ -13,7 +13,7 @@ import logging
 from cacherr.domain.cache import CacheState
 from cacherr.domain.media import MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.report import CycleReport, Trigger
-from cacherr.planning import Policy, build_plan
+from cacherr.planning import build_plan
 from cacherr.services.gates import realtime_held_back
 from cacherr.services.runner import ActionRunner, MediaServers
 from cacherr.settings import Settings
@@ -66,7 +66,7 @@ def _copy_item(runner: ActionRunner, settings: Settings, session: PlaySession, i
         return None
     copying = settings.model_copy(update={"COPY_TO_CACHE": True, "USE_SYMLINKS": False})
     total, free = runner.usage()
-    policy = Policy.from_settings(copying, total, give_back=False)
+    policy = runner.policy(copying, total, give_back=False)
     now = runner.clock.now()
     wants = (Want(item.key, session.user, Reason.IN_PROGRESS, 0, now),)
     snapshot = Snapshot(now, (session.user,), {item.key: item}, wants, sessions=(session,))

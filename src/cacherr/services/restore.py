@@ -72,11 +72,18 @@ class Restorer:
         notes = [f"recovered {len(recovered)} interrupted file operation(s) first"] if recovered else []
         return self.runner.run_actions(trigger, plan, entries, settings, [*notes, *problems])
 
-    def restore_item(self, entry_id: int) -> CycleReport:
-        entry = self.runner.registry.get(entry_id)
+    def restore_item(self, entry_id: int, *, keep_off: bool = False) -> CycleReport:
+        """Give one entry back; ``keep_off``: every file of its item, and keep the item off the cache (recorded
+        before the restore, so a cycle starting meanwhile does not copy it back)."""
+        registry = self.runner.registry
+        entry = registry.get(entry_id)
         if entry is None:
             raise EntryNotFound(f"no cached file with id {entry_id}")
-        return self.restore_entries(Trigger.RESTORE, [entry], "given back on request")
+        if not keep_off or self.runner.kept_off is None:
+            return self.restore_entries(Trigger.RESTORE, [entry], "given back on request")
+        self.runner.kept_off.add([entry], self.runner.clock.now())
+        same = [e for e in registry.entries() if entry.item_key and e.item_key == entry.item_key] or [entry]
+        return self.restore_entries(Trigger.RESTORE, same, "given back on request, and kept off the cache")
 
     def restore_path(self, path: str) -> CycleReport:
         """Give back the cached file at ``path`` (its cache or array path, inside the configured roots)."""

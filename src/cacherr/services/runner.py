@@ -21,6 +21,7 @@ from cacherr.domain.errors import CacherrError
 from cacherr.domain.media import PlaySession
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport, CycleStatus, Trigger
+from cacherr.domain.viewing import ExcludedSet
 from cacherr.planning import Policy
 from cacherr.ports import (
     CacheRegistry,
@@ -28,13 +29,16 @@ from cacherr.ports import (
     CycleHistory,
     DiskProbe,
     FileEngine,
+    KeptOff,
     MediaServer,
     MoverWatch,
     Notifier,
+    PlayStarts,
     SingleFlight,
 )
 from cacherr.services.cache_scan import cache_roots
 from cacherr.services.cycle_exec import ReportBuilder, execute_plan, notify
+from cacherr.services.exclusions import with_exclusions
 from cacherr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -72,8 +76,11 @@ class ActionRunner:
     def __init__(self, *, settings: Callable[[], Settings], engine: Callable[[], FileEngine],
                  registry: CacheRegistry, history: CycleHistory, lock: SingleFlight, disk: DiskProbe,
                  clock: Clock | None = None, notifier: Callable[[], Notifier | None] | None = None,
-                 mover: Callable[[], MoverWatch | None] | None = None) -> None:
+                 mover: Callable[[], MoverWatch | None] | None = None, kept_off: KeptOff | None = None,
+                 plays: PlayStarts | None = None) -> None:
         self.settings = settings
+        self.kept_off = kept_off  # items kept off the cache on request (None: the feature is not wired)
+        self.plays = plays  # play starts for the hit rate (None: not recorded)
         self.engine = engine
         self.registry = registry
         self.history = history
@@ -91,6 +98,24 @@ class ActionRunner:
         """Why Unraid's mover counts as running now (cycles and real time wait for it), or None."""
         watch = self._mover()
         return watch.running() if watch is not None else None
+
+    def excluded(self) -> ExcludedSet:
+        """What plans keep off the cache now."""
+        return self.kept_off.excluded() if self.kept_off is not None else ExcludedSet()
+
+    def policy(self, settings: Settings, total_bytes: int, *, give_back: bool = True) -> Policy:
+        """The planning policy for ``settings``, keeping the excluded items off the cache."""
+        return with_exclusions(Policy.from_settings(settings, total_bytes, give_back=give_back), self.excluded())
+
+    def note_play_start(self, user: str, item_key: str, source: str = "session") -> bool:
+        """A play started: record it with whether its file is on the cache now (the hit rate). Never raises."""
+        if self.plays is None:
+            return False
+        try:
+            return self.plays.record(user, item_key, self.clock.now(), source=source)
+        except Exception:
+            log.exception("could not record the play start of %s by %s", item_key, user)
+            return False
 
     def mark_scrobbled(self, item_key: str, user: str) -> None:
         """``user`` finished ``item_key``: count it as watched at the next cycle (Plex may lag)."""

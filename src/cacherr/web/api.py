@@ -38,6 +38,7 @@ from cacherr.web.schemas import (
     EntryActionOut,
     EntryOut,
     HealthOut,
+    HistoryQuery,
     LastPlanOut,
     LogLineOut,
     LogQuery,
@@ -46,7 +47,6 @@ from cacherr.web.schemas import (
     MediaQuery,
     OperationOut,
     OperationsPageOut,
-    PageQuery,
     PinIn,
     PlanOut,
     RunCycleIn,
@@ -166,15 +166,6 @@ def media_item(entry_id: int) -> tuple[Response, int]:
     return ok(_entry_checked(entry_id))
 
 
-@SPEC.route(bp, "/media/<int:entry_id>/restore", "POST", summary="Give one cached item back to the array "
-            "(in the background)", tag="media", response=AcceptedOut, status=202, errors=(409, 503))
-def restore_item(entry_id: int) -> tuple[Response, int]:
-    entry = _entry_checked(entry_id)
-    cycle = _cycle()
-    job = state().jobs.submit("restore", lambda: cycle.restore_item(entry.id), _describe)
-    return ok(AcceptedOut(accepted=True, job=job_out(job)), 202)
-
-
 @SPEC.route(bp, "/media/<int:entry_id>/pin", "POST", summary="Pin (keep on the cache) or unpin one item",
             tag="media", response=EntryActionOut, body=PinIn, errors=(503,))
 def pin_item(entry_id: int) -> tuple[Response, int]:
@@ -228,22 +219,39 @@ def run_cycle() -> tuple[Response, int]:
     return ok(AcceptedOut(accepted=True, job=job_out(job)), 202)
 
 
-@SPEC.route(bp, "/cycles", "GET", summary="Cycle history, newest first", tag="history",
-            response=CyclesPageOut, query=PageQuery)
+@SPEC.route(bp, "/cycles", "GET", summary="Cycle history, newest first (by page, or by ?before=&limit=)",
+            tag="history", response=CyclesPageOut, query=HistoryQuery)
 def cycles() -> tuple[Response, int]:
-    args = parse_query(PageQuery)
-    page = state().services.queries.cycles_page(args.page, args.per_page)
-    return ok(CyclesPageOut(items=[CycleOut.model_validate(c) for c in page.items], total=page.total,
-                            page=page.page, per_page=page.per_page))
+    args = parse_query(HistoryQuery)
+    q = state().services.queries
+    if args.before is None and args.limit is None:
+        page = q.cycles_page(args.page, args.per_page)
+        more = page.page * page.per_page < page.total
+        return ok(CyclesPageOut(items=[CycleOut.model_validate(c) for c in page.items], total=page.total,
+                                page=page.page, per_page=page.per_page,
+                                next_before=page.items[-1].id if more and page.items else None))
+    rows, more = q.cycles_before(args.before, args.limit or args.per_page)
+    total = q.cycles_page(1, 1).total
+    return ok(CyclesPageOut(items=[CycleOut.model_validate(c) for c in rows], total=total, page=1,
+                            per_page=args.limit or args.per_page, next_before=rows[-1].id if more and rows else None))
 
 
-@SPEC.route(bp, "/operations", "GET", summary="File operations from the journal, newest first",
-            tag="history", response=OperationsPageOut, query=PageQuery)
+@SPEC.route(bp, "/operations", "GET", summary="File operations from the journal, newest first, with their "
+            "title and cycle (by page, or by ?before=&limit=)", tag="history", response=OperationsPageOut,
+            query=HistoryQuery)
 def operations() -> tuple[Response, int]:
-    args = parse_query(PageQuery)
-    page = state().services.queries.operations_page(args.page, args.per_page)
-    return ok(OperationsPageOut(items=[OperationOut.model_validate(o) for o in page.items], total=page.total,
-                                page=page.page, per_page=page.per_page))
+    args = parse_query(HistoryQuery)
+    q = state().services.queries
+    if args.before is None and args.limit is None:
+        page = q.operations_page(args.page, args.per_page)
+        items, more, total = page.items, page.page * page.per_page < page.total, page.total
+        number, size = page.page, page.per_page
+    else:
+        size = args.limit or args.per_page
+        items, more = q.operations_before(args.before, size)
+        total, number = q.operations_page(1, 1).total, 1
+    return ok(OperationsPageOut(items=[OperationOut.model_validate(o) for o in items], total=total, page=number,
+                                per_page=size, next_before=items[-1].id if more and items else None))
 
 
 @SPEC.route(bp, "/usage", "GET", summary="Cache usage and bytes moved over time", tag="history",

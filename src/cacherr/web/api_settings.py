@@ -18,6 +18,7 @@ from werkzeug.exceptions import Forbidden, ServiceUnavailable
 from cacherr.domain.errors import ConfigError
 from cacherr.settings import Settings, SizeLimit, build_settings, display_value, field_meta, mask
 from cacherr.settings_checks import ENV_ONLY
+from cacherr.settings_labels import SECTIONS, label_of
 from cacherr.settings_store import SettingsNotWritten, read_json_file
 from cacherr.web.api import ok
 from cacherr.web.api_common import SPEC, BadInput, bp, parse_body, parse_query, state
@@ -71,8 +72,9 @@ def settings_out() -> SettingsOut:
             name=name, value=value, source=store.source_of(name), locked=name in locked or name in ENV_ONLY,
             secret=bool(meta.get("secret")), is_set=bool(value), group=group,
             description=Settings.model_fields[name].description or "", advanced=bool(meta.get("advanced")),
-            restart=bool(meta.get("restart")), kind=kind, choices=choices))
-    return SettingsOut(groups=groups, settings=rows)
+            restart=bool(meta.get("restart")), kind=kind, choices=choices, label=label_of(name).label,
+            section=label_of(name).section))
+    return SettingsOut(groups=groups, settings=rows, sections=list(SECTIONS))
 
 
 def _size_text(settings: Settings, name: str) -> Any:
@@ -96,8 +98,20 @@ def _field_of(problem: str) -> str:
     return m.group(1) if m else ""
 
 
-def _message_of(problem: str, name: str) -> str:
+def _message_of(problem: str, name: str, given: Any = None) -> str:
+    """The message of one ``NAME=value (where): message`` problem, for the field: ``where: message``.
+
+    The value is cut off as it was written (a JSON value's text holds ": " too)."""
     rest = problem[len(name):]
+    if given is not None:
+        shown = mask(str(given)) if field_meta(name).get("secret") else given
+        prefix = f"={shown}"
+        if rest.startswith(prefix):
+            rest = rest[len(prefix):]
+            if rest.startswith(" (") and "): " in rest:
+                where, message = rest[2:].split("): ", 1)
+                return f"{where}: {message}"
+            return rest.removeprefix(": ")
     return rest.split(": ", 1)[1] if ": " in rest else rest.lstrip(":= ")
 
 
@@ -182,7 +196,7 @@ def _save() -> tuple[Response, int]:
         fields: dict[str, str] = {}
         for problem in exc.problems:
             name = _field_of(problem)
-            fields.setdefault(name or "settings", _message_of(problem, name) if name else problem)
+            fields.setdefault(name or "settings", _message_of(problem, name, changes.get(name)) if name else problem)
         raise BadInput("invalid settings: nothing was saved", exc.problems, fields, status=422) from None
     except SettingsNotWritten as exc:
         raise ServiceUnavailable(str(exc)) from None

@@ -10,7 +10,18 @@ from werkzeug.exceptions import HTTPException
 from cacherr.domain.errors import CacherrError, ConfigError, CycleBusy, PlexUnavailable, UnsafePath
 from cacherr.services.restore import EntryNotFound
 from cacherr.settings_store import SettingsStore
-from cacherr.web import api, api_settings, auth, auth_enable, checks, dashboard, setup  # noqa: F401  (registers the routes)
+from cacherr.web import (  # noqa: F401  (registers the routes)
+    api,
+    api_library_rules,
+    api_more,
+    api_settings,
+    auth,
+    auth_enable,
+    checks,
+    dashboard,
+    dashboard_history,
+    setup,
+)
 from cacherr.web.api_common import SPEC, BadInput, WebState, bp, health_bp
 from cacherr.web.jobs import JobRunner
 from cacherr.web.proxy import TrustedProxyFix

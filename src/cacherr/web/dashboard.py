@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Blueprint, g, render_template, request, url_for
@@ -11,10 +12,14 @@ from pydantic import ValidationError
 from cacherr import __version__
 from cacherr.domain.units import human_bytes_signed
 from cacherr.services.queries import MediaFilter
+from cacherr.settings import serialise
+from cacherr.settings_labels import ordered_names
 from cacherr.web.api_common import plan_out, state
 from cacherr.web.api_settings import settings_out
 from cacherr.web.auth import auth_enabled, csrf_token, login_kind
-from cacherr.web.schemas import MediaQuery, PageQuery
+from cacherr.web.clock import offset_minutes, time_tag
+from cacherr.web.media_labels import entry_why
+from cacherr.web.schemas import MediaQuery
 from cacherr.web.setup import lead_to_setup, needs_setup
 
 bp = Blueprint("dashboard", __name__)
@@ -33,7 +38,9 @@ def common() -> dict[str, Any]:
     settings = state().store.current
     return {"csrf_token": csrf_token(), "auth_on": auth_enabled(settings), "login_kind": login_kind(settings),
             "user": g.get("user"), "version": __version__, "nav_pages": PAGES, "test_mode": settings.TEST_MODE,
-            "human": human_bytes_signed, "json_text": json_text, "needs_setup": needs_setup()}
+            "human": human_bytes_signed, "json_text": json_text, "needs_setup": needs_setup(),
+            "tz": settings.TZ, "tz_offset": offset_minutes(settings.TZ),
+            "clock": lambda iso: time_tag(iso, settings.TZ)}
 
 
 def json_text(value: Any) -> str:
@@ -68,8 +75,11 @@ def media() -> str:
     def page_url(p: int) -> str:
         return url_for("dashboard.media", page=p, **keep)  # type: ignore[arg-type]
 
+    days = state().store.current.FRESH_DOWNLOAD_DAYS
+    cycle = state().services.cycle
     return render_template("media.html", page="media", result=page, pages=pages, args=args, facets=q.facets(),
-                           page_url=page_url)
+                           page_url=page_url, why=lambda e: entry_why(e, days),
+                           exclusions=cycle.exclusions() if cycle is not None else [])
 
 
 @bp.get("/plan")
@@ -82,19 +92,32 @@ def plan() -> str:
 
 @bp.get("/history")
 def history() -> str:
-    args = _args(PageQuery)
+    """Cycles newest first (``?cycle=ID`` starts at that cycle, opened; ``?before=ID`` pages by keyset),
+    and the file operations; the page fetches more, and live updates, from ``dashboard_history``."""
+    from cacherr.web.dashboard_history import CYCLES_PER_PAGE, OPS_PER_PAGE, int_arg
+
     q = state().services.queries
-    cycles = q.cycles_page(args.page, args.per_page)
-    ops = q.operations_page(1, 50)
-    pages = max(1, -(-cycles.total // cycles.per_page))
-    return render_template("history.html", page="history", cycles=cycles, ops=ops, pages=pages)
+    opened, before = int_arg("cycle"), int_arg("before")
+    if opened is not None and before is None:
+        before = opened + 1
+    cycles, more = q.cycles_before(before, CYCLES_PER_PAGE)
+    ops, ops_more = q.operations_before(None, OPS_PER_PAGE)
+    return render_template("history.html", page="history", cycles=cycles, ops=ops, opened=opened,
+                           total=q.cycles_page(1, 1).total, cycles_next=cycles[-1].id if more else None,
+                           ops_next=ops[-1].id if ops_more else None)
 
 
 @bp.get("/settings")
 def settings() -> str:
     out = settings_out()
-    grouped = {name: [s for s in out.settings if s.group == name] for name in out.groups}
-    return render_template("settings.html", page="settings", grouped=grouped)
+    by_name = {s.name: s for s in out.settings}
+    sections: dict[str, list[Any]] = {name: [] for name in out.sections}
+    for name in ordered_names():
+        sections.setdefault(by_name[name].section, []).append(by_name[name])
+    sections = {k: v for k, v in sections.items() if v}
+    slugs = {k: re.sub(r"[^a-z0-9]+", "-", k.lower()).strip("-") for k in sections}
+    rules = serialise(state().store.current, "LIBRARY_RULES")
+    return render_template("settings.html", page="settings", sections=sections, slugs=slugs, library_rules=rules)
 
 
 @bp.get("/logs")

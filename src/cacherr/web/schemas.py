@@ -139,6 +139,12 @@ class PageQuery(_In):
     per_page: int = Field(20, ge=1, le=200)
 
 
+class HistoryQuery(PageQuery):
+    before: int | None = Field(None, ge=1, le=2**62, description="Keyset paging: rows older than this id "
+                               "(the previous answer's next_before). With before or limit, page is ignored.")
+    limit: int | None = Field(None, ge=1, le=200, description="Rows per answer with keyset paging.")
+
+
 # --- plan --------------------------------------------------------------------------------------
 class ActionOut(_Out):
     kind: str
@@ -199,6 +205,7 @@ class CyclesPageOut(_Out):
     total: int
     page: int
     per_page: int
+    next_before: int | None = Field(None, description="Pass as ?before= for the next (older) rows; null: no more.")
 
 
 class OperationOut(_Out):
@@ -210,6 +217,9 @@ class OperationOut(_Out):
     started_at: str | None
     finished_at: str | None
     error: str | None
+    title: str = ""
+    why: str = ""
+    cycle_id: int | None = Field(None, description="The cycle (or restore, real-time top-up) it belongs to.")
 
 
 class OperationsPageOut(_Out):
@@ -217,6 +227,7 @@ class OperationsPageOut(_Out):
     total: int
     page: int
     per_page: int
+    next_before: int | None = Field(None, description="Pass as ?before= for the next (older) rows; null: no more.")
 
 
 class UsageSampleOut(_Out):
@@ -245,11 +256,14 @@ class SettingOut(_Out):
     restart: bool = Field(description="Takes effect after a restart.")
     kind: str = Field(description="Input kind: text, number, bool, choice, list, json, secret.")
     choices: list[str] = Field(default_factory=list)
+    label: str = Field("", description="Human label shown on the settings page (the name is the variable).")
+    section: str = Field("", description="Section of the settings page (one of SettingsOut.sections).")
 
 
 class SettingsOut(_Out):
     groups: list[str]
     settings: list[SettingOut]
+    sections: list[str] = Field(default_factory=list, description="The settings page's sections, in page order.")
 
 
 class SettingsPatchIn(RootModel[dict[str, Any]]):

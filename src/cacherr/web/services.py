@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from cacherr.domain.cache import Plan
 from cacherr.domain.report import CycleReport, Trigger
+from cacherr.domain.viewing import Exclusion, HitRate
 from cacherr.logs import RING
 from cacherr.ports import Notifier
 from cacherr.services.progress import ProgressBoard
@@ -39,7 +40,13 @@ class CycleRunner(Protocol):
 
     def last_plan(self) -> Plan | None: ...
 
-    def restore_item(self, entry_id: int) -> object: ...
+    def restore_item(self, entry_id: int, keep_off: bool = False) -> object: ...
+
+    def exclusions(self) -> Sequence[Exclusion]: ...
+
+    def let_back_in(self, exclusion_id: int) -> Exclusion | None: ...
+
+    def hit_rate(self, days: int = 7) -> HitRate: ...
 
     def pin(self, entry_id: int, pinned: bool) -> object: ...
 

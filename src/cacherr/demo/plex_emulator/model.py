@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from cacherr.demo.plex_emulator.entities import (
     MB,
@@ -71,6 +72,7 @@ class World:
         self.sessions: list[PlaySession] = []
         self.history: list[HistoryEntry] = []
         self.watchlists: dict[int, list[WatchlistEntry]] = {}
+        self.collections: list[Any] = []  # plex_emulator.collections.Collection (see add_collection there)
         self._ids = 1000
         self.friends_rss_id = "friends-feed"  # discover.provider.plex.tv/rss/<id>: friends' watchlists
         self.email_as_username = False  # myPlexUsername is the owner's email, as on many real servers

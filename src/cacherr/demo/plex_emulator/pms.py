@@ -63,6 +63,10 @@ def _section_items(req: Request, sec_key: int) -> list[AnyItem]:
 
 
 def section_all(req: Request) -> Response:
+    if req.query.get("type") == "18":  # plexapi's section.collections(): type=18 is a collection
+        from cacherr.demo.plex_emulator.collections import section_collections as listing
+
+        return listing(req)
     sec = req.world.section(req.params["id"])
     guids = req.query.get("includeGuids") == "1"
     if req.query.get("includeMeta") == "1":

@@ -26,13 +26,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from cacherr.demo.plex_emulator import plextv, plextv_pins, pms
+from cacherr.demo.plex_emulator import collections, plextv, plextv_pins, pms
 from cacherr.demo.plex_emulator.model import User, World
 from cacherr.demo.plex_emulator.routing import Request, Response, Route, error, match
 from cacherr.demo.plex_emulator.transport import mount_plex_tv
 
 log = logging.getLogger(__name__)
-ROUTES: list[Route] = [*plextv.ROUTES, *plextv_pins.ROUTES, *pms.ROUTES]
+ROUTES: list[Route] = [*plextv.ROUTES, *plextv_pins.ROUTES, *collections.ROUTES, *pms.ROUTES]
 
 
 @dataclass

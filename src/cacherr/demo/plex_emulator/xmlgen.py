@@ -112,6 +112,10 @@ def video_el(world: World, item: Movie | Episode, user: User | None, *, detail: 
         _set(el, viewCount=vs.view_count or None, viewOffset=vs.view_offset or None,
              lastViewedAt=last_viewed_at if last_viewed_at is not None else vs.last_viewed_at)
     _media(el, item.parts, item.duration, detail=detail, check_files=check_files)
+    if isinstance(item, Movie) and world.collections:
+        from cacherr.demo.plex_emulator.collections import tags
+
+        el.extend(tags(world, item))
     if guids:
         _guids(el, item)
     return el

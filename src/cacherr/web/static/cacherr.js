@@ -45,14 +45,14 @@
     while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
     return (i === 0 ? v.toFixed(0) : v.toFixed(1)) + " " + units[i];
   }
-  function when(iso) {
-    if (!iso) return "–";
-    var d = new Date(iso), s = (Date.now() - d.getTime()) / 1000, abs = Math.abs(s), txt;
-    if (abs < 60) txt = Math.round(abs) + " s";
-    else if (abs < 3600) txt = Math.round(abs / 60) + " min";
-    else if (abs < 86400) txt = (abs / 3600).toFixed(1) + " h";
-    else txt = (abs / 86400).toFixed(1) + " days";
-    return (s >= 0 ? txt + " ago" : "in " + txt) + " (" + d.toLocaleString() + ")";
+  /* one clock for every page (static/clock.js): relative, the local time in TZ on hover */
+  function when(iso) { return window.cacherrClock ? window.cacherrClock.relative(iso) : (iso || "–"); }
+  function setTime(sel, iso, prefix) {
+    var n = $(sel);
+    if (!n) return;
+    n.textContent = "";
+    if (prefix) n.appendChild(document.createTextNode(prefix));
+    n.appendChild(window.cacherrClock ? window.cacherrClock.node(iso) : document.createTextNode(iso || "–"));
   }
   function setText(sel, text) { var n = $(sel); if (n) n.textContent = text; }
   function setDot(sel, ok) { var n = $(sel); if (n) n.className = "dot " + (ok === true ? "ok" : ok === false ? "bad" : "unknown"); }
@@ -101,9 +101,11 @@
     setText("#cache-free", bytes(c.free_bytes));
     var last = s.last_cycle;
     var incomplete = last && ((last.summary || {}).problems || []).some(function (p) { return String(p).indexOf("incomplete snapshot") === 0; });
-    setText("#last-cycle", last ? last.status + (last.dry_run ? " (dry run)" : "") + (incomplete ? ", incomplete snapshot (nothing given back for users or shows that could not be read)" : "") + ", " + when(last.finished_at || last.started_at) : "never");
-    setText("#next-cycle", s.next_run ? when(s.next_run) : "not scheduled");
-    setText("#running-cycle", s.running_cycle ? "yes, since " + when(s.running_cycle.started_at) : (s.busy ? "starting…" : "no"));
+    if (last) setTime("#last-cycle", last.finished_at || last.started_at, last.status + (last.dry_run && last.status !== "dry-run" ? " (dry run)" : "") + (incomplete ? ", incomplete snapshot (nothing given back for users or shows that could not be read)" : "") + ", ");
+    else setText("#last-cycle", "never");
+    if (s.next_run) setTime("#next-cycle", s.next_run); else setText("#next-cycle", "not scheduled");
+    if (s.running_cycle) setTime("#running-cycle", s.running_cycle.started_at, "yes, since ");
+    else setText("#running-cycle", s.busy ? "starting…" : "no");
     setDot("#h-plex", s.needs_setup ? false : s.plex); setDot("#h-scheduler", s.scheduler); setDot("#h-db", true);
     var say = function (sel, text) { var n = $(sel); if (n) n.textContent = text; };
     say("#h-plex-text", s.needs_setup ? "needs setup" : s.plex === false ? "not reachable: check PLEX_URL and the token"
@@ -117,51 +119,141 @@
       setDot(pair[1], h.ok === undefined ? null : !!h.ok);
       setText(pair[1] + "-text", h.ok === false ? (h.last_error || h.message || "failing") : "");
     });
-    var job = s.job, js = $("#job-status");
-    if (js) {
-      if (!job) js.textContent = "";
-      else if (job.running) js.textContent = "Running: " + job.kind + " (started " + when(job.started_at) + ")";
-      else js.textContent = "Last " + job.kind + (job.ok ? "" : " failed") + ": " + (job.message || (job.ok ? "done" : ""));
-      js.className = "job " + (job && !job.running && job.ok === false ? "error" : "muted");
-    }
+    storyLine(s);
     ["#run-now", "#dry-run"].forEach(function (sel) { var b = $(sel); if (b) b.disabled = !!s.busy; });
     renderOps(s.operations);
   }
 
-  function drawChart(samples) {
+  /* the status line: what is running now, else the last cycle (status, when, what it did), whatever started it */
+  function cycleStory(c) {
+    var sm = c.summary || {}, n = function (v) { return typeof v === "number" ? v : (v ? v.length : 0); };
+    var did = [], cached = n(sm.cached), back = n(sm.restored), failed = n(sm.failed);
+    var dry = c.dry_run;
+    if (cached) did.push(cached + (dry ? " to cache" : " cached"));
+    if (back) did.push(back + (dry ? " to give back" : " given back"));
+    if (failed) did.push(failed + " failed");
+    if (n(sm.skipped)) did.push(n(sm.skipped) + " skipped");
+    if (sm.bytes_moved && !dry) did.push(bytes(sm.bytes_moved) + " moved");
+    var what = did.length ? did.join(", ") : (c.status === "skipped" || c.status === "failed" ? "" : "nothing to do");
+    var msg = c.error || (c.status === "skipped" ? sm.message : "");
+    return { head: "Last cycle #" + c.id + " (" + c.trigger + (dry && c.status !== "dry-run" ? ", dry run" : "") + ") " + c.status + ", ",
+      tail: (what ? ": " + what : "") + (msg ? ": " + msg : "") };
+  }
+  function storyLine(s) {
+    var js = $("#job-status");
+    if (!js) return;
+    var job = s.job, last = s.last_cycle, running = s.running_cycle;
+    js.textContent = "";
+    if (running || (job && job.running)) {
+      var since = running ? running.started_at : job.started_at;
+      js.appendChild(document.createTextNode("Running: " + (running ? "cycle #" + running.id + " (" + running.trigger + ")" : job.kind) + ", started "));
+      js.appendChild(window.cacherrClock ? window.cacherrClock.node(since) : document.createTextNode(since));
+      js.className = "job muted";
+      return;
+    }
+    if (!last) { js.textContent = "No cycle has run yet."; js.className = "job muted"; return; }
+    var story = cycleStory(last);
+    var link = el("a", { href: "history?cycle=" + last.id + "#cycle-" + last.id, id: "last-cycle-link" });
+    link.appendChild(document.createTextNode(story.head));
+    link.appendChild(window.cacherrClock ? window.cacherrClock.node(last.finished_at || last.started_at) : document.createTextNode(""));
+    js.appendChild(link);
+    js.appendChild(document.createTextNode(story.tail));
+    js.className = "job " + (last.status === "failed" || last.status === "partial" ? "error" : "muted");
+  }
+
+  /* cache usage chart: held by Cacherr (line, left axis, bytes) against the budget (dashed line), bytes moved
+     per cycle (bars, right axis), time along the bottom in TZ; fewer ticks and smaller type on a phone */
+  function niceStep(max, ticks) {  /* a round step in the unit the labels use (KB, MB, GB: powers of 1024) */
+    var unit = Math.pow(1024, Math.max(0, Math.floor(Math.log(Math.max(max, 1)) / Math.log(1024))));
+    var raw = max / unit / ticks, mag = Math.pow(10, Math.floor(Math.log(raw) / Math.LN10)), r = raw / mag;
+    return (r <= 1 ? 1 : r <= 2 ? 2 : r <= 2.5 ? 2.5 : r <= 5 ? 5 : 10) * mag * unit;
+  }
+  function shortTime(iso, spanMs) {
+    var loc = window.cacherrClock ? window.cacherrClock.local(iso) : String(iso);  /* "2026-12-02 14:05:09 CET" */
+    var day = loc.slice(5, 10), hm = loc.slice(11, 16);
+    if (spanMs > 36 * 3600 * 1000) return day + " " + hm;
+    return spanMs < 15 * 60 * 1000 ? loc.slice(11, 19) : hm;
+  }
+  function axisBytes(n) { return bytes(n).replace(/\.0 /, " "); }  /* "1.5 GB", "150 MB": short axis labels */
+  function drawChart(samples, budget) {
     var canvas = $("#chart");
     if (!canvas || !canvas.getContext) return;
-    var ratio = window.devicePixelRatio || 1, w = canvas.clientWidth || 600, h = 180;
+    var ratio = window.devicePixelRatio || 1, w = canvas.clientWidth || 600, h = canvas.clientHeight || 220;
+    var phone = w < 520, font = phone ? 11 : 12;
     canvas.width = w * ratio; canvas.height = h * ratio;
     var g = canvas.getContext("2d");
     g.scale(ratio, ratio);
     g.clearRect(0, 0, w, h);
-    var style = getComputedStyle(document.body);
-    g.fillStyle = style.color; g.font = "12px system-ui, sans-serif";
+    var style = getComputedStyle(document.body), fg = style.color;
+    g.font = font + "px system-ui, sans-serif"; g.fillStyle = fg;
     if (!samples.length) { g.fillText("No data yet: the chart fills in as cycles run.", 10, h / 2); return; }
-    var maxUsed = Math.max.apply(null, samples.map(function (x) { return x.by_cacherr; }).concat([1]));
+    var left = phone ? 54 : 66, right = phone ? 54 : 66, top = 24, bottom = 30;
+    var pw = w - left - right, ph = h - top - bottom;
+    var maxUsed = Math.max.apply(null, samples.map(function (x) { return x.by_cacherr; }).concat([budget || 0, 1]));
     var maxMoved = Math.max.apply(null, samples.map(function (x) { return x.bytes_moved; }).concat([1]));
-    var pad = 28, step = (w - 2 * pad) / Math.max(1, samples.length - 1), bw = Math.max(2, Math.min(16, step * 0.6));
+    var ticks = phone ? 3 : 4, stepU = niceStep(maxUsed, ticks), topU = Math.ceil(maxUsed / stepU) * stepU;
+    var stepM = niceStep(maxMoved, ticks), topM = Math.ceil(maxMoved / stepM) * stepM;
+    var t0 = Date.parse(samples[0].ts), t1 = Date.parse(samples[samples.length - 1].ts), span = Math.max(1, t1 - t0);
+    var xOf = function (x) { return samples.length === 1 ? left + pw / 2 : left + pw * (Date.parse(x.ts) - t0) / span; };
+    var yU = function (v) { return top + ph - ph * v / topU; };
+    /* grid and the left axis (held, bytes) */
+    g.strokeStyle = "rgba(128,128,128,0.25)"; g.lineWidth = 1; g.textAlign = "right"; g.textBaseline = "middle";
+    for (var v = 0; v <= topU + 1; v += stepU) {
+      g.beginPath(); g.moveTo(left, yU(v)); g.lineTo(left + pw, yU(v)); g.stroke();
+      g.fillText(axisBytes(v), left - 6, yU(v));
+    }
+    /* the right axis (moved per cycle) */
+    g.textAlign = "left"; g.globalAlpha = 0.8;
+    for (var m = 0; m <= topM + 1; m += stepM) g.fillText(axisBytes(m), left + pw + 4, top + ph - ph * m / topM);
+    g.globalAlpha = 1;
+    /* bars: bytes moved per cycle */
+    var bw = Math.max(2, Math.min(14, pw / Math.max(1, samples.length) * 0.6));
     g.fillStyle = "rgba(90,150,230,0.55)";
-    samples.forEach(function (x, i) {
-      var bh = (h - 2 * pad) * x.bytes_moved / maxMoved;
-      g.fillRect(pad + i * step - bw / 2, h - pad - bh, bw, bh);
-    });
-    var yOf = function (x) { return h - pad - (h - 2 * pad) * x.by_cacherr / maxUsed; };
+    samples.forEach(function (x) { var bh = ph * x.bytes_moved / topM; g.fillRect(xOf(x) - bw / 2, top + ph - bh, bw, bh); });
+    /* the budget line */
+    if (budget) {
+      g.strokeStyle = "#f85149"; g.setLineDash([6, 4]); g.lineWidth = 1.5;
+      g.beginPath(); g.moveTo(left, yU(budget)); g.lineTo(left + pw, yU(budget)); g.stroke(); g.setLineDash([]);
+      g.fillStyle = "#f85149"; g.textAlign = "left"; g.textBaseline = "bottom";
+      g.fillText("budget " + bytes(budget), left + 4, yU(budget) - 2);
+    }
+    /* the line: held by Cacherr */
     g.strokeStyle = "#e5a00d"; g.lineWidth = 2; g.beginPath();
-    samples.forEach(function (x, i) { if (i === 0) g.moveTo(pad, yOf(x)); else g.lineTo(pad + i * step, yOf(x)); });
+    samples.forEach(function (x, i) { if (i === 0) g.moveTo(xOf(x), yU(x.by_cacherr)); else g.lineTo(xOf(x), yU(x.by_cacherr)); });
     g.stroke();
     g.fillStyle = "#e5a00d";
-    samples.forEach(function (x, i) { g.beginPath(); g.arc(pad + i * step, yOf(x), 3, 0, 2 * Math.PI); g.fill(); });
-    g.fillStyle = style.color;
-    g.fillText(bytes(maxUsed) + " held (max)", pad, 14);
-    g.textAlign = "right";
-    g.fillText(bytes(maxMoved) + " moved in one cycle (max)", w - pad, 14);
-    var stamp = function (x) { var d = new Date(x.ts); return d.toLocaleDateString() + " " + d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); };
-    g.fillStyle = style.color; g.globalAlpha = 0.7;
-    g.fillText(stamp(samples[samples.length - 1]), w - pad, h - 6);
-    if (samples.length > 1) { g.textAlign = "left"; g.fillText(stamp(samples[0]), pad, h - 6); }
-    g.globalAlpha = 1; g.textAlign = "left";
+    if (samples.length <= 60) samples.forEach(function (x) { g.beginPath(); g.arc(xOf(x), yU(x.by_cacherr), 2.5, 0, 2 * Math.PI); g.fill(); });
+    /* axes, units, time labels */
+    g.strokeStyle = fg; g.globalAlpha = 0.6; g.beginPath();
+    g.moveTo(left, top); g.lineTo(left, top + ph); g.lineTo(left + pw, top + ph); g.lineTo(left + pw, top); g.stroke();
+    g.globalAlpha = 1; g.fillStyle = fg; g.textBaseline = "alphabetic";
+    g.textAlign = "left"; g.fillText("held", 2, 12);
+    g.textAlign = "right"; g.fillText("moved/cycle", w - 2, 12);
+    g.textAlign = "center"; g.textBaseline = "top";
+    var labels = samples.length === 1 ? 1 : (phone ? 3 : 5);
+    for (var k = 0; k < labels; k++) {
+      var at = labels === 1 ? t0 : t0 + span * k / (labels - 1);
+      var x = labels === 1 ? left + pw / 2 : left + pw * k / (labels - 1);
+      g.textAlign = k === 0 && labels > 1 ? "left" : (k === labels - 1 && labels > 1 ? "right" : "center");
+      g.fillText(shortTime(new Date(at).toISOString(), span), x, top + ph + 6);
+    }
+    g.textAlign = "left"; g.textBaseline = "alphabetic";
+    canvas.setAttribute("data-drawn", String(samples.length));
+    canvas.setAttribute("aria-label", "Chart: cache held by Cacherr " + bytes(samples[samples.length - 1].by_cacherr) +
+      (budget ? " of a " + bytes(budget) + " budget" : "") + ", bytes moved per cycle, " + samples.length + " samples, times in " +
+      (window.cacherrClock ? window.cacherrClock.tz : "UTC"));
+  }
+
+  function renderHitRate(r) {
+    var box = $("#hit-rate");
+    if (!box) return;
+    box.textContent = "";
+    if (!r.plays) { box.appendChild(el("p", { cls: "muted", text: "No play started in the last " + r.days + " days." })); return; }
+    box.appendChild(el("p", { cls: "big", id: "hit-rate-total", text: r.from_cache + " of " + r.plays + " plays (" + Math.round(r.percent) + "%)" }));
+    box.appendChild(el("p", { cls: "muted small-text", text: "served from the cache, last " + r.days + " days" }));
+    box.appendChild(el("ul", { cls: "hit-users", id: "hit-rate-users" }, r.users.map(function (u) {
+      return el("li", {}, [el("span", { text: u.user }), el("span", { cls: "muted", text: u.from_cache + " of " + u.plays + " (" + Math.round(u.percent) + "%)" })]);
+    })));
   }
 
   function startJob(path, body, label) {
@@ -173,14 +265,24 @@
   }
 
   function overview() {
-    var poll = function () { api("GET", "/status").then(function (r) { if (r.ok) renderStatus(r.data); }); };
-    var chart = function () { api("GET", "/usage").then(function (r) { if (r.ok) drawChart(r.data.samples); }); };
+    var budget = 0, samples = [];
+    var chart = function () { api("GET", "/usage").then(function (r) { if (r.ok) { samples = r.data.samples; drawChart(samples, budget); } }); };
+    var hits = function () { api("GET", "/stats/hit-rate?days=7").then(function (r) { if (r.ok) renderHitRate(r.data); }); };
+    var poll = function () { api("GET", "/status").then(function (r) {
+      if (!r.ok) return;
+      renderStatus(r.data);
+      var b = r.data.cache.budget_bytes || 0;
+      if (b !== budget) { budget = b; drawChart(samples, budget); }
+      if (r.data.last_cycle && r.data.last_cycle.id !== lastId) { if (lastId !== null) { chart(); hits(); } lastId = r.data.last_cycle.id; }
+    }); };
+    var lastId = null;
     $("#run-now").addEventListener("click", function () { startJob("/cycles", { dry_run: false }, "Cycle").then(poll); });
     $("#dry-run").addEventListener("click", function () { window.location.href = "plan?preview=1"; });
-    poll(); chart();
+    poll(); chart(); hits();
     setInterval(poll, 1000);
     setInterval(chart, 30000);
-    window.addEventListener("resize", chart);
+    setInterval(hits, 60000);
+    window.addEventListener("resize", function () { drawChart(samples, budget); });
   }
 
   /* ---- plan ------------------------------------------------------------------------------ */
@@ -232,7 +334,11 @@
       api("POST", "/plan/preview").then(function (r) {
         btn.disabled = false;
         if (!r.ok) { setText("#plan-caption", r.data.error || "Dry run failed"); toast(r.data.error || "Dry run failed", "error"); return; }
-        setText("#plan-caption", "Dry run made " + new Date(r.data.created_at).toLocaleString() + ": nothing was touched.");
+        setText("#plan-caption", "");
+        var cap = $("#plan-caption");
+        cap.appendChild(document.createTextNode("Dry run made "));
+        cap.appendChild(window.cacherrClock ? window.cacherrClock.node(r.data.created_at) : document.createTextNode(r.data.created_at));
+        cap.appendChild(document.createTextNode(": nothing was touched."));
         renderPlan(r.data);
       });
     };
@@ -252,7 +358,8 @@
         else { b.disabled = false; toast(r.data.error || "failed", "error"); }
       };
       if (action === "pin") api("POST", "/media/" + id + "/pin", { pinned: b.getAttribute("data-pinned") === "true" }).then(done);
-      else api("POST", "/media/" + id + "/restore").then(done);
+      else if (action === "let-in") api("DELETE", "/exclusions/" + id).then(done);
+      else api("POST", "/media/" + id + "/restore", action === "restore-keep-off" ? { keep_off: true } : undefined).then(done);
     });
     var all = $("#restore-all");
     if (all) all.addEventListener("click", function () {
@@ -261,62 +368,7 @@
     });
   }
 
-  /* ---- settings -------------------------------------------------------------------------- */
-  function fieldValue(input) {
-    var kind = input.getAttribute("data-kind");
-    if (kind === "bool") return input.checked;
-    if (kind === "list") return input.value.split(",").map(function (x) { return x.trim(); }).filter(Boolean);
-    if (kind === "json") return input.value.trim() ? input.value.trim() : "[]";
-    return input.value;
-  }
-  function changed(input) {
-    var kind = input.getAttribute("data-kind"), initial = input.getAttribute("data-initial") || "";
-    if (input.disabled) return false;
-    if (kind === "bool") return String(input.checked) !== initial;
-    if (kind === "secret") return input.value !== "";
-    return input.value !== initial;
-  }
-  function settingsPage() {
-    var adv = $("#show-advanced");
-    var apply = function () { document.body.classList.toggle("show-advanced", adv.checked); };
-    adv.addEventListener("change", apply); apply();
-    $$("form.settings-group").forEach(function (form) {
-      form.addEventListener("submit", function (ev) {
-        ev.preventDefault();
-        var changes = {};
-        $$("input, select, textarea", form).forEach(function (i) { if (i.name && changed(i)) changes[i.name] = fieldValue(i); });
-        $$(".field-error", form).forEach(function (e) { e.hidden = true; e.textContent = ""; });
-        $$(".field", form).forEach(function (f) { f.classList.remove("invalid"); });
-        var status = $(".saved", form);
-        if (!Object.keys(changes).length) { status.textContent = "Nothing changed."; return; }
-        api("PATCH", "/settings", changes).then(function (r) {
-          if (r.ok) {
-            $$("input, select, textarea", form).forEach(function (i) {
-              if (!(i.name in changes)) return;
-              if (i.getAttribute("data-kind") === "bool") i.setAttribute("data-initial", String(i.checked));
-              else if (i.getAttribute("data-kind") === "secret") { i.value = ""; i.placeholder = "set – type to replace"; }
-              else i.setAttribute("data-initial", i.value);
-            });
-            var msg = r.data.saved.length ? "Saved and applied: " + r.data.saved.join(", ") : "Saved (no value changed).";
-            if (r.data.restart_needed.length) msg += ". Restart needed for " + r.data.restart_needed.join(", ");
-            status.textContent = msg; toast(msg, "ok");
-          } else {
-            var fields = r.data.fields || {};
-            Object.keys(fields).forEach(function (name) {
-              var e = document.getElementById("err-" + name);
-              if (e) { e.textContent = fields[name]; e.hidden = false; e.parentNode.classList.add("invalid"); }
-            });
-            status.textContent = r.data.error || "Not saved";
-            toast((r.data.error || "Not saved") + (r.data.details && r.data.details.length ? ": " + r.data.details.join("; ") : ""), "error");
-          }
-        });
-      });
-    });
-    var tn = $("#test-notify");
-    if (tn) tn.addEventListener("click", function () {
-      api("POST", "/notifications/test").then(function (r) { toast(r.ok ? "Notification " + r.data.message : (r.data.error || "failed"), r.ok && r.data.delivered ? "ok" : "error"); });
-    });
-  }
+  /* ---- settings: static/settings.js ----------------------------------------------------- */
 
   /* ---- logs ------------------------------------------------------------------------------ */
   function logsPage() {
@@ -328,7 +380,9 @@
         var min = level.value ? rank[level.value] : -1;
         r.data.lines.forEach(function (l) {
           if ((rank[l.level] || 0) < min) return;
-          pre.appendChild(el("span", { cls: "lvl-" + l.level, text: l.line + "\n" }));
+          var m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)) ([\s\S]*)$/.exec(l.line);
+          var span = el("span", { cls: "lvl-" + l.level }, m && window.cacherrClock ? [window.cacherrClock.node(m[1]), " " + m[2] + "\n"] : [l.line + "\n"]);
+          pre.appendChild(span);
         });
         after = r.data.last_seq;
         while (pre.childNodes.length > 3000) pre.removeChild(pre.firstChild);
@@ -339,10 +393,10 @@
     poll(); setInterval(poll, 2000);
   }
 
-  var pages = { overview: overview, plan: planPage, media: mediaPage, settings: settingsPage, logs: logsPage };
+  var pages = { overview: overview, plan: planPage, media: mediaPage, logs: logsPage };
   document.addEventListener("DOMContentLoaded", function () {
     var fn = pages[document.body.getAttribute("data-page")];
     if (fn) fn();
   });
-  window.cacherr = { api: api, bytes: bytes };
+  window.cacherr = { api: api, bytes: bytes, toast: toast };
 })();
