@@ -60,7 +60,7 @@ class RedactSecrets(logging.Filter):
 class IsoTimeFormatter(logging.Formatter):
     """``FORMAT`` with the time as ISO 8601 with its UTC offset: the dashboard shows it with its one clock."""
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: ARG002  logging's signature
         from datetime import datetime
 
         return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="seconds")
