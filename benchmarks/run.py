@@ -52,7 +52,7 @@ def main() -> int:
         started = time.monotonic()
         try:
             rows.extend(load(path).run(args.quick))
-        except Exception as exc:  # report and go on: one broken benchmark must not hide the others
+        except Exception as exc:  # noqa: BLE001  report and go on: one broken benchmark must not hide the others
             failures += 1
             rows.append(Row(path.stem, "error", 0.0, "", note=f"{type(exc).__name__}: {exc}"))
         print(f"{path.stem}: {time.monotonic() - started:.1f}s", file=sys.stderr)

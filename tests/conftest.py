@@ -72,10 +72,25 @@ def config_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """An environment without any Cacherr setting, so the host's variables cannot leak into a test."""
     from cacherr.settings import Settings
 
     for name in [*Settings.model_fields, "CONFIG_DIR"]:
         monkeypatch.delenv(name, raising=False)
-    yield {}
+    return {}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Random order (pytest-randomly) for every test, except inside a module marked ``sequential``: its tests share
+    one live stack and build on each other (a cycle, then pins, then settings), so they keep their file order
+    (in the same slots the shuffle gave them)."""
+    slots: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        if item.get_closest_marker("sequential") is not None:
+            slots.setdefault(str(item.path), []).append(i)
+    for positions in slots.values():
+        in_file_order = sorted((items[i] for i in positions), key=lambda it: (it.location[1] or 0, it.name))
+        for i, item in zip(positions, in_file_order, strict=True):
+            items[i] = item

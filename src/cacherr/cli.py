@@ -21,7 +21,7 @@ __all__ = ["console", "err_console", "fail", "main", "with_container"]
 @click.option("--all", "show_all", is_flag=True, help="Include advanced settings.")
 @click.pass_context
 @with_container
-def config_cmd(ctx: click.Context, container: Container, as_json: bool, show_all: bool) -> None:
+def config_cmd(_ctx: click.Context, container: Container, as_json: bool, show_all: bool) -> None:
     """Show the effective settings, where each value comes from, secrets masked."""
     s, store = container.settings, container.store
     rows = []

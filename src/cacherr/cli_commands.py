@@ -16,7 +16,7 @@ from cacherr.domain.report import Trigger
 @click.option("--dry-run", is_flag=True, help="Build and show the plan; touch no file (like TEST_MODE).")
 @click.pass_context
 @with_container
-def cycle(ctx: click.Context, container: Container, dry_run: bool) -> None:
+def cycle(_ctx: click.Context, container: Container, dry_run: bool) -> None:
     """Run one full cache cycle now, then exit (0 on success)."""
     from cacherr.cli_base import console
     from cacherr.cli_cycle import exit_code, print_report, progress_bars
@@ -32,7 +32,7 @@ def cycle(ctx: click.Context, container: Container, dry_run: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.pass_context
 @with_container
-def plan(ctx: click.Context, container: Container, as_json: bool) -> None:
+def plan(_ctx: click.Context, container: Container, as_json: bool) -> None:
     """Print what a cycle would do and why, without doing it."""
     from cacherr.cli_base import console
     from cacherr.cli_cycle import print_plan
@@ -45,7 +45,7 @@ def plan(ctx: click.Context, container: Container, as_json: bool) -> None:
 @click.option("--all", "restore_all", is_flag=True, help="Give the whole cache back to the array.")
 @click.pass_context
 @with_container
-def restore(ctx: click.Context, container: Container, path: str | None, restore_all: bool) -> None:
+def restore(_ctx: click.Context, container: Container, path: str | None, restore_all: bool) -> None:
     """Give one cached file (PATH) or everything (--all) back to the array."""
     from cacherr.cli_base import console
     from cacherr.cli_cycle import exit_code, print_report
@@ -62,7 +62,7 @@ def restore(ctx: click.Context, container: Container, path: str | None, restore_
 @main.command()
 @click.pass_context
 @with_container
-def serve(ctx: click.Context, container: Container) -> None:
+def serve(_ctx: click.Context, container: Container) -> None:
     """Run the web dashboard, the API and the scheduler (what the Docker image runs)."""
     from cacherr import runtime
     from cacherr.doctor import run_checks
@@ -75,7 +75,7 @@ def serve(ctx: click.Context, container: Container) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 @click.pass_context
 @with_container
-def doctor(ctx: click.Context, container: Container, as_json: bool) -> None:
+def doctor(_ctx: click.Context, container: Container, as_json: bool) -> None:
     """Check paths, filesystems, the database and Plex; print a fix for every failure."""
     import dataclasses
     import json

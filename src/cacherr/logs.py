@@ -42,7 +42,7 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a bad format string: let the handler report it as usual
+        except Exception:  # noqa: BLE001  a bad format string: let the handler report it as usual
             return True
         if self._secrets:
             message = self.redact(message)
@@ -60,7 +60,7 @@ class RedactSecrets(logging.Filter):
 class IsoTimeFormatter(logging.Formatter):
     """``FORMAT`` with the time as ISO 8601 with its UTC offset: the dashboard shows it with its one clock."""
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: ARG002  logging's signature
         from datetime import datetime
 
         return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="seconds")
@@ -79,7 +79,7 @@ class RingBuffer(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             line = self.format(record)
-        except Exception:  # never let logging break the app
+        except Exception:  # noqa: BLE001  never let logging break the app
             return
         with self._lock2:
             self._seq += 1

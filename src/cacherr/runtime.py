@@ -70,12 +70,12 @@ def serve(container: Container) -> None:
     container.scheduler().start()
     app = create_app(container.web_services())
 
-    def reload(signum: int, frame: FrameType | None) -> None:
+    def reload(_signum: int, _frame: FrameType | None) -> None:
         # `kill -HUP` (or `docker kill -s HUP cacherr`): re-read cacherr_config.json after editing it by hand.
         try:
             container.store.reload()
             log.info("settings reloaded on SIGHUP")
-        except Exception as exc:  # a bad file keeps the running settings; say why
+        except Exception as exc:  # noqa: BLE001  a bad file keeps the running settings; say why
             log.error("settings not reloaded on SIGHUP: %s", exc)
 
     signal.signal(signal.SIGHUP, reload)

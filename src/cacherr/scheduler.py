@@ -134,7 +134,7 @@ class CacheScheduler:
     def _job(self, job_id: str) -> Job | None:
         try:
             return self._sched.get_job(job_id)
-        except Exception:  # the job store may be gone after shutdown
+        except Exception:  # noqa: BLE001  the job store may be gone after shutdown
             return None
 
     # --- jobs ---------------------------------------------------------------------------------
@@ -158,7 +158,7 @@ class CacheScheduler:
         """Start real-time caching for play sessions that were not there at the last poll."""
         try:
             sessions = self.service.sessions()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  a failed poll is retried at the next tick
             log.debug("session poll failed: %s", exc)
             return []
         live = [s for s in sessions if s.state != "stopped"]

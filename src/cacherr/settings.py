@@ -73,7 +73,7 @@ class _MappingSource(PydanticBaseSettingsSource):
         super().__init__(settings_cls)
         self._values = values
 
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:  # noqa: ARG002  pydantic-settings hook signature
         return self._values.get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:
@@ -313,9 +313,9 @@ class Settings(BaseSettings):
         cls,
         settings_cls: type[BaseSettings],
         init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,  # noqa: ARG003  pydantic-settings calls by keyword; unused
+        dotenv_settings: PydanticBaseSettingsSource,  # noqa: ARG003  pydantic-settings calls by keyword; unused
+        file_secret_settings: PydanticBaseSettingsSource,  # noqa: ARG003  pydantic-settings calls by keyword; unused
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         env, saved = _SOURCES.get(({}, {}))
         # Earlier sources win: explicit init values, then the environment, then the web-saved JSON.

@@ -226,7 +226,7 @@ class RecordingNotifier:
         title, body = format_cycle_summary(report)
         return self.notify(title, body, level=cycle_severity(report))
 
-    def operation_done(self, outcome: OpOutcome) -> bool:
+    def operation_done(self, outcome: OpOutcome) -> bool:  # noqa: ARG002  the Notifier port signature; per-operation messages are off
         return False
 
     @property

@@ -158,7 +158,7 @@ def test_lock_is_shared_across_processes(world: World) -> None:
             world.service.cache_next_for_session("alice", "x")
     finally:
         proc.kill()
-        proc.wait()
+        proc.communicate()  # reaps it and closes its pipes
     assert not world.service.busy
     assert world.service.run("cli").status == "ok"
 

@@ -40,7 +40,7 @@ def traced(out: Path, action: object) -> str:
         action()
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
+        proc.communicate(timeout=10)  # reaps it and closes its stderr pipe
     return out.read_text(errors="replace")
 
 

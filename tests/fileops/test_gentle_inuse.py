@@ -86,7 +86,7 @@ def test_in_use_map_sees_a_real_reader_and_a_move_waits(lab: Lab, engine_for: En
         assert where(lab, MOVIE) == "array"
     finally:
         reader.kill()
-        reader.wait()
+        reader.communicate()  # reaps it and closes its pipes
 
 
 def test_proc_scan_rescans_when_its_map_is_older_than_max_age(tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ def test_totals_roll_back_with_the_transaction_that_changed_the_registry(bulk_db
     reg = SqliteCacheRegistry(bulk_db)
     before = reg.totals()
     victim = bulk_db.query("SELECT cache_path FROM cache_entries LIMIT 1")[0]["cache_path"]
-    with pytest.raises(RuntimeError), bulk_db.transaction() as conn:
+    with pytest.raises(RuntimeError), bulk_db.transaction() as conn:  # noqa: PT012  the raise is the point
         reg.upsert(entry(1, size=10**12), conn)
         reg.remove(victim, conn)
         raise RuntimeError("the journal step failed")

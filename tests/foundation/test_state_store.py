@@ -78,7 +78,7 @@ def test_missing_folder_is_named(tmp_path: Path) -> None:
 
 def test_failed_transaction_rolls_back(tmp_path: Path) -> None:
     db = open_database(tmp_path / "c.db")
-    with pytest.raises(RuntimeError), db.transaction() as conn:
+    with pytest.raises(RuntimeError), db.transaction() as conn:  # noqa: PT012  the raise is the point
         conn.execute("INSERT INTO cycles (started_at, trigger) VALUES ('x', 'test')")
         raise RuntimeError("boom")
     assert db.query("SELECT COUNT(*) FROM cycles")[0][0] == 0

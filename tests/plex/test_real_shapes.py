@@ -124,7 +124,7 @@ def test_client_identifier_is_fixed_per_install(tmp_path: Path, emu: PlexEmulato
     assert (tmp_path / "client_id").read_text().strip() == cid
     sent: list[requests.PreparedRequest] = []
     session = emu.session()
-    session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request))
+    session.hooks["response"].append(lambda r, *_a, **_k: sent.append(r.request))
     server = PlexMediaServer(url=emu.url, token="owner-token", mapper=mapper, session=session, client_id=cid,
                              options=PlexOptions(), clock=lambda: datetime.fromtimestamp(NOW, UTC))
     server.snapshot()

@@ -89,8 +89,8 @@ def test_busy_sees_a_cycle_in_another_process_and_the_release_clears_its_pid(tmp
     assert _flocked(path, locks=str(tmp_path / "no-proc-locks")) is None and _holder_alive(path)  # the fallback
     assert path.read_text() == f"pid {holder.pid}, cli"
     release.touch()
-    assert holder.stdout.readline().strip() == "released"
-    assert holder.wait(timeout=30) == 0
+    assert holder.communicate(timeout=30)[0].strip() == "released"  # reaps it and closes its pipe
+    assert holder.returncode == 0
     assert path.read_text() == ""
     assert not lock.busy and _flocked(path) is False and not _holder_alive(path)
 

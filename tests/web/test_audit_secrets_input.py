@@ -80,7 +80,8 @@ def test_audit_log_tail_redacts_secrets_written_before_the_filter_knew_them(
 
 def test_audit_security_headers_and_csp_allow_no_inline_script(world: World) -> None:
     for path in ("/", "/login", "/api/v1/status", "/health", "/static/cacherr.js", "/no-such-page"):
-        h = world.client.get(path).headers
+        with world.client.get(path) as r:  # a static file is streamed: close it
+            h = r.headers
         csp = h["Content-Security-Policy"]
         script = next(p for p in csp.split(";") if p.strip().startswith("script-src"))
         assert script.strip() == "script-src 'self'", csp

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from werkzeug.security import generate_password_hash
 
+from cacherr.web.auth import ADDR_FAIL_LIMIT
 from tests.web.conftest import SECRETS, World
 
 KEY = SECRETS["API_KEY"]
@@ -80,16 +81,20 @@ def test_login_without_a_csrf_token_is_refused(world_factory: Callable[..., Worl
     assert r.status_code == 403 and w.client.get("/api/v1/status").status_code == 401
 
 
-def test_repeated_failed_logins_are_throttled(world_factory: Callable[..., World]) -> None:
-    from cacherr.web.auth import THROTTLE
+def test_two_apps_in_one_process_keep_separate_login_throttles(world_factory: Callable[..., World]) -> None:
+    """Issue 12.8: the address throttle was process-wide; one app's failures locked out another app's clients."""
+    first = world_factory(env={"WEB_USERNAME": "admin", "WEB_PASSWORD": "pw-pw-pw"})
+    second = world_factory(env={"WEB_USERNAME": "admin", "WEB_PASSWORD": "pw-pw-pw"})
+    assert first.app.extensions["cacherr.addr_throttle"] is not second.app.extensions["cacherr.addr_throttle"]
+    assert [login(first, "admin", f"guess{i}")[0] for i in range(ADDR_FAIL_LIMIT + 1)][-1] == 429
+    assert login(second, "admin", "pw-pw-pw")[0] == 302
 
+
+def test_repeated_failed_logins_are_throttled(world_factory: Callable[..., World]) -> None:
     w = world_factory(env={"WEB_USERNAME": "admin", "WEB_PASSWORD": "pw-pw-pw"})
-    try:
-        codes = [login(w, "admin", f"guess{i}")[0] for i in range(THROTTLE.limit + 1)]
-        assert codes[-1] == 429 and set(codes[:-1]) == {401}
-        assert login(w, "admin", "pw-pw-pw")[0] == 429  # even the right password waits
-    finally:
-        THROTTLE.succeeded("127.0.0.1")
+    codes = [login(w, "admin", f"guess{i}")[0] for i in range(ADDR_FAIL_LIMIT + 1)]
+    assert codes[-1] == 429 and set(codes[:-1]) == {401}
+    assert login(w, "admin", "pw-pw-pw")[0] == 429  # even the right password waits
 
 
 def test_mutating_requests_without_csrf_token_are_rejected(world: World) -> None:

@@ -19,7 +19,7 @@ import pytest
 from tests.web.live import LiveStack, start_live
 from tests.web.test_browser import ARGS, shot
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sequential]  # one live stack, in order
 TZ = "Asia/Kolkata"
 PAGES = ("/", "/media", "/plan", "/history", "/checks", "/logs", "/settings", "/setup")
 

@@ -94,7 +94,7 @@ def test_cacherr_serve_answers_then_exits_cleanly_on_sigterm(tmp_path: Path, cle
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.wait()
+            proc.communicate()  # reaps it and closes its pipes
 
 
 def test_recovery_at_start_waits_its_turn_behind_a_running_cycle(tmp_path: Path, clean_env: dict[str, str]) -> None:

@@ -17,7 +17,7 @@ from tests.conftest import import_playwright, require_tool
 from tests.web.live import LiveStack, start_live
 from tests.web.test_browser import ARGS, REPO, SHOTS
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sequential]  # one live stack, in order
 
 
 @pytest.fixture(scope="module")

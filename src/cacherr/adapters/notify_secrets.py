@@ -69,7 +69,7 @@ class SecretScrubber(logging.Filter):
         if self._parts:
             try:
                 message = record.getMessage()
-            except Exception:  # a malformed record: leave it to logging's own error handling
+            except Exception:  # noqa: BLE001  a malformed record: leave it to logging's own error handling
                 return True
             record.msg, record.args = self.scrub(message), None
         return True

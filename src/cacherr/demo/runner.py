@@ -98,7 +98,8 @@ class Demo:
         start_cycle(self.url)
 
     def banner(self) -> str:
-        assert self.lab is not None and self.plex is not None
+        assert self.lab is not None
+        assert self.plex is not None
         return "\n".join([
             "",
             f"  Cacherr demo is running:  {self.url}/"
@@ -119,7 +120,8 @@ class Demo:
     # --- run -----------------------------------------------------------------------------------
     def run(self) -> int:
         """Make time pass until stopped; returns the exit code (the server's, if it died)."""
-        assert self.server is not None and self.story is not None
+        assert self.server is not None
+        assert self.story is not None
         next_tick = time.monotonic() + self.options.tick_seconds
         while not self.stopping.is_set():
             code = self.server.poll()
@@ -274,5 +276,5 @@ def run_demo(options: DemoOptions) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt

@@ -180,7 +180,7 @@ class SpaceGuard:
             self._reserved[self._next] = _Reservation(dev, need, size, tmp_path)
             return self._next
 
-    def release(self, ticket: int, size: int = 0) -> None:
+    def release(self, ticket: int, size: int = 0) -> None:  # noqa: ARG002  callers pass it; the ticket knows its size
         with self._lock:
             self._reserved.pop(ticket, None)
 

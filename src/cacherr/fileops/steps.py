@@ -56,7 +56,7 @@ def copy_to_temp(ctx: Ctx, op: OpRow, dst_root: str, *, strict_owner: bool, on_p
         return ctx.finish(op, status, str(exc))
     except OSError as exc:
         return ctx.finish(op, Status.FAILED, f"{exc.strerror or exc}: {exc.filename or op.dst_path}")
-    except Exception as exc:  # InsufficientSpace, UnsafePath: reported, the cycle goes on
+    except Exception as exc:  # noqa: BLE001  InsufficientSpace, UnsafePath: reported, the cycle goes on
         return ctx.finish(op, Status.FAILED, str(exc))
     finally:
         if ticket is not None:

@@ -168,7 +168,7 @@ class Realtime:
         def check() -> None:
             try:
                 sessions = self.servers.sessions()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001  the next play event or session poll looks again
                 log.debug("session check after a play event failed: %s", exc)
                 return
             for s in sessions:

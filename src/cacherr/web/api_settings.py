@@ -223,7 +223,7 @@ def _culprits(changes: dict[str, Any]) -> dict[str, str]:
             build_settings({**saved, name: value}, store.env)
         except ConfigError:
             continue
-        except Exception:
+        except Exception:  # noqa: BLE001  any other validation crash is reported as a bad value, not a 500
             out[name] = "out of range or malformed"
     return out or {"settings": "a value is out of range or malformed"}
 

@@ -54,6 +54,7 @@ HASH_PREFIXES = ("scrypt:", "pbkdf2:")
 SECRET_KEY_FILE = ".web_secret_key"  # noqa: S105  (a file name)
 REVOKED_FILE = ".web_revoked_sessions"
 SESSION_LIFETIME = 30 * 24 * 3600
+ADDR_FAIL_LIMIT = 10  # failed sign-ins per window from one client address
 PEER_FAIL_LIMIT = 100  # failed sign-ins per window from one real peer (a proxy, or a client faking addresses)
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
@@ -302,12 +303,12 @@ def configure(app: Flask, config_dir: Path) -> None:
     )
     app.session_interface = SessionInterface()
     app.extensions["cacherr.revoked"] = RevokedSessions(config_dir / REVOKED_FILE)
+    app.extensions["cacherr.addr_throttle"] = LoginThrottle(limit=ADDR_FAIL_LIMIT)  # per app, never process-wide
     app.extensions["cacherr.peer_throttle"] = LoginThrottle(limit=PEER_FAIL_LIMIT)
     app.extensions["cacherr.key_throttle"] = LoginThrottle(limit=API_KEY_FAIL_LIMIT)
 
 
 bp = Blueprint("auth", __name__)
-THROTTLE = LoginThrottle()
 
 
 def _settings() -> Settings:
@@ -335,6 +336,7 @@ def _login_post() -> tuple[str, int] | Response:
     addr = request.remote_addr or "?"
     peer = str(request.environ.get(PEER_KEY) or addr)
     peer_throttle: LoginThrottle = current_app.extensions["cacherr.peer_throttle"]
+    addr_throttle: LoginThrottle = current_app.extensions["cacherr.addr_throttle"]
     username = request.form.get("username", "")[:200]
     password = request.form.get("password", "")[:1000]
     nxt = request.form.get("next", "")
@@ -342,15 +344,15 @@ def _login_post() -> tuple[str, int] | Response:
     if not _csrf_ok():
         return render_template("login.html", kind=kind, next=nxt, username=username,
                                error="Your session expired: please try again."), 403
-    if THROTTLE.blocked(addr) or peer_throttle.blocked(peer):
+    if addr_throttle.blocked(addr) or peer_throttle.blocked(peer):
         return render_template("login.html", kind=kind, next=nxt, username=username,
                                error="Too many failed attempts: wait a few minutes."), 429
     if kind == "none" or not check_credentials(settings, username, password):
-        THROTTLE.failed(addr)
+        addr_throttle.failed(addr)
         peer_throttle.failed(peer)
         error = "Sign-in is not enabled." if kind == "none" else "Wrong username or password."
         return render_template("login.html", kind=kind, next=nxt, username=username, error=error), 401
-    THROTTLE.succeeded(addr)
+    addr_throttle.succeeded(addr)
     session.clear()
     session.permanent = True
     session["user"] = username or "admin"

@@ -42,9 +42,18 @@ def make_server(app: Any, host: str, port: int, threads: int = THREADS) -> BaseW
     # channel_timeout: an idle connection is closed after 30 s.
     # map={}: a socket map of its own (waitress' default is one process-wide map), so a stop finds this
     # server's trigger and channels only, never those of a server stopped before it.
-    return create_server(app, map={}, host=host, port=port, threads=threads, ident="cacherr",
-                         clear_untrusted_proxy_headers=False, channel_timeout=30,
-                         connection_limit=CONNECTION_LIMIT, cleanup_interval=10)
+    own_map: dict[int, Any] = {}
+    try:
+        return create_server(app, map=own_map, host=host, port=port, threads=threads, ident="cacherr",
+                             clear_untrusted_proxy_headers=False, channel_timeout=30,
+                             connection_limit=CONNECTION_LIMIT, cleanup_interval=10)
+    except OSError:
+        # A port that is taken fails waitress's bind after it made its socket and trigger: close them here
+        # (left to the garbage collector, they were an "unclosed socket" ResourceWarning).
+        from waitress import wasyncore
+
+        wasyncore.close_all(own_map)
+        raise
 
 
 def _close(server: BaseWSGIServer | MultiSocketServer) -> None:
@@ -125,7 +134,7 @@ def serve_forever(app: Any, host: str, port: int, on_stop: Callable[[], None] = 
         raise
     stopping = threading.Event()
 
-    def handle(signum: int, frame: FrameType | None) -> None:
+    def handle(signum: int, _frame: FrameType | None) -> None:
         if not stopping.is_set():
             stopping.set()
             log.info("received %s: shutting down", signal.Signals(signum).name)

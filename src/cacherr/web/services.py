@@ -100,7 +100,7 @@ class PlexHealth:
         try:
             assert self._ping is not None
             ok = bool(self._ping())
-        except Exception:
+        except Exception:  # noqa: BLE001  an unreachable Plex in any form reads as "not reachable"
             ok = False
         finally:
             self._busy.release()

@@ -140,7 +140,7 @@ def watchlist_action(req: Request) -> Response:
     return Response(200, b"", "text/plain")
 
 
-def metadata_root(req: Request) -> Response:
+def metadata_root(_req: Request) -> Response:
     return xml(container(size=0, identifier="tv.plex.provider.metadata", machineIdentifier="metadata-provider"))
 
 

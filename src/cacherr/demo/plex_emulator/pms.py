@@ -35,7 +35,7 @@ def identity(req: Request) -> Response:
     return xml(container(size=0, claimed=1, machineIdentifier=w.machine_id, version=w.version))
 
 
-def library(req: Request) -> Response:
+def library(_req: Request) -> Response:
     root_el = container(size=1, identifier="com.plexapp.plugins.library", title1="Plex Library")
     ET.SubElement(root_el, "Directory", key="sections", title="Library Sections")
     return xml(root_el)
@@ -87,7 +87,7 @@ def section_all(req: Request) -> Response:
                 librarySectionTitle=sec.title, identifier="com.plexapp.plugins.library")
 
 
-def section_collections(req: Request) -> Response:
+def section_collections(_req: Request) -> Response:
     root_el = container(size=0, totalSize=0)
     ET.SubElement(root_el, "Meta")
     return xml(root_el)

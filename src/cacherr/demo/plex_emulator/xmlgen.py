@@ -123,7 +123,8 @@ def video_el(world: World, item: Movie | Episode, user: User | None, *, detail: 
 
 def _episode_attrs(el: ET.Element, ep: Episode) -> None:
     show, season = ep.show, ep.season
-    assert show is not None and season is not None
+    assert show is not None
+    assert season is not None
     _set(el, grandparentRatingKey=show.rating_key, grandparentKey=show.key, grandparentTitle=show.title,
          grandparentGuid=show.guid, parentRatingKey=season.rating_key, parentKey=season.key,
          parentTitle=season.title, parentGuid=season.guid, parentIndex=season.index, index=ep.index,
