@@ -86,9 +86,14 @@ def test_pool_totals_roll_back_with_the_registry_change(bulk_db: Database) -> No
     reg = SqliteCacheRegistry(bulk_db)
     reg.set_pools(POOLS)
     before = reg.pool_totals()
-    with pytest.raises(RuntimeError), bulk_db.transaction() as conn:
-        reg.upsert(_entry(1, POOLS[2], 10**12), conn)
-        raise RuntimeError("the journal step failed")
+
+    def failing_step() -> None:
+        with bulk_db.transaction() as conn:
+            reg.upsert(_entry(1, POOLS[2], 10**12), conn)
+            raise RuntimeError("the journal step failed")
+
+    with pytest.raises(RuntimeError):
+        failing_step()
     assert reg.pool_totals() == before == recount_pools(bulk_db)
 
 

@@ -195,7 +195,7 @@ class RequestCounter:
             session.cacherr_requests = counter  # type: ignore[attr-defined]
         return counter
 
-    def _hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    def _hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:  # noqa: ARG002  requests' hook signature
         with self._lock:
             self._n += 1
 

@@ -206,7 +206,7 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
             for chunk in int_chunks(unknown):
                 for video in self.connector.fetch(user.server, chunk):
                     counts[str(cv.attr(video, "ratingKey"))] = int(cv.attr(video, "viewCount", 0) or 0)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001  any failure of one user's read is a problem; the cycle goes on
             self.problems.add(f"user {user.name}: could not read their watched state ({short(exc)})")
             self.problems.unread_user(user.name, f"watched state: {short(exc)}")
             return
