@@ -182,10 +182,13 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
 
     # --- watched state ---------------------------------------------------------------------------
     def _settle(self, user: UserCtx, keys: list[str], reused: Collection[str], counts: dict[str, int],
-                finished: set[str]) -> None:
-        """Merge the view counts: stored ones (for ``reused`` keys) raised by the history, then On Deck's,
-        then those read now (``counts``, the freshest); set ``user.watched`` and keep what changed."""
-        merged = self.cache.watched(user.name, reused) if reused else {}
+                finished: set[str], stored_counts: dict[str, int] | None = None) -> None:
+        """Merge the view counts: stored ones (for ``reused`` keys; ``stored_counts`` when the caller has
+        read them already) raised by the history, then On Deck's, then those read now (``counts``, the
+        freshest); set ``user.watched`` and keep what changed."""
+        merged = stored_counts
+        if merged is None:
+            merged = self.cache.watched(user.name, reused) if reused else {}
         for key in finished:
             merged[key] = max(1, merged.get(key, 0))
         merged.update(user.seen)
@@ -211,7 +214,8 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
             self.problems.unread_user(user.name, f"watched state: {short(exc)}")
             return
         counts.update((k, 0) for k in unknown if k not in counts)  # not answered: not watched (as a full read)
-        self._settle(user, keys, [k for k in keys if k in known], counts, finished)
+        # ``known`` holds exactly the stored counts of the reused keys: no second read of the user's rows
+        self._settle(user, keys, [k for k in keys if k in known], counts, finished, stored_counts=known)
 
 
 def history_keys(elements: Iterable[ET.Element]) -> dict[str, set[str]]:
