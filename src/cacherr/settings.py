@@ -27,6 +27,7 @@ from cacherr.domain.library_rule import LibraryRule
 from cacherr.domain.paths import PathMapping
 from cacherr.domain.quiet_hours import parse_windows
 from cacherr.domain.versions import VersionRule
+from cacherr.settings_messages import plain_message
 from cacherr.settings_types import (
     SIZE_HINT,
     TRAKT_LIST_NAMES,
@@ -555,7 +556,7 @@ def format_validation_error(err: ValidationError, given: Mapping[str, Any]) -> l
         name = str(loc[0])
         raw = given.get(name, e.get("input"))
         shown = mask(str(raw)) if name in SECRET_FIELDS else raw
-        msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+        msg = plain_message(e)
         if e.get("type") == "extra_forbidden":
             if len(loc) > 1:  # a key inside a JSON setting (PATH_MAPPINGS, LIBRARY_RULES)
                 lines.append(f"{name}: unknown field {'.'.join(str(x) for x in loc[1:])!r}; remove it "

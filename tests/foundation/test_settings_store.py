@@ -75,3 +75,12 @@ def test_secret_saved_from_web_round_trips(config_dir: Path) -> None:
     again = SettingsStore(config_dir, env={})
     assert again.current.PLEX_TOKEN.get_secret_value() == "tokentokentoken1"
     assert [u.get_secret_value() for u in again.current.NOTIFY_URLS] == ["json://127.0.0.1:9/hook"]
+
+
+def test_a_bad_environment_value_is_named_in_plain_words(config_dir: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        SettingsStore(config_dir, env={"NUMBER_EPISODES": "-3", "CACHE_ARTWORK": "sometimes"})
+    text = "\n".join(err.value.problems)
+    assert "NUMBER_EPISODES=-3: must be 0 or more" in text
+    assert "CACHE_ARTWORK=sometimes: must be true or false" in text
+    assert "Input should" not in text

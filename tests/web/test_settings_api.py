@@ -181,7 +181,7 @@ def test_bug_field_error_of_a_json_setting_shows_no_fragment_of_its_value(world:
     r = world.client.patch("/api/v1/settings", json={"LIBRARY_RULES": {"TV Shows": {"episodes": 500}}},
                            headers={"X-CSRF-Token": world.csrf()})
     assert r.status_code == 422
-    assert r.get_json()["fields"]["LIBRARY_RULES"] == "TV Shows.episodes: Input should be less than or equal to 100"
+    assert r.get_json()["fields"]["LIBRARY_RULES"] == "TV Shows.episodes: must be 100 or less"
     assert world.store.current.LIBRARY_RULES == {}
 
 
@@ -225,3 +225,17 @@ def test_settings_page_says_why_a_field_is_locked(world_factory: Callable[..., W
     days = html[html.index('data-name="DAYS_TO_MONITOR"'):]
     days = days[:days.index('id="err-DAYS_TO_MONITOR"')]
     assert "disabled" not in days and "lock-note" not in days
+
+
+def test_bad_values_are_answered_in_plain_words_not_the_validators_text(world: World) -> None:
+    """Issue 14 item 2: a 422 names the field and says what is accepted ("Input should be a valid integer" was
+    pydantic's own text)."""
+    r = world.client.patch("/api/v1/settings", json={"NUMBER_EPISODES": "five", "SESSION_POLL_SECONDS": 99999,
+                                                     "TEST_MODE": "perhaps"},
+                           headers={"X-CSRF-Token": world.csrf()})
+    assert r.status_code == 422
+    fields = r.get_json()["fields"]
+    assert fields["NUMBER_EPISODES"] == "must be a whole number, such as 5"
+    assert fields["SESSION_POLL_SECONDS"] == "must be 3600 or less"
+    assert fields["TEST_MODE"].startswith("must be true or false")
+    assert not any("Input should" in m for m in fields.values())
