@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+
+import pytest
 
 from cacherr.demo.lab import Lab
 from cacherr.domain.cache import CacheMode
 from cacherr.fileops.faults import Faults
-from cacherr.fileops.gentle import IOPRIO_CLASS_IDLE, io_priority_class
+from cacherr.fileops.gentle import COPY_NICE, IOPRIO_CLASS_IDLE, io_priority_class
 from cacherr.fileops.inuse import Holder, Key, ProcScan, scan_open_files
 from tests.fileops.conftest import FILES, EngineFactory
 from tests.fileops.helpers import action, where
@@ -24,10 +28,12 @@ class ClassAtChunk(Faults):
     def __init__(self) -> None:
         super().__init__()
         self.classes: list[int | None] = []
+        self.nice: list[int] = []
 
     def hit(self, name: str) -> None:
         if name == "copy:chunk":
             self.classes.append(io_priority_class())
+            self.nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         super().hit(name)
 
 
@@ -38,6 +44,21 @@ def test_copies_run_at_idle_io_priority_and_the_thread_gets_its_class_back(lab: 
     assert res.ok, res.message
     assert faults.classes and set(faults.classes) == {IOPRIO_CLASS_IDLE}
     assert io_priority_class() == before
+
+
+def test_idle_copies_are_niced_so_the_dashboard_and_plex_get_the_cpu_first(lab: Lab,
+                                                                           engine_for: EngineFactory) -> None:
+    """Issue 15 item 6 ("ionice class idle, nice"): on a busy 2-core NAS a copy's kernel work otherwise
+    competes with the web server (status p99 during a copy)."""
+    faults = ClassAtChunk()
+    [res] = engine_for(lab, faults=faults, io_priority="idle").execute([action(lab, MOVIE)], mode=CacheMode.COPY)
+    assert res.ok, res.message
+    assert faults.nice and set(faults.nice) == {COPY_NICE}
+    if os.geteuid() != 0:
+        pytest.skip("lowering a thread's nice value again needs CAP_SYS_NICE (root): the rest checks that")
+    faults = ClassAtChunk()
+    [res] = engine_for(lab, faults=faults, io_priority="normal").execute([action(lab, MOVIE)], mode=CacheMode.COPY)
+    assert res.ok and COPY_NICE not in faults.nice
 
 
 def test_normal_io_priority_leaves_the_copy_alone(lab: Lab, engine_for: EngineFactory) -> None:

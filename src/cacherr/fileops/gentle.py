@@ -1,5 +1,6 @@
-"""Gentle copies: the copying thread runs at idle I/O priority (``ioprio_set``, class IDLE), so a stream
-served from the same disk always goes first (COPY_IO_PRIORITY=idle). The I/O priority is per thread on
+"""Gentle copies: the copying thread runs at idle I/O priority (``ioprio_set``, class IDLE) and nice 19, so a
+stream served from the same disk, and the CPU Plex and the dashboard need, always go first
+(COPY_IO_PRIORITY=idle). The I/O priority is per thread on
 Linux; the previous value is put back when the copy ends, so the worker thread is left as it was. The
 class is honoured by the BFQ scheduler (Unraid's default for spinning array disks); with ``none`` or
 ``mq-deadline`` the kernel ignores it.
@@ -12,6 +13,7 @@ a best effort, never an error. The bandwidth limit (COPY_BANDWIDTH_LIMIT) is pac
 from __future__ import annotations
 
 import contextlib
+import os
 import platform
 import threading
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ from cacherr.fileops.libc import LIBC
 IOPRIO_CLASS_SHIFT = 13
 IOPRIO_CLASS_IDLE = 3
 IOPRIO_WHO_PROCESS = 1  # with who = a thread id: that thread
+COPY_NICE = 19  # CPU: the copying thread yields to the web server, Plex and every other process
 _SYSCALLS = {"x86_64": (251, 252), "aarch64": (30, 31), "armv7l": (314, 315), "i686": (289, 290)}
 _NR = _SYSCALLS.get(platform.machine())
 _libc = LIBC if _NR else None
@@ -47,17 +50,22 @@ def io_priority_class(tid: int | None = None) -> int | None:
 
 @contextlib.contextmanager
 def copy_priority(mode: str) -> Iterator[None]:
-    """Within the block, the calling thread does I/O in the idle class (mode "idle"); "normal" changes
-    nothing. CPU priority is left alone: a copy is disk-bound, and a niced copy on a busy 2-core NAS
-    would only make cycles slow without sparing the disk."""
+    """Within the block, the calling thread does I/O in the idle class and runs at nice 19 (mode "idle");
+    "normal" changes nothing. The nice value matters on a small NAS: a copy's kernel work (page cache,
+    checksums) otherwise takes a core from the web server and Plex; on an idle CPU it costs nothing."""
     if mode != "idle":
         yield
         return
     tid = threading.get_native_id()
     old_io = _ioprio_get(tid)
     io_set = old_io is not None and _ioprio_set(tid, IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT)
+    old_nice = os.getpriority(os.PRIO_PROCESS, tid)
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, tid, COPY_NICE)
     try:
         yield
     finally:
         if io_set and old_io is not None:
             _ioprio_set(tid, old_io)
+        with contextlib.suppress(OSError):  # lowering nice again needs CAP_SYS_NICE: else the thread stays nice
+            os.setpriority(os.PRIO_PROCESS, tid, old_nice)
