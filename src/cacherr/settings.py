@@ -204,7 +204,8 @@ class Settings(BaseSettings):
     COPY_IO_PRIORITY: Literal["idle", "normal"] = Field(
         "idle", description="I/O priority of copies: idle (the disk serves Plex and everything else first, so a "
         "stream read from the array is never starved; ionice class idle on the copy thread, honoured by the BFQ "
-        "disk scheduler, and nice 19 so Plex and the dashboard get the CPU first) or normal.", json_schema_extra=_group("File operations", advanced=True))
+        "disk scheduler, and nice 19 so Plex and the dashboard get the CPU first) or normal.",
+        json_schema_extra=_group("File operations", advanced=True))
     COPY_BANDWIDTH_LIMIT: float = Field(0.0, ge=0, le=100_000, description="Most MB/s one copy may read and "
                                         "write (1 MB = 1,000,000 bytes). 0: no limit.",
                                         json_schema_extra=_group("File operations", advanced=True))
