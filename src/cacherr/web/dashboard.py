@@ -94,7 +94,7 @@ def plan() -> str:
 def history() -> str:
     """Cycles newest first (``?cycle=ID`` starts at that cycle, opened; ``?before=ID`` pages by keyset),
     and the file operations; the page fetches more, and live updates, from ``dashboard_history``."""
-    from cacherr.web.dashboard_history import CYCLES_PER_PAGE, OPS_PER_PAGE, int_arg
+    from cacherr.web.history_paging import CYCLES_PER_PAGE, OPS_PER_PAGE, int_arg
 
     q = state().services.queries
     opened, before = int_arg("cycle"), int_arg("before")

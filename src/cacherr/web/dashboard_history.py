@@ -3,23 +3,11 @@ page's live updates. Rendered by the same macros as the page (templates/_history
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import Response, render_template
 
 from cacherr.web.api_common import state
 from cacherr.web.dashboard import bp
-
-CYCLES_PER_PAGE = 25
-OPS_PER_PAGE = 50
-MAX_ID = 2**62
-
-
-def int_arg(name: str) -> int | None:
-    """A positive id from the query string; None when absent or not one."""
-    raw = request.args.get(name, "")
-    if not raw.isdigit() or len(raw) > 19:
-        return None
-    value = int(raw)
-    return value if 0 < value < MAX_ID else None
+from cacherr.web.history_paging import CYCLES_PER_PAGE, OPS_PER_PAGE, int_arg
 
 
 def _fragment(html: str, next_before: int | None) -> Response:

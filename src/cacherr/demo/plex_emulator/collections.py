@@ -49,12 +49,6 @@ def add_collection(world: World, section: Section, title: str, movies: list[Movi
         return coll
 
 
-def tags(world: World, movie: Movie) -> list[ET.Element]:
-    """The ``<Collection>`` tags a movie's XML carries."""
-    return [ET.Element("Collection", {"id": str(c.tag_id), "filter": f"collection={c.tag_id}", "tag": c.title})
-            for c in world.collections if any(m is movie for m in c.movies)]
-
-
 def _directory(c: Collection) -> ET.Element:
     return _set(ET.Element("Directory"), ratingKey=c.rating_key, key=f"/library/collections/{c.rating_key}/children",
                 guid=f"collection://{c.rating_key}", type="collection", title=c.title, subtype="movie",
@@ -84,9 +78,8 @@ def collection_children(req: Request) -> Response:
     c = _find(req)
     if c is None:
         return error(404, "Not Found")
-    from cacherr.demo.plex_emulator.pms import _user
-
-    user = _user(req)
+    user = req.user
+    assert user is not None  # the routing layer signs every library request in
     return page(req, c.ordered, lambda m: video_el(req.world, m, user), key=c.rating_key, title1=c.title,
                 identifier="com.plexapp.plugins.library")
 

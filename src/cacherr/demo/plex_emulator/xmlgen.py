@@ -113,9 +113,7 @@ def video_el(world: World, item: Movie | Episode, user: User | None, *, detail: 
              lastViewedAt=last_viewed_at if last_viewed_at is not None else vs.last_viewed_at)
     _media(el, item.parts, item.duration, detail=detail, check_files=check_files)
     if isinstance(item, Movie) and world.collections:
-        from cacherr.demo.plex_emulator.collections import tags
-
-        el.extend(tags(world, item))
+        el.extend(collection_tags(world, item))
     if guids:
         _guids(el, item)
     return el
@@ -196,3 +194,9 @@ def live_session_el(s: PlaySession) -> ET.Element:
     _set(ET.SubElement(el, "Player"), title=s.player, machineIdentifier=f"player-{s.session_key}", state=s.state,
          product="Plex for Android (TV)", platform="Android", local=1)
     return el
+
+
+def collection_tags(world: World, movie: Movie) -> list[ET.Element]:
+    """The ``<Collection>`` tags a movie's XML carries (the collections themselves: ``collections.py``)."""
+    return [ET.Element("Collection", {"id": str(c.tag_id), "filter": f"collection={c.tag_id}", "tag": c.title})
+            for c in world.collections if any(m is movie for m in c.movies)]
