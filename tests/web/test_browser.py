@@ -160,7 +160,7 @@ def test_a_bad_value_shows_the_fields_error(page, live: LiveStack) -> None:  # t
     page.fill("#f-WATCHLIST_EPISODES", "500")
     page.click("#save-settings")
     page.wait_for_selector("#err-DAYS_TO_MONITOR:not([hidden])")
-    assert "integer" in page.inner_text("#err-DAYS_TO_MONITOR")
+    assert "must be a whole number" in page.inner_text("#err-DAYS_TO_MONITOR")
     assert "100" in page.inner_text("#err-WATCHLIST_EPISODES")
     assert live.container.settings.DAYS_TO_MONITOR == 30  # nothing saved
     shot(page, "settings-error")

@@ -124,7 +124,7 @@ def test_a_bad_value_is_shown_at_its_field_and_nothing_is_saved(page, live: Live
     page.click("#save-settings")
     error = page.locator("[data-name=DAYS_TO_MONITOR] .field-error")
     error.wait_for(state="visible")
-    assert "integer" in error.inner_text()
+    assert "must be a whole number" in error.inner_text()
     assert "invalid" in (page.locator("[data-name=DAYS_TO_MONITOR]").get_attribute("class") or "")
     assert page.locator("[data-name=WATCHLIST_EPISODES] .field-error").is_hidden()
     after = live.container.settings
