@@ -99,7 +99,7 @@ def hostile_server(world: World) -> Iterator[str]:
 def test_audit_hostile_titles_run_no_script_in_a_real_browser(hostile_server: str) -> None:
     chromium = require_tool("chromium")
     sync_api = import_playwright()
-    from tests.web.test_browser import ARGS
+    from tests.web.chromium import ARGS
 
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=ARGS)

@@ -17,14 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import import_playwright, require_tool
+from tests.conftest import require_tool
+from tests.web.chromium import checked_page, chromium_browser
 from tests.web.live import LiveStack, start_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sequential]  # one live stack, in order
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "artifacts" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -37,25 +36,14 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    chromium = require_tool("chromium")
-    sync_api = import_playwright()
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=ARGS)
+    with chromium_browser() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, live: LiveStack):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live.url)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield pg
-    context.close()
-    # no JS error, no CSP violation (HTTP 4xx answers the tests provoke are logged too: not errors here)
-    assert not [e for e in errors if not e.startswith("Failed to load resource")], errors
+    with checked_page(browser, live.url) as pg:
+        yield pg
 
 
 def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.web.chromium import checked_page, chromium_browser
 from tests.web.live import LiveStack, start_live
-from tests.web.test_browser import ARGS, shot
+from tests.web.test_browser import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sequential]  # one live stack, in order
 TZ = "Asia/Kolkata"
@@ -36,27 +37,14 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from tests.conftest import import_playwright, require_tool
-
-    chromium = require_tool("chromium")
-    sync_api = import_playwright()
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=ARGS)
+    with chromium_browser() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser, live: LiveStack):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live.url,
-                                  timezone_id="America/Los_Angeles")
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield pg
-    context.close()
-    assert not [e for e in errors if not e.startswith("Failed to load resource")], errors
+    with checked_page(browser, live.url, timezone_id="America/Los_Angeles") as pg:
+        yield pg
 
 
 def wait_until(predicate: Callable[[], bool], seconds: int = 60) -> bool:

@@ -13,9 +13,10 @@ import pytest
 
 from cacherr.web.app import create_app
 from cacherr.web.server import ServerHandle, start_in_thread
-from tests.conftest import import_playwright, require_tool
+from tests.conftest import require_tool
+from tests.web.chromium import chromium_browser
 from tests.web.setup_stack import EmptyInstall, empty_install
-from tests.web.test_browser import ARGS, REPO, SHOTS
+from tests.web.test_browser import REPO, SHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sequential]  # one live stack, in order
 
@@ -32,12 +33,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmptyInsta
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    chromium = require_tool("chromium")
-    sync_api = import_playwright()
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=ARGS)
+    with chromium_browser() as b:
         yield b
-        b.close()
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
