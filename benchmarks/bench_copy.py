@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE))
 from common import Row  # noqa: E402
 from ext4 import ext4_mount  # noqa: E402
 
+from cacherr.adapters.sqlite_journal import SqliteJournal  # noqa: E402
 from cacherr.adapters.sqlite_store import SqliteCacheRegistry, open_database  # noqa: E402
 from cacherr.demo.lab import write_media  # noqa: E402
 from cacherr.domain.cache import Action, ActionKind, CacheMode  # noqa: E402
@@ -89,7 +90,7 @@ def _measure(work: Path, cache_mnt: Path, size: int, rounds: int) -> list[Row]:
     def engine_copy(verify: str, io_priority: str = "normal", bandwidth: int = 0) -> Callable[[], None]:
         config = EngineConfig(roots=((str(array_root), str(cache_root)),), verify=verify, settle_seconds=0,
                               io_priority=io_priority, bandwidth=bandwidth)
-        engine = build_engine(db, registry, config)
+        engine = build_engine(SqliteJournal(db), registry, config)
 
         def go() -> None:
             [res] = engine.execute([action], mode=CacheMode.COPY)

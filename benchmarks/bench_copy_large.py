@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE))
 from common import Row  # noqa: E402
 from ext4 import drop_caches, ext4_mount  # noqa: E402
 
+from cacherr.adapters.sqlite_journal import SqliteJournal  # noqa: E402
 from cacherr.adapters.sqlite_store import SqliteCacheRegistry, open_database  # noqa: E402
 from cacherr.demo.lab import write_media  # noqa: E402
 from cacherr.domain.cache import Action, ActionKind, CacheMode  # noqa: E402
@@ -67,7 +68,7 @@ def _measure(work: Path, mnt: Path, count: int, size: int, rounds: int) -> list[
     registry = SqliteCacheRegistry(db)
     actions = [Action(ActionKind.CACHE, str(array_root / r), str(cache_root / r), size, Reason.ON_DECK, "bench")
                for r in rels]
-    engine = build_engine(db, registry, EngineConfig(roots=((str(array_root), str(cache_root)),),
+    engine = build_engine(SqliteJournal(db), registry, EngineConfig(roots=((str(array_root), str(cache_root)),),
                                                      settle_seconds=0, io_priority="normal"))
 
     def clean() -> None:

@@ -24,6 +24,7 @@ sys.path.insert(0, str(HERE))
 from common import Row  # noqa: E402
 from ext4 import drop_caches, ext4_mount  # noqa: E402
 
+from cacherr.adapters.sqlite_journal import SqliteJournal  # noqa: E402
 from cacherr.adapters.sqlite_store import SqliteCacheRegistry, open_database  # noqa: E402
 from cacherr.demo.lab import write_media  # noqa: E402
 from cacherr.domain.cache import Action, ActionKind, CacheMode  # noqa: E402
@@ -73,7 +74,7 @@ def _measure(work: Path, mnt: Path, count: int, rounds: int) -> list[Row]:
     def rsync_fsync() -> None:
         subprocess.run(["rsync", "-a", "--fsync", f"{array_root}/", f"{cache_root}/"], check=True)
 
-    engine = build_engine(db, registry, EngineConfig(roots=((str(array_root), str(cache_root)),),
+    engine = build_engine(SqliteJournal(db), registry, EngineConfig(roots=((str(array_root), str(cache_root)),),
                                                      settle_seconds=0, io_priority="normal"))
 
     def cacherr() -> None:

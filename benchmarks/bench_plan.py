@@ -3,6 +3,8 @@
 Figures:
 - plan time (median of runs) against a reference in the same process: merely building the item index
   and sorting the wants and cache entries (the least any planner must do), for a ratio;
+- plan time as the cycle runs it (the cyclic garbage collector paused, ``services/gc_pause.py``) against the
+  same plan with the collector running, runs interleaved: the reason for the pause;
 - peak RSS (VmHWM; ``resource.getrusage`` as a fallback) of a fresh process that generates the data and
   plans (target < 200 MB), against a process that only imports the planner.
 """
@@ -14,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +29,7 @@ from common import Row  # noqa: E402
 from cacherr.domain.cache import CacheState  # noqa: E402
 from cacherr.domain.media import Snapshot  # noqa: E402
 from cacherr.planning import Policy, build_plan  # noqa: E402
+from cacherr.services.gc_pause import collector_paused  # noqa: E402
 from cacherr.testing import SCALE_NOW as NOW  # noqa: E402
 from cacherr.testing import generate_plan_inputs as generate  # noqa: E402
 
@@ -45,6 +49,16 @@ def timed(fn: object, runs: int) -> float:
         fn()  # type: ignore[operator]
         times.append(time.perf_counter() - started)
     return statistics.median(times)
+
+
+def paused_and_running(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median times of ``fn`` with the collector paused (as ``CycleService`` plans) and running, interleaved."""
+    paused, running = [], []
+    for _ in range(runs):
+        with collector_paused():
+            paused.append(timed(fn, 1))
+        running.append(timed(fn, 1))
+    return statistics.median(paused), statistics.median(running)
 
 
 CHILD = """
@@ -74,7 +88,7 @@ def run(quick: bool) -> list[Row]:
     snap, state = generate(items, cached, users)
     policy = Policy(limit_bytes=int(state.used_by_cacherr * 0.5), retention=timedelta(hours=12))
     plan = build_plan(snap, state, policy, NOW)
-    t_plan = timed(lambda: build_plan(snap, state, policy, NOW), runs)
+    t_plan, t_gc = paused_and_running(lambda: build_plan(snap, state, policy, NOW), runs)
     t_ref = timed(lambda: reference(snap, state), runs)
     rss = child_rss(items, cached, users, plan=True)
     rss_base = child_rss(items, cached, users, plan=False)
@@ -82,6 +96,8 @@ def run(quick: bool) -> list[Row]:
     return [
         Row("plan", "build_plan time", t_plan * 1000, "ms", t_ref * 1000, "< 1000 ms",
             f"{size}; {len(plan.actions):,} actions, {len(plan.skips):,} skips; reference: index+sort inputs"),
+        Row("plan", "build_plan time, collector paused (as the cycle runs it)", t_plan * 1000, "ms", t_gc * 1000,
+            "< reference", "reference: the same plan with the cyclic garbage collector running"),
         Row("plan", "peak RSS (generate + plan)", rss, "MB", rss_base, "< 200 MB",
             "reference: a process that only imports the planner"),
     ]

@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE))
 
 from common import Row  # noqa: E402
 
+from cacherr.adapters.sqlite_journal import SqliteJournal  # noqa: E402
 from cacherr.adapters.sqlite_store import SqliteCacheRegistry, open_database  # noqa: E402
 from cacherr.demo.lab import write_media  # noqa: E402
 from cacherr.demo.registry_bulk import add_entries  # noqa: E402
@@ -60,7 +61,7 @@ def _copier(work: Path, cached: int, files: int) -> Callable[[], list[float]]:
     registry = SqliteCacheRegistry(db)
     config = EngineConfig(roots=((str(array_root), str(cache_root)),), settle_seconds=0.0,
                           cache_limit=SizeLimit.parse("1000T"))
-    engine = build_engine(db, registry, config, in_use=lambda _p: [])
+    engine = build_engine(SqliteJournal(db), registry, config, in_use=lambda _p: [])
     actions = [Action(ActionKind.CACHE, str(array_root / r), str(cache_root / r), 256 * KiB, Reason.ON_DECK,
                       "benchmark") for r in rels]
 

@@ -145,12 +145,14 @@ class Container:
     def file_engine(self) -> Engine:
         """The journaled file engine (``ports.FileEngine``), built once; settings reloads rebuild it.
         Raises ``UnsafePath`` when a configured array or cache root is a union view such as /mnt/user."""
+        from cacherr.adapters.sqlite_journal import SqliteJournal
         from cacherr.fileops import EngineConfig, build_engine
 
         config = EngineConfig.from_settings(self.settings)
         if self.__dict__.get("_file_engine_config") != config:
             self.registry.set_pools(cache for _, cache in config.roots)  # the mappings may have changed
-            self.__dict__["_file_engine"] = build_engine(self.db, self.registry, config, progress=self.progress)
+            self.__dict__["_file_engine"] = build_engine(SqliteJournal(self.db), self.registry, config,
+                                                          progress=self.progress)
             self.__dict__["_file_engine_config"] = config
             if self.__dict__.get("_stopping"):
                 self.__dict__["_file_engine"].stop()

@@ -18,6 +18,7 @@ from cacherr.adapters.cycle_lock import LOCK_FILE, CycleLock
 from cacherr.adapters.local_disk import LocalDisk
 from cacherr.adapters.plex import PlexMediaServer
 from cacherr.adapters.sqlite_cycles import SqliteCycleHistory
+from cacherr.adapters.sqlite_journal import SqliteJournal
 from cacherr.adapters.sqlite_kept_off import SqliteKeptOff
 from cacherr.adapters.sqlite_plays import SqlitePlayStarts
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
@@ -85,7 +86,7 @@ class RealWorld:
         config = EngineConfig.from_settings(self.settings, settle_seconds=0.0, recent_seconds=0.0,
                                             folders=_no_chown())
         if self._engine is None or self._engine[0] != config:
-            self._engine = (config, build_engine(self.db, self.registry, config))
+            self._engine = (config, build_engine(SqliteJournal(self.db), self.registry, config))
         return self._engine[1]
 
     def plex_down(self) -> None:

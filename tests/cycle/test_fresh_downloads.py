@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cacherr.adapters.sqlite_journal import SqliteJournal
 from cacherr.demo.lab import file_hash, write_media
 from cacherr.demo.plex_emulator import Episode, Movie
 from cacherr.domain.media import Reason
@@ -142,7 +143,7 @@ def test_upgrade_interrupted_at_each_step_loses_nothing(rw: RealWorld, crash_at:
     assert rw.service.run("manual").status == "ok"
     old_rel, new_rel = upgrade(rw, heat, delete_old=False)
     config = EngineConfig.from_settings(rw.settings, settle_seconds=0.0, recent_seconds=0.0, folders=_no_chown())
-    rw._engine = (config, build_engine(rw.db, rw.registry, config, faults=Faults(crash_at=crash_at)))
+    rw._engine = (config, build_engine(SqliteJournal(rw.db), rw.registry, config, faults=Faults(crash_at=crash_at)))
     with pytest.raises(SimulatedCrash):
         rw.service.run("manual")
     rw._engine = None  # the restart: a fresh engine recovers under the lock first

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from cacherr.adapters.sqlite_journal import SqliteJournal
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.demo.lab import Lab, make_lab
 from cacherr.fileops import Engine, EngineConfig, build_engine
@@ -78,6 +79,6 @@ def nobody(_path: str) -> list[Any]:
 @pytest.fixture
 def engine_for(db: Database, registry: SqliteCacheRegistry) -> EngineFactory:
     def build(lab: Lab, *, in_use: InUseCheck = nobody, faults: Faults | None = None, **overrides: Any) -> Engine:
-        return build_engine(db, registry, config_for(lab, **overrides), in_use=in_use, faults=faults)
+        return build_engine(SqliteJournal(db), registry, config_for(lab, **overrides), in_use=in_use, faults=faults)
 
     return build

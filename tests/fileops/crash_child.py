@@ -12,6 +12,7 @@ import json
 import os
 import sys
 
+from cacherr.adapters.sqlite_journal import SqliteJournal
 from cacherr.adapters.sqlite_store import SqliteCacheRegistry, open_database
 from cacherr.domain.cache import Action, ActionKind, CacheMode
 from cacherr.domain.media import Reason
@@ -26,7 +27,7 @@ def main() -> int:
                           chunk=1 << 20, report_every=1 << 20, verify=args.get("verify", "size"),
                           hardlinks="copy")
     faults = Faults(kill_at=args.get("kill_at"), nth=args.get("nth", 1), log_file=args.get("log_file"))
-    engine = build_engine(db, SqliteCacheRegistry(db), config, faults=faults, in_use=lambda _p: [])
+    engine = build_engine(SqliteJournal(db), SqliteCacheRegistry(db), config, faults=faults, in_use=lambda _p: [])
     if args.get("recover"):
         engine.recover()
         return 0

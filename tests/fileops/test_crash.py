@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from cacherr.adapters.sqlite_journal import SqliteJournal
 from cacherr.adapters.sqlite_store import SqliteCacheRegistry, open_database
 from cacherr.demo.lab import Lab, make_lab
 from cacherr.domain.cache import CacheMode
@@ -40,7 +41,7 @@ pytestmark = [pytest.mark.data_safety, pytest.mark.slow]
 
 def _engine(lab: Lab, db_path: Path, faults: Faults | None = None, verify: str = "size"):  # type: ignore[no-untyped-def]
     db = open_database(db_path)
-    return db, build_engine(db, SqliteCacheRegistry(db), config_for(lab, verify=verify, hardlinks="copy"),
+    return db, build_engine(SqliteJournal(db), SqliteCacheRegistry(db), config_for(lab, verify=verify, hardlinks="copy"),
                             faults=faults, in_use=lambda _p: [])
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from cacherr.adapters.sqlite_journal import SqliteJournal
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.demo.lab import Lab, make_lab
 from cacherr.domain.cache import CacheMode
@@ -40,7 +41,7 @@ pytestmark = [pytest.mark.data_safety, pytest.mark.slow]
 
 def _engine(lab: Lab, db_path: Path, faults: Faults | None = None):  # type: ignore[no-untyped-def]
     db = open_database(db_path)
-    return db, build_engine(db, SqliteCacheRegistry(db), config_for(lab, verify="size", hardlinks="copy"),
+    return db, build_engine(SqliteJournal(db), SqliteCacheRegistry(db), config_for(lab, verify="size", hardlinks="copy"),
                             faults=faults, in_use=lambda _p: [])
 
 
@@ -121,7 +122,7 @@ class _Counting:
 @contextmanager
 def _counting_engine(lab: Lab, db: Database) -> Iterator[tuple[_Counting, Any]]:
     counting = _Counting(db)
-    engine = build_engine(counting, SqliteCacheRegistry(db), config_for(lab, verify="size"),  # type: ignore[arg-type]
+    engine = build_engine(SqliteJournal(counting), SqliteCacheRegistry(db), config_for(lab, verify="size"),  # type: ignore[arg-type]
                           in_use=lambda _p: [])
     yield counting, engine
 

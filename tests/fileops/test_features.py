@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cacherr.adapters.sqlite_journal import SqliteJournal
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry
 from cacherr.demo.lab import Lab, file_hash, make_lab
 from cacherr.domain.cache import CacheMode
@@ -110,7 +111,7 @@ HOSTILE = ["Movies/It's \"quoted\" #1/It's \"quoted\" #1.mkv", "Movies/-leading 
 def test_hostile_names(tmp_path: Path, db: Database, registry: SqliteCacheRegistry, rel: str) -> None:
     lab = make_lab(tmp_path / "lab", {rel: 2 * MiB + 1})
     assert len(os.fsencode(os.path.basename(rel))) >= 5
-    engine = build_engine(db, registry, config_for(lab), in_use=lambda _p: [])
+    engine = build_engine(SqliteJournal(db), registry, config_for(lab), in_use=lambda _p: [])
     [res] = engine.execute([action(lab, rel)], mode=CacheMode.MOVE)
     assert res.ok, res.message
     assert where(lab, rel) == "cache"
@@ -191,7 +192,7 @@ def test_paths_outside_the_roots_are_refused(lab: Lab, engine_for: EngineFactory
 def test_the_unraid_union_path_is_refused(db: Database, registry: SqliteCacheRegistry) -> None:
     config = EngineConfig(roots=(("/mnt/user/media", "/mnt/cache/media"),))
     with pytest.raises(UnsafePath, match="/mnt/user0"):
-        build_engine(db, registry, config)
+        build_engine(SqliteJournal(db), registry, config)
 
 
 def test_a_mergerfs_union_as_array_root_is_refused(union_lab: Lab, db: Database,
@@ -199,7 +200,7 @@ def test_a_mergerfs_union_as_array_root_is_refused(union_lab: Lab, db: Database,
     assert union_lab.union_root is not None
     config = EngineConfig(roots=((str(union_lab.union_root), str(union_lab.cache_root)),))
     with pytest.raises(UnsafePath, match="union") as err:
-        build_engine(db, registry, config)
+        build_engine(SqliteJournal(db), registry, config)
     assert "/mnt/user0" in str(err.value) and "/mnt/diskN" in str(err.value)
 
 
@@ -248,20 +249,20 @@ def test_union_shows_complete_files_at_every_step(union_lab: Lab, engine_for: En
 
 def test_the_array_only_view_is_accepted(db: Database, registry: SqliteCacheRegistry) -> None:
     for array in ("/mnt/user0/media", "/mnt/disk3/media"):
-        engine = build_engine(db, registry, EngineConfig(roots=((array, "/mnt/cache/media"),)))
+        engine = build_engine(SqliteJournal(db), registry, EngineConfig(roots=((array, "/mnt/cache/media"),)))
         assert engine.config.roots == ((array, "/mnt/cache/media"),)
     with pytest.raises(UnsafePath, match="union"):  # the same check refuses the union view itself
-        build_engine(db, registry, EngineConfig(roots=(("/mnt/user/media", "/mnt/cache/media"),)))
+        build_engine(SqliteJournal(db), registry, EngineConfig(roots=(("/mnt/user/media", "/mnt/cache/media"),)))
 
 
 def test_same_folder_for_array_and_cache_is_refused(lab: Lab, db: Database, registry: SqliteCacheRegistry) -> None:
     with pytest.raises(UnsafePath, match="union"):
-        build_engine(db, registry, EngineConfig(roots=((str(lab.array_root), str(lab.array_root)),)))
+        build_engine(SqliteJournal(db), registry, EngineConfig(roots=((str(lab.array_root), str(lab.array_root)),)))
 
 
 def test_the_union_probe_leaves_nothing_behind(lab: Lab, db: Database, registry: SqliteCacheRegistry) -> None:
     before = sorted(os.listdir(lab.cache_root))
-    build_engine(db, registry, config_for(lab))
+    build_engine(SqliteJournal(db), registry, config_for(lab))
     assert sorted(os.listdir(lab.cache_root)) == before
 
 

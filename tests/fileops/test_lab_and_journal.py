@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cacherr.adapters.sqlite_journal import SqliteJournal
 from cacherr.adapters.sqlite_store import SqliteCacheRegistry, open_database
 from cacherr.demo.lab import file_hash, make_lab, mount_tmpfs, unmount, write_media
 from cacherr.domain.cache import CacheMode
@@ -49,7 +50,7 @@ def test_a_full_journal_stops_before_touching_anything(tmp_path: Path) -> None:
     mount_tmpfs(state, 1 * MiB)
     try:
         db = open_database(state / "cacherr.db")
-        engine = build_engine(db, SqliteCacheRegistry(db), config_for(lab), in_use=lambda _p: [])
+        engine = build_engine(SqliteJournal(db), SqliteCacheRegistry(db), config_for(lab), in_use=lambda _p: [])
         fd = os.open(state / "filler", os.O_WRONLY | os.O_CREAT)  # the appdata share fills up
         try:
             while os.write(fd, b"\0" * 4096):
@@ -77,7 +78,7 @@ def test_after_a_reboot_the_temp_is_rehashed_before_commit(tmp_path: Path, corru
     db = open_database(tmp_path / "state.db")
     registry = SqliteCacheRegistry(db)
     config = config_for(lab, verify="hash")
-    engine = build_engine(db, registry, config, faults=Faults(crash_at="before:committing"), in_use=lambda _p: [])
+    engine = build_engine(SqliteJournal(db), registry, config, faults=Faults(crash_at="before:committing"), in_use=lambda _p: [])
     with pytest.raises(SimulatedCrash):
         engine.execute([action(lab, MOVIE)], mode=CacheMode.MOVE)
     [op] = engine.journal.active()
@@ -85,7 +86,7 @@ def test_after_a_reboot_the_temp_is_rehashed_before_commit(tmp_path: Path, corru
     if corrupt:
         with open(op.tmp_path, "r+b") as fh:
             fh.write(b"\xff\xff\xff\xff")  # (the first bytes of generated media are zeros)
-    build_engine(db, registry, config, in_use=lambda _p: []).recover()
+    build_engine(SqliteJournal(db), registry, config, in_use=lambda _p: []).recover()
     db.close()
     assert where(lab, MOVIE) == ("array" if corrupt else "cache")
     assert temp_leftovers(lab) == []

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from cacherr.adapters.sqlite_journal import SqliteJournal
 from cacherr.adapters.sqlite_store import SqliteCacheRegistry, open_database
 from cacherr.demo.lab import Lab, make_lab
 from cacherr.domain.cache import CacheMode
@@ -62,7 +63,7 @@ def test_random_sequences_with_crashes(mode: CacheMode,
                 if kind == "toggle":
                     kind = "cache" if where(lab, rel) == "array" else "restore"
                 faults = Faults(crash_at=crash[0], nth=crash[1]) if crash else Faults()
-                engine = build_engine(db, registry, config, faults=faults, in_use=lambda _p: [])
+                engine = build_engine(SqliteJournal(db), registry, config, faults=faults, in_use=lambda _p: [])
                 act = action(lab, rel) if kind == "cache" else restore(lab, rel)
                 try:
                     engine.execute([act], mode=mode)
@@ -72,10 +73,10 @@ def test_random_sequences_with_crashes(mode: CacheMode,
                     if crash_recovery and crash is not None:
                         again = Faults(crash_at=crash[0] if crash[0] != "copy:chunk" else "recover:op")
                         try:
-                            build_engine(db, registry, config, faults=again, in_use=lambda _p: []).recover()
+                            build_engine(SqliteJournal(db), registry, config, faults=again, in_use=lambda _p: []).recover()
                         except SimulatedCrash:
                             assert_invariant(lab)
-                    build_engine(db, registry, config, in_use=lambda _p: []).recover()
+                    build_engine(SqliteJournal(db), registry, config, in_use=lambda _p: []).recover()
                 _check(lab, registry, engine.journal.active())
         finally:
             db.close()

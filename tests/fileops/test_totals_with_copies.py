@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cacherr.adapters.sqlite_journal import SqliteJournal
 from cacherr.adapters.sqlite_store import SqliteCacheRegistry, open_database
 from cacherr.demo.lab import Lab, make_lab
 from cacherr.demo.registry_bulk import add_entries
@@ -45,11 +46,11 @@ def test_a_copy_adds_its_bytes_and_a_failed_one_leaves_the_totals_alone(tmp_path
     reg = SqliteCacheRegistry(db)
     before = reg.totals()
     failing = Faults(fail_at={"before:committing": OSError(errno.EIO, "Input/output error")})
-    [res] = build_engine(db, reg, config_for(lab), faults=failing, in_use=lambda _p: []).execute(
+    [res] = build_engine(SqliteJournal(db), reg, config_for(lab), faults=failing, in_use=lambda _p: []).execute(
         [action(lab, MOVIE)], mode=CacheMode.MOVE)
     assert not res.ok
     assert reg.totals() == before == recount(db)
-    [res] = build_engine(db, reg, config_for(lab), in_use=lambda _p: []).execute([action(lab, MOVIE)],
+    [res] = build_engine(SqliteJournal(db), reg, config_for(lab), in_use=lambda _p: []).execute([action(lab, MOVIE)],
                                                                                 mode=CacheMode.COPY)
     assert res.ok
     assert reg.total_bytes() == before.bytes + FILES[MOVIE]
@@ -62,7 +63,7 @@ def test_the_budget_check_counts_the_50000_entries_already_cached(tmp_path: Path
     db = open_database(tmp_path / "state.db")
     reg = SqliteCacheRegistry(db)
     limit = SizeLimit.parse(str(reg.total_bytes() + FILES[MOVIE] - 1))
-    engine = build_engine(db, reg, config_for(lab, cache_limit=limit), in_use=lambda _p: [])
+    engine = build_engine(SqliteJournal(db), reg, config_for(lab, cache_limit=limit), in_use=lambda _p: [])
     [res] = engine.execute([action(lab, MOVIE)], mode=CacheMode.COPY)
     assert not res.ok and "CACHE_LIMIT" in res.message
     assert reg.totals() == recount(db)
@@ -80,7 +81,7 @@ def test_totals_equal_a_recount_after_a_killed_copy_is_recovered(tmp_path: Path,
     db = open_database(tmp_path / "state.db")
     reg = SqliteCacheRegistry(db)
     assert reg.totals() == recount(db)
-    build_engine(db, reg, config_for(lab), in_use=lambda _p: []).recover()
+    build_engine(SqliteJournal(db), reg, config_for(lab), in_use=lambda _p: []).recover()
     totals = reg.totals()
     assert totals == recount(db)
     assert totals.entries == BULK + (1 if reg.by_path(str(lab.cache(MOVIE))) else 0)

@@ -17,6 +17,7 @@ from typing import Any
 
 os.environ.setdefault("PLEXAPI_CONFIG_PATH", "/nonexistent/plexapi.ini")
 
+from cacherr.adapters.sqlite_journal import SqliteJournal
 from cacherr.bootstrap import Container, build_container
 from cacherr.demo.lab import Lab
 from cacherr.demo.plex_emulator import PlexEmulator
@@ -64,7 +65,7 @@ def slow_engine(container: Container, delay: float) -> None:
     settings = container.settings
     config = EngineConfig.from_settings(settings, chunk=1 << 20, report_every=1 << 20, settle_seconds=0.0,
                                         recent_seconds=0.0)
-    engine = build_engine(container.db, container.registry, config, progress=container.progress,
+    engine = build_engine(SqliteJournal(container.db), container.registry, config, progress=container.progress,
                           faults=SlowCopy(delay))
     # file_engine() rebuilds only when the settings-derived config changes: keep ours until then
     container.__dict__["_file_engine"] = engine

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,12 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cacherr.domain.cache import Action, CacheEntry, CacheMode
+from cacherr.domain.fates import CopyFailure
 from cacherr.domain.media import Reason
 from cacherr.fileops.config import EngineConfig
 from cacherr.fileops.copy import CopyFailed
 from cacherr.fileops.faults import Faults
 from cacherr.fileops.inuse import Holder, InUseCheck
-from cacherr.fileops.journal import Journal, OpRow, Status, Step
+from cacherr.fileops.journal import Journal, OpRow, RegistryChange, Status, Step
 from cacherr.fileops.preflight import SpaceGuard
 from cacherr.fileops.protocols import EntryRegistry, ProgressSink
 
@@ -56,10 +56,9 @@ class Ctx:
     def hit(self, name: str) -> None:
         self.faults.hit(name)
 
-    def advance(self, op: OpRow, step: Step, *, also: Callable[[sqlite3.Connection], None] | None = None,
-                **values: Any) -> OpRow:
-        """Journal ``step`` durably, then pass the ``before:<step>`` failpoint."""
-        row = self.journal.advance(op, step, also=also, **values)
+    def advance(self, op: OpRow, step: Step, *, registry: RegistryChange | None = None, **values: Any) -> OpRow:
+        """Journal ``step`` durably (with ``registry``), then pass the ``before:<step>`` failpoint."""
+        row = self.journal.advance(op, step, registry=registry, **values)
         self.hit(f"before:{step.value}")
         return row
 
@@ -73,10 +72,10 @@ class Ctx:
         return self.registry.total_bytes()
 
     def finish(self, op: OpRow, status: Status, message: str = "", *,
-               also: Callable[[sqlite3.Connection], None] | None = None, **values: Any) -> Outcome:
+               registry: RegistryChange | None = None, **values: Any) -> Outcome:
         if status is Status.DONE:
             self.hit("before:done")  # every side effect is behind us; the DONE row is not written yet
-        row = self.journal.finish(op, status, message, also=also, **values)
+        row = self.journal.finish(op, status, message, registry=registry, **values)
         if status is not Status.DONE:
             log.warning("%s %s: %s (%s)", op.kind, op.array_path, status.value, message)
         return Outcome(status, message, row.bytes_done if status is Status.DONE else 0, op.id)
@@ -91,7 +90,7 @@ class Ctx:
             if on_progress is not None:
                 on_progress(op.id, path, done, op.size)
             if self.stopping.is_set():
-                raise CopyFailed("stopping", f"Cacherr is stopping: the copy to {path} was abandoned at "
+                raise CopyFailed(CopyFailure.STOPPING, f"Cacherr is stopping: the copy to {path} was abandoned at "
                                  f"{done} of {op.size} bytes; it is redone next cycle")
 
         return report

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import xxhash
 
 from cacherr.domain.errors import CacherrError
+from cacherr.domain.fates import CopyFailure
 from cacherr.fileops.dirfd import BeneathDir
 from cacherr.fileops.faults import NO_FAULTS, Faults
 from cacherr.fileops.fsutil import FileStamp
@@ -36,10 +37,9 @@ ByteCallback = Callable[[int], None]
 
 
 class CopyFailed(CacherrError):
-    """A copy did not produce a verified temp file. ``reason`` is one of: source_gone, source_changed,
-    verify_failed, no_space, permission, io, not_regular, stopping. The temp file is already removed."""
+    """A copy did not produce a verified temp file, for ``reason``. The temp file is already removed."""
 
-    def __init__(self, reason: str, message: str, errno_: int | None = None) -> None:
+    def __init__(self, reason: CopyFailure, message: str, errno_: int | None = None) -> None:
         super().__init__(message)
         self.reason = reason
         self.errno = errno_
@@ -85,16 +85,16 @@ def copy_verified(src: str, tmp: str, opts: CopyOptions, *, expect: FileStamp | 
     try:
         src_fd = os.open(src, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise CopyFailed("source_gone", f"source vanished before the copy: {src}") from None
+        raise CopyFailed(CopyFailure.SOURCE_GONE, f"source vanished before the copy: {src}") from None
     except OSError as exc:
         raise _classify(exc, src, "open the source") from None
     try:
         st = os.fstat(src_fd)
         s1 = FileStamp.of(st)
         if not stat.S_ISREG(st.st_mode):
-            raise CopyFailed("not_regular", f"not a regular file: {src}")
+            raise CopyFailed(CopyFailure.NOT_REGULAR, f"not a regular file: {src}")
         if expect is not None and not expect.same_version(s1):
-            raise CopyFailed("source_changed", f"source changed since it was checked: {src}")
+            raise CopyFailed(CopyFailure.SOURCE_CHANGED, f"source changed since it was checked: {src}")
         return _copy_to_new(src, src_fd, s1, tmp, opts, on_bytes, faults, folder)
     finally:
         os.close(src_fd)
@@ -206,22 +206,22 @@ def _check_source_unchanged(src: str, src_fd: int, s1: FileStamp) -> None:
     try:
         now = FileStamp.of(os.lstat(src))
     except FileNotFoundError:
-        raise CopyFailed("source_gone", f"source vanished during the copy: {src}") from None
+        raise CopyFailed(CopyFailure.SOURCE_GONE, f"source vanished during the copy: {src}") from None
     if (now.dev, now.ino) != (s1.dev, s1.ino):
-        raise CopyFailed("source_changed", f"source was replaced during the copy: {src}")
+        raise CopyFailed(CopyFailure.SOURCE_CHANGED, f"source was replaced during the copy: {src}")
     if not s1.same_version(FileStamp.of(os.fstat(src_fd))):
-        raise CopyFailed("source_changed", f"source changed during the copy (written to): {src}")
+        raise CopyFailed(CopyFailure.SOURCE_CHANGED, f"source changed during the copy (written to): {src}")
 
 
 def _verify(dst_fd: int, size: int, src_hash: str | None, tmp: str, readback: ReadBack | None) -> str | None:
     got = os.fstat(dst_fd).st_size
     if got != size:
-        raise CopyFailed("verify_failed", f"copy has {got} bytes, source has {size}: {tmp}")
+        raise CopyFailed(CopyFailure.VERIFY_FAILED, f"copy has {got} bytes, source has {size}: {tmp}")
     if src_hash is None or readback is None:
         return None
     dst_hash = readback.result()
     if dst_hash != src_hash:
-        raise CopyFailed("verify_failed", f"copy's content hash differs from the source's: {tmp}")
+        raise CopyFailed(CopyFailure.VERIFY_FAILED, f"copy's content hash differs from the source's: {tmp}")
     return dst_hash
 
 
@@ -254,7 +254,7 @@ def _apply_metadata(src_fd: int, fd: int, s1: FileStamp, strict_owner: bool) -> 
         os.fchown(fd, s1.uid, s1.gid)
     except PermissionError:
         if strict_owner:
-            raise CopyFailed("permission", f"cannot give the copy its owner {s1.uid}:{s1.gid} (run as root "
+            raise CopyFailed(CopyFailure.PERMISSION, f"cannot give the copy its owner {s1.uid}:{s1.gid} (run as root "
                              "or with PUID matching the files), so the source is kept") from None
     _copy_xattrs(src_fd, fd)
     os.fchmod(fd, s1.mode)
@@ -288,10 +288,10 @@ def _discard(tmp: str, folder: BeneathDir | None = None) -> None:
 def _classify(exc: OSError, path: str, doing: str) -> CopyFailed:
     code = exc.errno
     if code in (errno.ENOSPC, errno.EDQUOT):
-        return CopyFailed("no_space", f"disk full while trying to {doing}: {path}", code)
+        return CopyFailed(CopyFailure.NO_SPACE, f"disk full while trying to {doing}: {path}", code)
     if code in (errno.EACCES, errno.EPERM):
-        return CopyFailed("permission", f"permission denied while trying to {doing}: {path} (check the "
+        return CopyFailed(CopyFailure.PERMISSION, f"permission denied while trying to {doing}: {path} (check the "
                           "owner and mode, e.g. run Unraid's New Permissions, or set PUID/PGID)", code)
     if code == errno.ENOENT:
-        return CopyFailed("source_gone", f"file or folder vanished while trying to {doing}: {path}", code)
-    return CopyFailed("io", f"I/O error ({os.strerror(code or 0)}) while trying to {doing}: {path}", code)
+        return CopyFailed(CopyFailure.SOURCE_GONE, f"file or folder vanished while trying to {doing}: {path}", code)
+    return CopyFailed(CopyFailure.IO, f"I/O error ({os.strerror(code or 0)}) while trying to {doing}: {path}", code)

@@ -1,7 +1,7 @@
 """The file engine (``ports.FileEngine``): carries out a plan's actions, restores first, with bounded
 parallelism, every step journaled before it happens. The only code that mutates media files.
 
-    engine = build_engine(db, registry, EngineConfig.from_settings(settings), progress=board)
+    engine = build_engine(SqliteJournal(db), registry, EngineConfig.from_settings(settings), progress=board)
     engine.recover()                                   # once at start, before anything else
     results = engine.execute(plan.actions, mode=CacheMode.COPY, on_progress=cb)
     engine.sync_exclude()                              # after every non-dry-run cycle
@@ -36,7 +36,7 @@ from cacherr.fileops.preflight import (
     refuse_union_roots,
     wait_stable,
 )
-from cacherr.fileops.protocols import EntryRegistry, JournalDatabase, ProgressSink
+from cacherr.fileops.protocols import EntryRegistry, JournalStore, ProgressSink
 from cacherr.fileops.recovery import recover
 from cacherr.fileops.sidecars import find_sidecars
 from cacherr.fileops.steps import abandon
@@ -46,13 +46,13 @@ Flow = Callable[[Ctx, OpRow, Located, ProgressFn | None], Outcome]
 
 
 class Engine:
-    def __init__(self, db: JournalDatabase, registry: EntryRegistry, config: EngineConfig, *,
+    def __init__(self, store: JournalStore, registry: EntryRegistry, config: EngineConfig, *,
                  progress: ProgressSink | None = None, faults: Faults = NO_FAULTS,
                  in_use: InUseCheck | None = None) -> None:
         refuse_union_roots(config.roots)
         self.config = config
         self.registry = registry
-        self.journal = Journal(db)
+        self.journal = Journal(store)
         self.ctx = Ctx(self.journal, registry, config, in_use or ProcScan(), faults, progress)
         self._lock = threading.Lock()  # one execute or recover at a time
         self._swept_upto = 0  # journal ids below this were checked for stray names (spin-down: never again)
@@ -278,8 +278,8 @@ def _shown(path: str) -> str:
     return os.path.basename(path).encode("utf-8", "backslashreplace").decode()
 
 
-def build_engine(db: JournalDatabase, registry: EntryRegistry, config: EngineConfig, *,
+def build_engine(store: JournalStore, registry: EntryRegistry, config: EngineConfig, *,
                  progress: ProgressSink | None = None, faults: Faults | None = None,
                  in_use: InUseCheck | None = None) -> Engine:
     """The engine the rest of the app uses. Raises ``UnsafePath`` when a root is a union view."""
-    return Engine(db, registry, config, progress=progress, faults=faults or NO_FAULTS, in_use=in_use)
+    return Engine(store, registry, config, progress=progress, faults=faults or NO_FAULTS, in_use=in_use)

@@ -15,8 +15,6 @@ what recovery calls after a crash: every step re-reads the disk first.
 from __future__ import annotations
 
 import os
-import sqlite3
-from collections.abc import Callable
 
 from cacherr.fileops.context import Ctx, Outcome, ProgressFn, entry_for
 from cacherr.fileops.fsutil import (
@@ -25,13 +23,10 @@ from cacherr.fileops.fsutil import (
     lstat_or_none,
     same_content,
 )
-from cacherr.fileops.journal import OpRow, Status, Step
+from cacherr.fileops.journal import ForgetEntry, OpRow, RecordEntry, Status, Step
 from cacherr.fileops.preflight import Located
 from cacherr.fileops.steps import copy_to_temp, destination_intact, remove_source, resolve_commit
 from cacherr.fileops.swaps import swap_back, swap_in_symlink
-
-Record = Callable[[sqlite3.Connection], None] | None
-
 
 # --- cache ----------------------------------------------------------------------------------------
 
@@ -52,15 +47,9 @@ def start_cache(ctx: Ctx, op: OpRow, loc: Located, on_progress: ProgressFn | Non
     return continue_cache(ctx, res, loc)
 
 
-def _record(ctx: Ctx, op: OpRow) -> Record:
-    if op.role != "media":
-        return None
-    entry = entry_for(op)
-
-    def record(conn: sqlite3.Connection) -> None:
-        ctx.registry.upsert(entry, conn)
-
-    return record
+def _record(op: OpRow) -> RecordEntry | None:
+    """The registry row a finished cache of ``op`` writes with its journal step (media files only)."""
+    return RecordEntry(entry_for(op)) if op.role == "media" else None
 
 
 def continue_cache(ctx: Ctx, op: OpRow, loc: Located | None) -> Outcome:
@@ -70,10 +59,10 @@ def continue_cache(ctx: Ctx, op: OpRow, loc: Located | None) -> Outcome:
             return res
         op = res
         if op.mode == "copy":
-            return ctx.finish(op, Status.DONE, also=_record(ctx, op), tmp_ino=op.tmp_ino, src_hash=op.src_hash,
+            return ctx.finish(op, Status.DONE, registry=_record(op), tmp_ino=op.tmp_ino, src_hash=op.src_hash,
                               dst_hash=op.dst_hash, bytes_done=op.bytes_done)
         nxt = Step.SWAPPING if op.mode == "symlink" else Step.REMOVING_SOURCE
-        op = ctx.advance(op, nxt, also=_record(ctx, op))
+        op = ctx.advance(op, nxt, registry=_record(op))
     if op.step == Step.SWAPPING:
         swapped = swap_in_symlink(ctx, op, loc.array_root if loc else None)
         if swapped is not None:
@@ -146,16 +135,10 @@ def continue_restore(ctx: Ctx, op: OpRow, loc: Located | None) -> Outcome:
                                 beneath=loc.cache_root if loc else None)
         if stopped is not None:
             return stopped
-        return ctx.finish(op, Status.DONE, also=_forget(ctx, op))
+        return ctx.finish(op, Status.DONE, registry=_forget(op))
     return ctx.finish(op, Status.FAILED, f"unexpected journal step {op.step!r}")
 
 
-def _forget(ctx: Ctx, op: OpRow) -> Record:
-    if op.role != "media":
-        return None
-    path = op.cache_path
-
-    def forget(conn: sqlite3.Connection) -> None:
-        ctx.registry.remove(path, conn)
-
-    return forget
+def _forget(op: OpRow) -> ForgetEntry | None:
+    """The registry row a finished restore of ``op`` deletes with its DONE row (media files only)."""
+    return ForgetEntry(op.cache_path) if op.role == "media" else None

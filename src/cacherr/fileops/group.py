@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import sqlite3
-from collections.abc import Callable
 from typing import Any
 
 from cacherr.domain.cache import CacheMode
@@ -40,11 +38,10 @@ from cacherr.fileops.fsutil import (
     same_content,
     unlink_durable,
 )
-from cacherr.fileops.journal import OpRow, OpSpec, Status, Step
+from cacherr.fileops.journal import OpChange, OpRow, OpSpec, RecordEntry, Status, Step
 from cacherr.fileops.preflight import Located, locate
 from cacherr.fileops.steps import abandon, commit_in, copy_to_temp, destination_intact, remove_source
 
-Change = tuple[OpRow, dict[str, Any], str]
 VIDEO_GONE = "its video was not cached; this file stays where it is"
 
 
@@ -174,7 +171,7 @@ def _commit_one(ctx: Ctx, op: OpRow, loc: Located, folders: dict[str, BeneathDir
 
 def _record_all(g: _Group) -> None:
     """One transaction: copy-mode files DONE, the others to their next step, the video's registry row."""
-    changes: list[Change] = []
+    changes: list[OpChange] = []
     for op in g.live:
         if op.mode == "copy":
             changes.append(g.ctx.journal.finish_change(op, Status.DONE))
@@ -183,7 +180,7 @@ def _record_all(g: _Group) -> None:
                                                      else Step.REMOVING_SOURCE))
     if any(op.mode == "copy" for op in g.live):
         g.ctx.hit("before:done")
-    rows = g.ctx.journal.update_group(changes, also=_record(g))
+    rows = g.ctx.journal.update_group(changes, _record(g))
     g.ctx.hit("group:recorded")
     for row in rows:
         if row.status == Status.DONE.value:
@@ -191,17 +188,10 @@ def _record_all(g: _Group) -> None:
     g.replace([r for r in rows if r.status == Status.ACTIVE.value])
 
 
-def _record(g: _Group) -> Callable[[sqlite3.Connection], None] | None:
+def _record(g: _Group) -> RecordEntry | None:
+    """The video's registry row, written with the group's step (none once the video has ended)."""
     video = next((op for op in g.live if op.id == g.video_id and op.role == "media"), None)
-    if video is None:
-        return None
-    entry = entry_for(video)
-    registry = g.ctx.registry
-
-    def record(conn: sqlite3.Connection) -> None:
-        registry.upsert(entry, conn)
-
-    return record
+    return RecordEntry(entry_for(video)) if video is not None else None
 
 
 def _finish_rest(g: _Group, loc: Located) -> None:

@@ -12,14 +12,13 @@ Running it again, or after it was itself killed, converges to the same state.
 
 from __future__ import annotations
 
-import sqlite3
 import stat
 
 from cacherr.domain.errors import CacherrError, UnsafePath
 from cacherr.fileops.context import Ctx, Outcome, entry_for
 from cacherr.fileops.flows import continue_cache, continue_restore
 from cacherr.fileops.fsutil import FileStamp, is_regular, lstat_or_none, same_content, unlink_durable
-from cacherr.fileops.journal import OpRow, Status, Step
+from cacherr.fileops.journal import OpRow, RecordEntry, Status, Step
 from cacherr.fileops.preflight import Located, locate
 from cacherr.fileops.steps import abandon
 
@@ -69,13 +68,9 @@ def _adopt_committed_copy(ctx: Ctx, op: OpRow) -> Outcome | None:
     if not op.matches(FileStamp.of(src)) or dst.st_size != op.size or not same_content(op.src_path, op.dst_path):
         return None
     _remove_ours(op.tmp_path)
-    entry = entry_for(op)
-
-    def record(conn: sqlite3.Connection) -> None:
-        ctx.registry.upsert(entry, conn)
-
+    record = RecordEntry(entry_for(op)) if op.role == "media" else None
     return ctx.finish(op, Status.DONE, "interrupted after the commit: the identical cache copy was adopted",
-                      also=record if op.role == "media" else None, tmp_ino=dst.st_ino, bytes_done=op.size)
+                      registry=record, tmp_ino=dst.st_ino, bytes_done=op.size)
 
 
 def _locate(ctx: Ctx, op: OpRow) -> Located | None:

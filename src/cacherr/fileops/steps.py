@@ -52,7 +52,7 @@ def copy_to_temp(ctx: Ctx, op: OpRow, dst_root: str, *, strict_owner: bool, on_p
                                    expect=planned_stamp(op), on_bytes=ctx.reporter(op, on_progress),
                                    faults=ctx.faults, folder=folder)
     except CopyFailed as exc:
-        status = Status.ROLLED_BACK if exc.reason in ("source_gone", "source_changed", "stopping") else Status.FAILED
+        status = Status.ROLLED_BACK if exc.reason.rolls_back else Status.FAILED
         return ctx.finish(op, status, str(exc))
     except OSError as exc:
         return ctx.finish(op, Status.FAILED, f"{exc.strerror or exc}: {exc.filename or op.dst_path}")

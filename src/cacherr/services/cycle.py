@@ -42,6 +42,7 @@ from cacherr.ports import (
 from cacherr.services.cache_scan import Adoption, adopt, cache_state, moved_back
 from cacherr.services.cycle_exec import ReportBuilder, execute_plan
 from cacherr.services.fresh_downloads import MoverFiles, gone_upgrades, notes, release, sort_adoption
+from cacherr.services.gc_pause import collector_paused
 from cacherr.services.realtime import Realtime, WebhookResult, cache_next
 from cacherr.services.restore import Restorer
 from cacherr.services.runner import ActionRunner, MediaServers, SystemClock, failure_message
@@ -236,7 +237,8 @@ class CycleService:
         policy = self.runner.policy(settings, state.total_bytes)
         snapshot = apply_rules(snapshot, settings.library_rules(), settings.NUMBER_EPISODES,
                                settings.EPISODES_AHEAD_MINUTES)
-        plan = build_plan(snapshot, state, policy, now)
+        with collector_paused():  # a full collection over the snapshot's heap costs more than the plan
+            plan = build_plan(snapshot, state, policy, now)
         problems = list(snapshot.problems)
         if stale:
             problems.append(f"{len(stale)} cached file(s) were moved back to the array outside Cacherr (Unraid's "
