@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -202,19 +203,18 @@ def test_history_and_interrupted_cycles(world: World) -> None:
 
 
 def test_recovery_runs_before_a_real_cycle_only_once_plex_answered(world: World) -> None:
-    from cacherr.testing import CopyingFileEngine
-
-    engine = world.engine
-    assert isinstance(engine, CopyingFileEngine)
+    film = world.movie("m1", "Heat", year=1995)
+    op = world.interrupt_a_copy(film)
     world.fake.reachable = False
     world.service.run("cli")
     world.fake.reachable = True
     world.service.run("cli", dry_run=True)
-    assert engine.recover_calls == 0
-    engine.pending_recovery = ["finished copy of x.mkv"]
+    assert [o.id for o in world.unfinished()] == [op.id] and world.partials(), "recovered too early"
     report = world.service.run("cli")
-    assert engine.recover_calls == 1 and any("recovered 1" in p for p in report.problems)
-    assert report.extra["recovered"] == ["finished copy of x.mkv"]
+    assert world.unfinished() == [] and world.partials() == []
+    assert any("recovered 1" in p for p in report.problems)
+    [note] = report.extra["recovered"]
+    assert f"operation {op.id}" in note and "rolled" in note and film.files[0].array_path in note
 
 
 def test_files_plex_does_not_know_are_left_alone(world: World) -> None:
@@ -227,14 +227,16 @@ def test_files_plex_does_not_know_are_left_alone(world: World) -> None:
 
 
 def test_a_failed_operation_makes_the_cycle_partial(world: World) -> None:
-    from cacherr.testing import CopyingFileEngine
-
     _, _, film = two_users(world)
-    assert isinstance(world.engine, CopyingFileEngine)
-    world.engine.fail_paths.add(film.files[0].cache_path)
+    blocked = Path(film.files[0].cache_path).parent
+    blocked.parent.mkdir(parents=True)
+    blocked.write_bytes(b"a file where the film's cache folder goes")  # a real failure: ENOTDIR
     report = world.service.run("cli")
     assert report.status == "partial" and len(report.failed) == 1 and len(report.cached) == 4
-    assert "1 operation(s) failed: Heat (1995): injected failure" in report.message
+    assert "1 operation(s) failed: Heat (1995): " in report.message
+    assert "Not a directory" in report.failed[0].error
+    assert film.key not in world.cached_keys() and world.unfinished() == [] and world.partials() == []
+    assert Path(film.files[0].array_path).is_file()
 
 
 def test_trakt_picks_are_cached_within_their_budget(world: World) -> None:
