@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,7 @@ def test_two_users_on_deck_and_a_movie(world: World) -> None:
         assert (world.cache / rel).read_bytes() == (world.array / rel).read_bytes()
     assert world.entry(film).users == frozenset({"bob"})
     assert world.entry(film).reason is Reason.WATCHLIST
+    assert world.entry(film).library == "Movies" and world.entry(show_a[0]).library == "TV Shows"
     row = world.db.query("SELECT * FROM cycles WHERE id = ?", (report.cycle_id,))[0]
     plan = json.loads(row["plan"])
     assert row["status"] == "ok" and row["trigger"] == "cli"
@@ -87,6 +89,27 @@ def test_left_every_list_goes_back_after_retention(world: World) -> None:
     world.clock.advance(hours=2)
     report = world.service.run("cli")
     assert len(report.restored) == 1 and "CACHE_RETENTION_HOURS" in report.restored[0].reason
+
+
+@pytest.mark.parametrize(("values", "mode"), [({}, "copy"), ({"COPY_TO_CACHE": "false"}, "move"),
+                                              ({"USE_SYMLINKS": "true"}, "symlink")], ids=["copy", "move", "symlink"])
+def test_each_mode_caches_and_gives_back_a_film_whole(world: World, values: dict[str, str], mode: str) -> None:
+    """What the array shows while cached (the original, nothing, or a symlink to the cache copy) and after."""
+    world.set(**values)
+    film = world.movie("m1", "Heat", year=1995)
+    content = Path(film.files[0].array_path).read_bytes()
+    world.want(film, "alice", Reason.WATCHLIST)
+    assert world.service.run("cli").status == "ok"
+    array, cache = Path(film.files[0].array_path), Path(film.files[0].cache_path)
+    assert world.entry(film).mode.value == mode and cache.read_bytes() == content
+    shown = {"copy": "file", "move": "nothing", "symlink": "link"}[mode]
+    assert ("link" if array.is_symlink() else "file" if array.exists() else "nothing") == shown
+    if mode == "symlink":
+        assert os.readlink(array) == str(cache)
+    world.fake.watch(film.key, "alice")
+    assert len(world.service.run("cli").restored) == 1
+    assert not array.is_symlink() and array.read_bytes() == content and not cache.exists()
+    assert world.registry.entries() == [] and world.unfinished() == [] and world.partials() == []
 
 
 def test_cache_too_small_keeps_the_best_and_fails_nothing(world: World) -> None:
@@ -245,7 +268,7 @@ def test_trakt_picks_are_cached_within_their_budget(world: World) -> None:
 
     films = [world.movie(f"t{i}", f"Trending {i}") for i in range(3)]
     picks = tuple(TraktPick("movie", f.title, 2020, {"plex": f.key}, rank=i) for i, f in enumerate(films))
-    world.service._trakt = lambda: StaticTrakt(picks)
+    world.trakt = StaticTrakt(picks)
     world.set(TRAKT_CLIENT_ID="client-id-123", TRAKT_MAX_BYTES=str(9 * KB))
     report = world.service.run("schedule")
     assert world.cached_keys() == {"t0", "t1"}
@@ -259,7 +282,7 @@ def test_a_failing_trakt_source_does_not_stop_the_cycle(world: World) -> None:
             raise RuntimeError("trakt is down")
 
     two_users(world)
-    world.service._trakt = lambda: Broken()
+    world.trakt = Broken()
     world.set(TRAKT_CLIENT_ID="client-id-123")
     assert world.service.run("cli").status == "ok"
 

@@ -5,6 +5,7 @@ in-memory Plex (``cacherr.testing.FakeMediaServer``). ``real_world.py`` has the 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from cacherr.fileops import Engine, EngineConfig, build_engine
 from cacherr.fileops.faults import Faults, SimulatedCrash
 from cacherr.fileops.fsutil import FolderPolicy
 from cacherr.fileops.journal import OpRow
-from cacherr.ports import MediaServer
+from cacherr.ports import MediaServer, TraktSource
 from cacherr.services.cycle import CycleService
 from cacherr.settings import Settings, build_settings
 from cacherr.testing import FakeMediaServer, FixedClock, RecordingNotifier, Roots, episode, movie
@@ -51,19 +52,24 @@ class World:
         self.registry = SqliteCacheRegistry(self.db)
         self.server: MediaServer = FakeMediaServer(users=["alice", "bob"], clock=self.clock)
         self.settings: Settings = build_settings(self.values, {})
+        self.settings_source: Callable[[], Settings] | None = None  # e.g. a SettingsStore's, as in bootstrap
+        self.trakt: TraktSource | None = None
         self._engine: tuple[EngineConfig, Engine] | None = None
         self.service = CycleService(
-            settings=lambda: self.settings, media_server=lambda: self.server,
+            settings=self.current_settings, media_server=lambda: self.server, trakt=lambda: self.trakt,
             engine=lambda: self.engine,
             registry=self.registry, history=SqliteCycleHistory(self.db),
             lock=CycleLock(self.config / LOCK_FILE), clock=self.clock,
             notifier=lambda: self.notifier, disk=LocalDisk(), kept_off=SqliteKeptOff(self.db),
             plays=SqlitePlayStarts(self.db))
 
+    def current_settings(self) -> Settings:
+        return self.settings_source() if self.settings_source is not None else self.settings
+
     def engine_config(self) -> EngineConfig:
         """From the current settings, as bootstrap does; no settle wait (the files were just written) and
         folders owned by whoever runs the tests (not Unraid's nobody:users)."""
-        return EngineConfig.from_settings(self.settings, settle_seconds=0.0, recent_seconds=0.0,
+        return EngineConfig.from_settings(self.current_settings(), settle_seconds=0.0, recent_seconds=0.0,
                                           folders=FolderPolicy(os.getuid(), os.getgid(), 0o022))
 
     @property
