@@ -5,6 +5,9 @@ of the ports, no mocking library.
 - ``FixedClock``: a clock you move by hand.
 - ``FakeMediaServer``: an in-memory Plex that implements ``ports.MediaServer``.
 - ``RecordingNotifier``, ``StaticTrakt``: record messages; return fixed Trakt picks.
+
+No file engine here: tests run the real one (``cacherr.fileops.build_engine``) on temporary folders, with
+``cacherr.fileops.faults`` to crash or fail it at a named step.
 """
 
 from __future__ import annotations
