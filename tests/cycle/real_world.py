@@ -113,18 +113,19 @@ class RealWorld:
     def rel(self, plex_path: str) -> str:
         return plex_path.removeprefix("/data/")
 
-    def _write(self, paths: list[str], size: int) -> None:
+    def write_files(self, paths: list[str], size: int) -> None:
+        """Put these Plex files on the array (``size`` bytes of generated media each)."""
         for p in paths:
             self.lab.add(self.rel(p), size)
 
     def movie(self, title: str, year: int = 2020, size: int = 8 * KB) -> Movie:
         m = self.plex.add_movie(self.movies, title, year, size=size)
-        self._write([p.file for p in m.parts], size)
+        self.write_files([p.file for p in m.parts], size)
         return m
 
     def show(self, title: str, episodes: int = 5, size: int = 4 * KB) -> Any:
         s = self.plex.add_show(self.tv, title, 2020, episodes=episodes, size=size)
-        self._write([p.file for e in s.episodes() for p in e.parts], size)
+        self.write_files([p.file for e in s.episodes() for p in e.parts], size)
         return s
 
     # --- looking at the result ------------------------------------------------------------------
