@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from flask import Blueprint, Flask
 
-from cacherr.web import api
 from cacherr.web.routes import Routes, api_spec, blueprints
+from cacherr.web.schemas import HealthOut
 from tests.web.conftest import World
 
 
@@ -38,7 +38,7 @@ def test_two_apps_serve_the_same_routes_once_and_the_same_document(world_factory
 def test_a_collector_touches_no_blueprint_until_applied() -> None:
     routes = Routes("demo", url_prefix="/x")
 
-    @routes.api("/thing", "GET", summary="a thing", tag="demo", response=api.HealthOut)
+    @routes.api("/thing", "GET", summary="a thing", tag="demo", response=HealthOut)
     def thing() -> str:
         return "ok"
 

@@ -18,16 +18,17 @@ from cacherr.redaction import redact, secret_terms
 from cacherr.services.queries import MediaFilter
 from cacherr.web.api_common import (
     BadInput,
+    api_routes,
     as_int_id,
     job_out,
     op_out,
     parse_body,
     parse_query,
     plan_out,
-    api_routes,
     state,
 )
 from cacherr.web.auth import auth_enabled, csrf_token
+from cacherr.web.routes import Routes
 from cacherr.web.schemas import (
     AcceptedOut,
     CacheUsageOut,
@@ -53,7 +54,6 @@ from cacherr.web.schemas import (
     UsageOut,
     UsageSampleOut,
 )
-from cacherr.web.routes import Routes
 from cacherr.web.services import CycleRunner
 from cacherr.web.setup import needs_setup
 

@@ -17,8 +17,8 @@ from flask import Response, jsonify, render_template
 
 from cacherr import __version__
 from cacherr.web.api_common import api_routes, state
-from cacherr.web.routes import Routes
 from cacherr.web.checks_schemas import CheckOut, ChecksOut, HealthItemOut, HealthListOut, SystemStatusOut
+from cacherr.web.routes import Routes
 from cacherr.web.setup import needs_setup
 
 ROUTES = api_routes()

@@ -9,7 +9,6 @@ the document served at ``/api/v1/openapi.json`` (and rendered to docs/api.md by 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
