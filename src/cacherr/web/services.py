@@ -118,7 +118,7 @@ class WebServices:
     notifier: Callable[[], Notifier | None] | None = None
     plex_ping: Callable[[], bool] | None = None
     db_ping: Callable[[], bool] = lambda: True
-    log_tail: Callable[[int, int], list[tuple[int, str, str]]] = lambda after, limit: []  # the container's ring
+    log_tail: Callable[[int, int], list[tuple[int, str, str]]] = lambda _after, _limit: []  # the container's ring
     path_mapper: Callable[[], Any] | None = None
     trakt: Callable[[], object | None] | None = None
     plex_account: Callable[[], Any] | None = None  # adapters.plex_account.PlexAccount, for setup
