@@ -3,6 +3,8 @@ Two apps in one process get the same routes and the same document, each once, an
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections import Counter
 from collections.abc import Callable
 
@@ -50,3 +52,16 @@ def test_a_collector_touches_no_blueprint_until_applied() -> None:
     assert len(api_spec("/x", [routes]).operations) == 1
     with pytest.raises(ValueError, match="applied to 'other'"):
         routes.apply(Blueprint("other", __name__, url_prefix="/x"))
+
+
+def test_every_route_collector_of_the_web_package_is_applied() -> None:
+    """A module's routes are served only when its collector is listed in ``web.app.ROUTES``: none is forgotten."""
+    import cacherr.web
+    from cacherr.web.app import ROUTES
+
+    found = []
+    for info in pkgutil.iter_modules(cacherr.web.__path__):
+        module = importlib.import_module(f"cacherr.web.{info.name}")
+        found += [(info.name, name) for name, value in vars(module).items()
+                  if isinstance(value, Routes) and value not in ROUTES]
+    assert found == []
