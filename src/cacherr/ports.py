@@ -52,6 +52,11 @@ class MediaServer(Protocol):
         as make up ``minutes`` of runtime (EPISODES_AHEAD_MINUTES), whichever is more."""
         ...
 
+    def next_in_collection(self, item_key: str, user: str) -> tuple[MediaItem, ...]:
+        """The next film ``user`` has not watched in a Plex collection of movie ``item_key`` (real-time
+        CACHE_COLLECTION_NEXT); () for an episode, a movie in no collection, or the last film."""
+        ...
+
     def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:
         """Resolve files found on the cache that Cacherr did not put there, by Plex path."""
         ...

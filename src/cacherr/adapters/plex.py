@@ -26,6 +26,7 @@ from plexapi.server import PlexServer
 
 from cacherr.adapters import plex_convert as cv
 from cacherr.adapters.client_id import load_or_create_client_id
+from cacherr.adapters.plex_collection_next import next_in_collection_key
 from cacherr.adapters.plex_incremental import IncrementalReader
 from cacherr.adapters.plex_sessions import sessions_of
 from cacherr.adapters.plex_snapshot import CHECK_FILES, PlexOptions, SnapshotBuilder
@@ -291,6 +292,14 @@ class PlexMediaServer:
         keys = [int(e.key) for e in cv.next_after(leaves, cv.order(current), count, minutes)]
         items = self._items(owner, keys)
         return tuple(items[str(k)] for k in keys if str(k) in items)
+
+    def next_in_collection(self, item_key: str, user: str) -> tuple[MediaItem, ...]:
+        """See ``ports.MediaServer.next_in_collection`` (``plex_collection_next``)."""
+        key = next_in_collection_key(self._connector, item_key, user)
+        if key is None:
+            return ()
+        items = self._items(self._connector.owner(), [int(key)])
+        return (items[key],) if key in items else ()
 
     def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:
         """Resolve Plex paths to items by listing the movies/episodes of the sections holding them
