@@ -10,6 +10,8 @@ playing that the user has not watched and that has a file is the answer. Duck-ty
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from functools import partial
 from typing import Any
 
@@ -19,11 +21,34 @@ from cacherr.adapters.plex_collections import PAGE, next_film
 log = logging.getLogger(__name__)
 
 
-def user_server(connector: Any, owner: Any, user: str) -> Any:
-    """The server as ``user`` sees it (their view state); the owner's when the user is the owner or unknown."""
-    owner_name = str(cv.attr(owner, "myPlexUsername") or "owner")
-    if not user or user.lower() in (owner_name.lower(), "owner"):
-        return owner
+class UserServers:
+    """The server as each user sees it, kept ``TTL`` seconds: finding another user's token costs plex.tv calls
+    (the users, the shares, a home-user switch), too slow to repeat on every play start."""
+
+    TTL = 600.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[float, Any]] = {}
+
+    def get(self, connector: Any, owner: Any, user: str) -> Any:
+        """The server as ``user`` sees it (their view state); the owner's for the owner or an unknown user."""
+        owner_name = str(cv.attr(owner, "myPlexUsername") or "owner")
+        if not user or user.lower() in (owner_name.lower(), "owner"):
+            return owner
+        now = time.monotonic()
+        with self._lock:
+            hit = self._known.get(user.lower())
+            if hit is not None and now - hit[0] < self.TTL:
+                return hit[1]
+        server = _find(connector, owner, user)
+        if server is not owner:
+            with self._lock:
+                self._known[user.lower()] = (now, server)
+        return server
+
+
+def _find(connector: Any, owner: Any, user: str) -> Any:
     try:
         for entry in connector.user_tokens(owner, cv.Problems()):
             if user.lower() in {entry.title.lower(), *entry.aliases}:
@@ -33,7 +58,7 @@ def user_server(connector: Any, owner: Any, user: str) -> Any:
     return owner
 
 
-def next_in_collection_key(connector: Any, item_key: str, user: str) -> str | None:
+def next_in_collection_key(connector: Any, item_key: str, user: str, servers: UserServers) -> str | None:
     """The rating key of the next film ``user`` has not watched in a collection of movie ``item_key``."""
     if not str(item_key).isdigit():
         return None
@@ -50,7 +75,7 @@ def next_in_collection_key(connector: Any, item_key: str, user: str) -> str | No
         owner, f"/library/sections/{section}/all?type=18", PAGE))
     by_title = {str(el.get("title")): (str(el.get("ratingKey")), str(el.get("collectionSort", "0")))
                 for el in listing}
-    server = user_server(connector, owner, user)
+    server = servers.get(connector, owner, user)
     for title in titles:
         if title not in by_title:
             continue
