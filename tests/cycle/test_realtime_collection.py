@@ -92,7 +92,7 @@ def test_off_caches_nothing_on_a_movie_start(rw: RealWorld) -> None:
 
 
 def test_a_movie_in_no_collection_or_the_last_film_caches_nothing(rw: RealWorld) -> None:
-    alien, aliens, resurrection = alien_saga(rw)
+    _, _, resurrection = alien_saga(rw)
     heat = rw.movie("Heat", 1995)
     rw.plex.start_session("bob", heat)
     rw.plex.start_session("alice", resurrection)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +22,7 @@ from cacherr.planning.library_rules import most_episodes, most_minutes
 from cacherr.services.gates import realtime_held_back
 from cacherr.services.realtime_collection import cache_collection_next
 from cacherr.services.realtime_playing import cache_playing, playing_delay
-from cacherr.services.realtime_topup import reconciled, top_up
+from cacherr.services.realtime_topup import top_up
 from cacherr.services.runner import ActionRunner, MediaServers
 
 log = logging.getLogger(__name__)
