@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from cacherr.domain.cache import Action, CacheEntry, CacheMode, Plan
+from cacherr.domain.cache import Action, CacheEntry, CacheMode, FileInfo, Plan
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot
 from cacherr.domain.report import CycleReport, OpOutcome, Trigger
 from cacherr.domain.viewing import ExcludedSet, Exclusion, HitRate
@@ -191,6 +191,10 @@ class DiskProbe(Protocol):
         ...
 
     def exists(self, path: str) -> bool: ...
+
+    def file_info(self, path: str) -> FileInfo | None:
+        """Size, mtime and type of ``path`` (lstat), or None when nothing is there."""
+        ...
 
     def is_file(self, path: str) -> bool:
         """``path`` is a regular file itself (a symlink is not followed)."""
