@@ -157,3 +157,49 @@ def test_same_name_upgrade_interrupted_at_each_step_loses_nothing(rw: RealWorld,
     assert report.status == "ok", report.message
     assert file_hash(rw.lab.array(rel)) == new and file_hash(cache) == new and rw.partials() == []
     assert rw.entry(heat).size == NEW
+
+
+def upgrade_to_new_name(rw: RealWorld, movie: Movie) -> tuple[str, str]:
+    """Radarr's upgrade under a new name; it deleted the old file from the array disk only (the cached copy of the
+    old file is now its only copy). (old rel, new rel)."""
+    old_rel = rw.path_of(movie)
+    new_plex = movie.parts[0].file.replace(".mkv", " - 2160p.mkv")
+    new_rel = rw.rel(new_plex)
+    rw.lab.hashes[new_rel] = write_media(rw.lab.array(new_rel), NEW, 90)
+    movie.parts[0].file, movie.parts[0].size = new_plex, NEW
+    rw.lab.array(old_rel).unlink()
+    return old_rel, new_rel
+
+
+def test_the_only_copy_of_an_upgraded_old_file_is_given_back_not_deleted(rw: RealWorld) -> None:
+    heat = cached_heat(rw)
+    old_rel, new_rel = upgrade_to_new_name(rw, heat)
+    report = rw.service.run("manual")
+    assert report.status == "ok" and not report.failed, report.message
+    assert file_hash(rw.lab.cache(new_rel)) == rw.lab.hashes[new_rel]
+    assert file_hash(rw.lab.array(old_rel)) == rw.lab.hashes[old_rel], "the old file's only copy is kept"
+    assert not rw.lab.cache(old_rel).exists() and rw.partials() == []
+    assert any("only one left" in p for p in report.problems), report.problems
+
+
+@pytest.mark.data_safety
+@pytest.mark.parametrize("crash_at", ["copy:chunk", "before:committing", "after:commit", "before:removing_source",
+                                      "before:unlink", "after:unlink"])
+def test_giving_back_the_only_copy_interrupted_loses_nothing(rw: RealWorld, crash_at: str) -> None:
+    from cacherr.fileops import EngineConfig, build_engine
+    from cacherr.fileops.faults import Faults, SimulatedCrash
+    from tests.cycle.real_world import _no_chown
+
+    heat = cached_heat(rw)
+    old_rel, new_rel = upgrade_to_new_name(rw, heat)
+    config = EngineConfig.from_settings(rw.settings, settle_seconds=0.0, recent_seconds=0.0, folders=_no_chown())
+    rw._engine = (config, build_engine(rw.db, rw.registry, config, faults=Faults(crash_at=crash_at)))
+    with pytest.raises(SimulatedCrash):
+        rw.service.run("manual")
+    old_copies = [p for p in (rw.lab.cache(old_rel), rw.lab.array(old_rel)) if p.exists()]
+    assert old_copies and all(file_hash(p) == rw.lab.hashes[old_rel] for p in old_copies)
+    rw._engine = None
+    report = rw.service.run("manual")
+    assert report.status == "ok", report.message
+    assert file_hash(rw.lab.array(old_rel)) == rw.lab.hashes[old_rel] and not rw.lab.cache(old_rel).exists()
+    assert file_hash(rw.lab.cache(new_rel)) == rw.lab.hashes[new_rel] and rw.partials() == []

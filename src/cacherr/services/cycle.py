@@ -45,7 +45,7 @@ from cacherr.services.fresh_downloads import MoverFiles, gone_upgrades, notes, r
 from cacherr.services.realtime import Realtime, WebhookResult, cache_next
 from cacherr.services.restore import Restorer
 from cacherr.services.runner import ActionRunner, MediaServers, SystemClock, failure_message
-from cacherr.services.upgrades import SameName, same_name, with_discards
+from cacherr.services.upgrades import SameName, only_on_cache, only_on_cache_note, same_name, with_discards
 from cacherr.services.upgrades import notes as same_name_notes
 from cacherr.settings import Settings
 
@@ -235,6 +235,7 @@ class CycleService:
             gone = {e.cache_path for e in (*stale, *upgraded)}
             entries = [*(e for e in entries if e.cache_path not in gone), *adoption.entries]
         same = same_name(entries, snapshot, self.disk)  # same-name upgrades (services.upgrades)
+        orphans = only_on_cache(entries, snapshot, self.disk)
         entries = self._same_name_rows(entries, same, saving=rb is not None)
         state = cache_state(self.disk, mapper, entries)
         policy = self.runner.policy(settings, state.total_bytes)
@@ -248,7 +249,7 @@ class CycleService:
                             + ", ".join(e.title or e.cache_path for e in stale[:5])
                             + (" ..." if len(stale) > 5 else ""))
         problems.extend(notes(upgraded, entries, snapshot, adoption.entries, settings.FRESH_DOWNLOAD_DAYS))
-        problems.extend(same_name_notes(same))
+        problems.extend([*same_name_notes(same), *only_on_cache_note(orphans)])
         return Prepared(snapshot, state, policy, plan, adoption.entries, tuple(problems), scrobbled)
 
     def _same_name_rows(self, entries: list[CacheEntry], same: SameName, *, saving: bool) -> list[CacheEntry]:

@@ -184,8 +184,9 @@ class Realtime:
             playing = playable and self._after_play_event(user, key, kind)
             if kind == MediaKind.MOVIE.value and self.runner.settings().CACHE_COLLECTION_NEXT:
                 future = self.submit(user, key, Trigger.WEBHOOK)
+                also = "; the movie itself once it has played a while" if playing else ""
                 return WebhookResult(event, "cache-next", f"caching the next film of the collection after {key} "
-                                     f"for {user or 'owner'}", future)
+                                     f"for {user or 'owner'}{also}", future)
             if kind and kind != MediaKind.EPISODE.value:
                 if playing:
                     return WebhookResult(event, "cache-playing", f"caching {key} once it has played a while")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, Plan
 from cacherr.domain.media import Snapshot
-from cacherr.planning.fresh import resized
+from cacherr.planning.fresh import resized, superseded
 from cacherr.ports import DiskProbe
 
 STALE_WHY = ("replaced on the array by a newer file under the same name (a Sonarr/Radarr upgrade): the old cached "
@@ -68,6 +68,22 @@ def same_name(entries: Sequence[CacheEntry], snapshot: Snapshot, disk: DiskProbe
         else:
             unclear.append(e)
     return SameName(tuple(stale), tuple(replaced), tuple(older), tuple(unclear))
+
+
+def only_on_cache(entries: Sequence[CacheEntry], snapshot: Snapshot, disk: DiskProbe) -> list[CacheEntry]:
+    """Rows of files an upgrade replaced under a new name (``superseded``) whose array copy is gone while the cache
+    copy is there: the cache holds the only copy of the old file. The planner gives it back like any other
+    replaced file, which copies it to the array first (verified): Cacherr never deletes the only copy of a file,
+    even one Sonarr/Radarr meant to delete. Asks the disk only about these rows."""
+    return [e for e in superseded(entries, snapshot) if disk.exists(e.cache_path) and not disk.exists(e.array_path)]
+
+
+def only_on_cache_note(found: Sequence[CacheEntry]) -> list[str]:
+    if not found:
+        return []
+    return [f"{len(found)} old file(s) of upgraded items were no longer on the array (Sonarr/Radarr removed them) "
+            f"and their cached copy is the only one left: it goes back to the array at the old path (copied, "
+            f"verified), never deleted; remove them there if you do not want them: {_names(found)}"]
 
 
 def with_discards(plan: Plan, stale: Sequence[CacheEntry]) -> Plan:
