@@ -98,3 +98,39 @@ def test_a_movie_in_no_collection_or_the_last_film_caches_nothing(rw: RealWorld)
     rw.plex.start_session("alice", resurrection)
     poll(rw)
     assert rw.cached_titles() == set() and rw.service.history(1) == []
+
+
+def test_the_plex_webhook_over_http_caches_the_next_film(tmp_path: Path, clean_env: dict[str, str]) -> None:
+    """Plex POSTs its multipart webhook to the real web app built by the real bootstrap."""
+    import json
+    import os
+    import time
+
+    from cacherr.bootstrap import build_container
+    from cacherr.web.app import create_app
+
+    world = RealWorld(tmp_path / "world")
+    secret = "hook-secret-0123456789"
+    env = {"PLEX_URL": world.emu.url, "PLEX_TV_URL": world.emu.url, "PLEX_TOKEN": "owner-token",
+           "PLEX_SOURCE": "/data", "REAL_SOURCE": str(world.lab.array_root),
+           "CACHE_DESTINATION": str(world.lab.cache_root), "CACHE_COLLECTION_NEXT": "true", "SCHEDULE": "off",
+           "SESSION_POLL_SECONDS": "0", "WEBHOOK_SECRET": secret, "PUID": str(os.getuid()),
+           "PGID": str(os.getgid()), "UNRAID_NOTIFY_SCRIPT": ""}
+    container = build_container(tmp_path / "config", env=env, console_log=False, requests_session=world.session)
+    try:
+        alien, aliens, _ = alien_saga(world)
+        client = create_app(container).test_client()
+        payload = {"event": "media.play", "Account": {"id": 101, "title": "alice"},
+                   "Metadata": {"ratingKey": str(alien.rating_key), "type": "movie"}}
+        r = client.post(f"/api/v1/webhook/plex?secret={secret}", data={"payload": json.dumps(payload)},
+                        content_type="multipart/form-data")
+        assert r.status_code == 200 and r.get_json()["accepted"] is True, r.get_json()
+        service = container.cycle_service()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and [h["status"] for h in service.history(1)] in ([], ["running"]):
+            time.sleep(0.1)
+        assert world.on_cache(aliens) and world.intact(aliens) and not world.on_cache(alien)
+        assert service.history(1)[0]["trigger"] == "webhook"
+    finally:
+        container.close()
+        world.close()
