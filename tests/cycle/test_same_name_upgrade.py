@@ -58,6 +58,8 @@ def test_a_newer_file_on_the_array_replaces_the_old_cached_copy(rw: RealWorld) -
     assert rw.entry(heat).size == NEW and rw.partials() == []
     assert any("same name" in o.reason for o in report.restored), [o.reason for o in report.restored]
     assert any("newer file under the same name" in p for p in report.problems), report.problems
+    summary = rw.service.history(1)[0]["summary"]  # what the dashboard's history shows
+    assert any("same name" in o["reason"] for o in summary["restored_items"]), summary["restored_items"]
     assert rw.service.run("manual").restored == (), "settled: nothing more to do"
 
 
