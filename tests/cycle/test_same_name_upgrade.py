@@ -205,3 +205,18 @@ def test_giving_back_the_only_copy_interrupted_loses_nothing(rw: RealWorld, cras
     assert report.status == "ok", report.message
     assert file_hash(rw.lab.array(old_rel)) == rw.lab.hashes[old_rel] and not rw.lab.cache(old_rel).exists()
     assert file_hash(rw.lab.cache(new_rel)) == rw.lab.hashes[new_rel] and rw.partials() == []
+
+
+def test_a_stale_copy_someone_plays_waits_for_the_end_of_the_session(rw: RealWorld) -> None:
+    heat = cached_heat(rw)
+    rel = rw.path_of(heat)
+    new = replace_at(rw.lab.array(rel), 83)
+    heat.parts[0].size = NEW
+    rw.plex.start_session("bob", heat)
+    before = rw.tree()
+    report = rw.service.run("manual")
+    assert report.status == "ok" and rw.tree() == before, "nothing pulled from under the player"
+    assert any("someone is playing them" in p for p in report.problems), report.problems
+    rw.plex.stop_session(who="bob")
+    report = rw.service.run("manual")
+    assert report.status == "ok" and file_hash(rw.lab.cache(rel)) == new

@@ -34,6 +34,7 @@ class SameName:
     replaced: tuple[CacheEntry, ...] = ()  # refreshed rows: the cache copy is the new file
     older_on_array: tuple[CacheEntry, ...] = ()  # of ``replaced``: the array still holds the old version
     unclear: tuple[CacheEntry, ...] = ()  # reported only
+    playing: tuple[CacheEntry, ...] = ()  # stale copies someone plays now: dropped at a later cycle
 
     @property
     def hidden(self) -> set[str]:
@@ -52,6 +53,8 @@ def same_name(entries: Sequence[CacheEntry], snapshot: Snapshot, disk: DiskProbe
     replaced: list[CacheEntry] = []
     older: list[CacheEntry] = []
     unclear: list[CacheEntry] = []
+    playing: list[CacheEntry] = []
+    in_play = {s.item_key for s in snapshot.sessions}
     for e in changed:
         cached, array = disk.file_info(e.cache_path), disk.file_info(e.array_path)
         size = plex[e.cache_path]
@@ -59,7 +62,7 @@ def same_name(entries: Sequence[CacheEntry], snapshot: Snapshot, disk: DiskProbe
             unclear.append(e)
         elif (cached.size == e.size and not e.pre_existing and array is not None and array.regular
               and array.links == 1 and array.size == size and array.mtime_ns > cached.mtime_ns):
-            stale.append(e)
+            (playing if e.item_key in in_play else stale).append(e)
         elif cached.size != e.size and cached.size == size:
             row = replace(e, size=cached.size, pre_existing=True)
             replaced.append(row)
@@ -67,7 +70,7 @@ def same_name(entries: Sequence[CacheEntry], snapshot: Snapshot, disk: DiskProbe
                 older.append(row)
         else:
             unclear.append(e)
-    return SameName(tuple(stale), tuple(replaced), tuple(older), tuple(unclear))
+    return SameName(tuple(stale), tuple(replaced), tuple(older), tuple(unclear), tuple(playing))
 
 
 def only_on_cache(entries: Sequence[CacheEntry], snapshot: Snapshot, disk: DiskProbe) -> list[CacheEntry]:
@@ -102,6 +105,10 @@ def notes(found: SameName) -> list[str]:
         out.append(f"{len(found.stale)} cached file(s) were replaced on the array by a newer file under the same "
                    f"name (a Sonarr/Radarr upgrade): the old cached copy goes, the new file is cached: "
                    f"{_names(found.stale)}")
+    if found.playing:
+        out.append(f"{len(found.playing)} cached file(s) were replaced on the array by a newer file under the same "
+                   f"name, but someone is playing them: the old cached copy goes once nobody does: "
+                   f"{_names(found.playing)}")
     fine = [e for e in found.replaced if e not in found.older_on_array]
     if fine:
         out.append(f"{len(fine)} cached file(s) were replaced on the cache by a new file under the same name (a "
