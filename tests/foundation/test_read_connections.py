@@ -72,10 +72,15 @@ def test_a_read_inside_the_threads_own_transaction_sees_its_uncommitted_writes(d
     assert [r[0] for r in db.query("SELECT v FROM t ORDER BY v")] == [1, 5]
 
 
-def test_a_rolled_back_write_is_never_seen_by_readers(db: Database) -> None:
-    with pytest.raises(RuntimeError), db.transaction() as conn:
+def _insert_then_fail(db: Database) -> None:
+    with db.transaction() as conn:
         conn.execute("INSERT INTO t VALUES (7)")
         raise RuntimeError("boom")
+
+
+def test_a_rolled_back_write_is_never_seen_by_readers(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        _insert_then_fail(db)
     assert [r[0] for r in db.query("SELECT v FROM t")] == [1]
 
 
