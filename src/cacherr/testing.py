@@ -134,9 +134,12 @@ class FakeMediaServer:
         current = self.items.get(item_key)
         if current is None or current.show_key is None:
             return ()
-        order = sorted((i for i in self.items.values() if i.show_key == current.show_key),
+        here = (current.season or 0, current.episode or 0)
+        special = here[0] == 0  # the adapter's rule: after a special only specials, after a regular no special
+        order = sorted((i for i in self.items.values() if i.show_key == current.show_key
+                        and ((i.season or 0) == 0) == special and i.files),
                        key=lambda i: (i.season or 0, i.episode or 0))
-        after = [i for i in order if (i.season or 0, i.episode or 0) > (current.season or 0, current.episode or 0)]
+        after = [i for i in order if (i.season or 0, i.episode or 0) > here]
         return tuple(after[:max(count, episodes_for((i.duration_ms for i in after), minutes))])
 
     def next_in_collection(self, item_key: str, user: str) -> tuple[MediaItem, ...]:
