@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -31,6 +30,7 @@ from functools import partial
 from typing import Any
 
 from cacherr.adapters import plex_convert as cv
+from cacherr.adapters import plex_watch_merge as wm
 from cacherr.adapters.plex_convert import int_chunks, short
 from cacherr.adapters.plex_snapshot import CHECK_FILES, Connector, PlexOptions, SnapshotBuilder, UserCtx
 from cacherr.domain.media import MediaItem, Snapshot
@@ -84,7 +84,6 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
         self.rows: dict[tuple[str, str], int] = {}  # (user, key) -> view count, to store
         self.forget: set[str] = set()
         self.recheck = False  # an item went away: every needed key's metadata was read again
-        self._rows_lock = threading.Lock()
 
     # --- the hook --------------------------------------------------------------------------------
     def _read_items(self, pool: ThreadPoolExecutor, owner: UserCtx, users: list[UserCtx], keys: Sequence[str],
@@ -105,10 +104,7 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
                 for note in entry.notes:
                     self.problems.add(note)
         history = {} if self.plan.full else self._history(owner)
-        reused = [k for k in items if k not in fetched]
-        self._settle(owner, list(items), reused, counts, history.get(owner.account_id, set()))
-        list(pool.map(lambda u: self._user_watched(u, [*tracked, *self._wanted_by(u.name)], items,
-                                                    history.get(u.account_id, set())), users[1:]))
+        self._watched_state(pool, owner, users[1:], items, tracked, counts, history)
         return items
 
     # --- what changed in the libraries -----------------------------------------------------------
@@ -181,41 +177,43 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
         return out, counts
 
     # --- watched state ---------------------------------------------------------------------------
-    def _settle(self, user: UserCtx, keys: list[str], reused: Collection[str], counts: dict[str, int],
-                finished: set[str], stored_counts: dict[str, int] | None = None) -> None:
-        """Merge the view counts: stored ones (for ``reused`` keys; ``stored_counts`` when the caller has
-        read them already) raised by the history, then On Deck's, then those read now (``counts``, the
-        freshest); set ``user.watched`` and keep what changed."""
-        merged = stored_counts
-        if merged is None:
-            merged = self.cache.watched(user.name, reused) if reused else {}
-        for key in finished:
-            merged[key] = max(1, merged.get(key, 0))
-        merged.update(user.seen)
-        merged.update(counts)
-        wanted = set(keys)
-        user.watched = {k for k, n in merged.items() if n > 0 and k in wanted}
-        stored = {k: merged[k] for k in (*finished, *user.seen, *counts) if k in merged}
-        with self._rows_lock:
-            self.rows.update(((user.name, k), n) for k, n in stored.items())
+    def _watched_state(self, pool: ThreadPoolExecutor, owner: UserCtx, others: list[UserCtx],
+                       items: dict[str, MediaItem], tracked: list[str], counts: dict[str, int],
+                       history: dict[str, set[str]]) -> None:
+        """Every user's watched state of the items (``watched_by``): stored, read now (batched) only for keys
+        unknown for a user, and what the history and On Deck tell (``plex_watch_merge``)."""
+        need = wm.needs([u.name for u in others], items, tracked, ((w.user, w.item_key) for w in self.wants))
+        stored = {} if self.plan.full else self.cache.watch_states(items)
+        missing = wm.unknown(need, stored)
+        read = list(zip(others, pool.map(lambda u: self._counts_of(u, missing.get(u.name, [])), others),
+                        strict=True))
+        failed = {u.name for u, got in read if got is None}
+        changed = {u.name: wm.changes(stored, u.name, history.get(u.account_id, set()), u.seen, got)
+                   for u, got in [(owner, counts), *read] if got is not None}
+        merged = wm.merge(owner.name, items, need, stored, changed, failed)
+        self.rows.update(((u, k), n) for u, k, n in merged.rows)
+        self.watched_by = merged.watched_by
+        if self.opts.collection_next:  # plex_collections reads each user's set, and adds items after this
+            self.watched_by = None
+            ctx = {u.name: u for u in (owner, *others)}
+            for key, users in merged.watched_by.items():
+                for name in users:
+                    ctx[name].watched.add(key)
 
-    def _user_watched(self, user: UserCtx, keys: list[str], items: dict[str, MediaItem], finished: set[str]) -> None:
-        """A user's watched state of ``keys``: stored, and read (batched) only for keys unknown for them."""
-        keys = [k for k in dict.fromkeys(keys) if k in items]
-        known = {} if self.plan.full else self.cache.watched(user.name, keys)
-        unknown = [k for k in keys if k not in known]
+    def _counts_of(self, user: UserCtx, keys: list[str]) -> dict[str, int] | None:
+        """``user``'s view counts of ``keys`` (batched; a key Plex does not answer for: 0), None when the
+        read failed (reported; the user counts as unread)."""
         counts: dict[str, int] = {}
         try:
-            for chunk in int_chunks(unknown):
+            for chunk in int_chunks(keys):
                 for video in self.connector.fetch(user.server, chunk):
                     counts[str(cv.attr(video, "ratingKey"))] = int(cv.attr(video, "viewCount", 0) or 0)
         except Exception as exc:  # noqa: BLE001  any failure of one user's read is a problem; the cycle goes on
             self.problems.add(f"user {user.name}: could not read their watched state ({short(exc)})")
             self.problems.unread_user(user.name, f"watched state: {short(exc)}")
-            return
-        counts.update((k, 0) for k in unknown if k not in counts)  # not answered: not watched (as a full read)
-        # ``known`` holds exactly the stored counts of the reused keys: no second read of the user's rows
-        self._settle(user, keys, [k for k in keys if k in known], counts, finished, stored_counts=known)
+            return None
+        counts.update((k, 0) for k in keys if k not in counts)  # not answered: not watched (as a full read)
+        return counts
 
 
 def history_keys(elements: Iterable[ET.Element]) -> dict[str, set[str]]:
