@@ -283,6 +283,11 @@ class PlexCache(Protocol):
         users: what a steady-state snapshot uses)."""
         ...
 
+    def show_memo(self) -> dict[str, Any]:
+        """show rating key -> its episode listing as the Plex adapter parsed it: kept in memory between
+        cycles (never stored), emptied when a read fails or the store was written by another process."""
+        ...
+
     def save(self, items: Iterable[KnownItem], watched: Iterable[tuple[str, str, int]], *,
              forget: Collection[str] = (), replace: bool = False) -> None:
         """Store items and (user, key, view count) rows, record ``forget`` keys as gone; ``replace``:

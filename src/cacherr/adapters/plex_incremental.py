@@ -84,12 +84,35 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
         self.rows: dict[tuple[str, str], int] = {}  # (user, key) -> view count, to store
         self.forget: set[str] = set()
         self.recheck = False  # an item went away: every needed key's metadata was read again
+        self.changed: dict[str, int] = {}
+        self.changed_shows: set[str] | None = set()  # None: some change did not say its show
+        self.shows: dict[str, Any] = {}
 
-    # --- the hook --------------------------------------------------------------------------------
+    # --- the hooks -------------------------------------------------------------------------------
+    def _start(self, owner: UserCtx) -> None:
+        owner.account_id = OWNER_ACCOUNT
+        self.changed = self._library_changes(owner)
+        self.shows = self.cache.show_memo()
+        if self.plan.full or self.recheck or self.changed_shows is None:
+            self.shows.clear()
+        else:
+            for show in self.changed_shows:
+                self.shows.pop(show, None)
+
+    def _deck_leaves(self, user: UserCtx, show_key: str, title: str) -> list[cv.Leaf] | None:
+        """A show's episodes as an earlier On Deck read them, while nothing in the show changed: its next
+        episodes do not depend on who asks (only the watchlist's first unwatched does: read per user)."""
+        known = self.shows.get(show_key)
+        if known is not None:
+            return list(known)
+        leaves = super()._deck_leaves(user, show_key, title)
+        if leaves is not None:
+            self.shows[show_key] = tuple(leaves)
+        return leaves
+
     def _read_items(self, pool: ThreadPoolExecutor, owner: UserCtx, users: list[UserCtx], keys: Sequence[str],
                     tracked: list[str]) -> dict[str, MediaItem]:
-        owner.account_id = OWNER_ACCOUNT
-        changed = self._library_changes(owner)
+        changed = self.changed
         full = self.plan.full or self.recheck
         known = {} if full else self.cache.items(keys)
         gone = set() if full else self.cache.gone([k for k in keys if k not in known]) - set(changed)
@@ -128,6 +151,7 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
             added = 0
             for el in self.connector.guard("the library's changes", listing):
                 changed[str(el.get("ratingKey"))] = cv.int_or_none(el.get("updatedAt")) or 0
+                self._show_changed(libtype, el.get("grandparentRatingKey"))
                 if before is not None and (cv.int_or_none(el.get("addedAt")) or 0) > before[1]:
                     added += 1
             if before is not None and total < before[0] + added:
@@ -135,6 +159,14 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
         missing = set(self.plan.previous.sections) - set(self.sections)
         self.recheck = self.recheck or (not self.plan.full and bool(missing))
         return changed
+
+    def _show_changed(self, libtype: int, show: str | None) -> None:
+        if libtype != LIBTYPE["show"] or self.changed_shows is None:
+            return
+        if show:
+            self.changed_shows.add(show)
+        else:
+            self.changed_shows = None
 
     def _newest(self, owner: UserCtx, skey: str, libtype: int) -> tuple[int, int]:
         path = f"/library/sections/{skey}/all?type={libtype}&sort=addedAt%3Adesc"

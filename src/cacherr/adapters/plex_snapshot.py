@@ -63,6 +63,7 @@ class SnapshotBuilder:
         owner_server = self.connector.owner()
         owner = UserCtx(str(cv.attr(owner_server, "myPlexUsername") or "owner"), "", owner_server, True)
         owner.aliases = self._owner_aliases(owner.name)
+        self._start(owner)
         with ThreadPoolExecutor(max_workers=max(1, self.opts.max_workers), thread_name_prefix="plex") as pool:
             sessions_f = pool.submit(self._sessions, owner_server)
             users = [owner, *self._other_users(owner_server, pool)]
@@ -84,6 +85,9 @@ class SnapshotBuilder:
                         watched_by=watched_by, sessions=sessions,
                         problems=(*self.problems, *(u.sentence for u in unread)),
                         not_in_library=tuple(dict.fromkeys(self.not_in_library)), unread=unread)
+
+    def _start(self, owner: UserCtx) -> None:
+        """Runs before any user is read (``plex_incremental`` reads what changed in the library here)."""
 
     def _owner_aliases(self, name: str) -> frozenset[str]:
         """The owner's names for skip lists: the server's myPlexUsername (often the email) and, when a
@@ -186,13 +190,17 @@ class SnapshotBuilder:
             user.seen[key] = int(cv.attr(video, "viewCount", 0) or 0)
             self._want(Want(key, user.name, reason, 0, since))
             if kind == "episode" and (self.opts.number_episodes > 0 or self.opts.episodes_minutes > 0):
-                leaves = self._show_leaves(user, str(cv.attr(video, "grandparentRatingKey")),
+                leaves = self._deck_leaves(user, str(cv.attr(video, "grandparentRatingKey")),
                                            str(cv.attr(video, "grandparentTitle", "")))
                 if leaves is None:
                     continue
                 nxt = cv.next_after(leaves, cv.order(video), self.opts.number_episodes, self.opts.episodes_minutes)
                 self._want(*(Want(e.key, user.name, Reason.NEXT_EPISODE, i, since)
                              for i, e in enumerate(nxt)))
+
+    def _deck_leaves(self, user: UserCtx, show_key: str, title: str) -> list[cv.Leaf] | None:
+        """The episodes of a show on ``user``'s deck, for its next episodes (their watched flags unused)."""
+        return self._show_leaves(user, show_key, title)
 
     def _leaves(self, user: UserCtx, show_key: str) -> list[cv.Leaf]:
         path = f"/library/metadata/{show_key}/allLeaves"

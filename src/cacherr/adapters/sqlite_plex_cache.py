@@ -87,6 +87,7 @@ class SqlitePlexCache:
         self._memory: PlexCacheMemory | None = None
         self._stamp: tuple[Any, ...] | None = None  # the plex_reads row the copy matches
         self._lock = threading.Lock()
+        self._shows: dict[str, Any] = {}
 
     @property
     def db(self) -> Database:
@@ -103,6 +104,7 @@ class SqlitePlexCache:
         with self._lock:
             if self._memory is not None and row != self._stamp:
                 self._memory = None  # another process wrote: what this one holds may be stale
+                self._shows.clear()
         if row is None:
             return PlexReadState()
         r = dict(zip(READS_COLUMNS, row, strict=True))
@@ -130,6 +132,9 @@ class SqlitePlexCache:
     def watch_states(self, keys: Collection[str]) -> dict[str, WatchState]:
         watch = self.memory().watch
         return {k: watch[k] for k in keys if k in watch}
+
+    def show_memo(self) -> dict[str, Any]:
+        return self._shows
 
     def watched(self, user: str, keys: Collection[str]) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -183,6 +188,7 @@ class SqlitePlexCache:
             conn.execute("UPDATE plex_reads SET needs_full = 1 WHERE id = 1")
         with self._lock:
             self._memory = None  # the full read that follows stores everything again
+            self._shows.clear()
 
 
 def load_memory(db: Database) -> PlexCacheMemory:
