@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -35,6 +35,7 @@ from cacherr.ports import TraktPick
 log = logging.getLogger(__name__)
 BATCH = 100
 LEAVES_PAGE = 500
+DECK_PAGE = 500
 GUID_PAGE = 2000
 CHECK_FILES = {"checkFiles": 1}  # Plex sends Part@exists/accessible only when asked
 LEGACY_PREFIX = "com.plexapp.agents."
@@ -178,23 +179,24 @@ class SnapshotBuilder:
             return None
 
     def _on_deck(self, user: UserCtx) -> None:
+        """The user's On Deck, read from the XML (plexapi objects cost more than the request)."""
         cutoff = self.now - timedelta(days=self.opts.days_to_monitor)
-        for video in user.server.fetchItems("/library/onDeck?includeGuids=1"):
-            cv.quiet(video)
-            kind = cv.attr(video, "type")
-            since = cv.timestamp(cv.attr(video, "lastViewedAt"))
+        for el in self.connector.raw_items(user.server, "/library/onDeck?includeGuids=1", DECK_PAGE):
+            kind, viewed = el.get("type"), cv.int_or_none(el.get("lastViewedAt"))
+            since = datetime.fromtimestamp(viewed, UTC) if viewed is not None else None
             if kind not in ("movie", "episode") or since is None or since < cutoff:
                 continue
-            reason = Reason.IN_PROGRESS if cv.attr(video, "viewOffset", 0) > 0 else Reason.ON_DECK
-            key = str(cv.attr(video, "ratingKey"))
-            user.seen[key] = int(cv.attr(video, "viewCount", 0) or 0)
+            reason = Reason.IN_PROGRESS if (cv.int_or_none(el.get("viewOffset")) or 0) > 0 else Reason.ON_DECK
+            key = str(el.get("ratingKey"))
+            user.seen[key] = cv.int_or_none(el.get("viewCount")) or 0
             self._want(Want(key, user.name, reason, 0, since))
             if kind == "episode" and (self.opts.number_episodes > 0 or self.opts.episodes_minutes > 0):
-                leaves = self._deck_leaves(user, str(cv.attr(video, "grandparentRatingKey")),
-                                           str(cv.attr(video, "grandparentTitle", "")))
+                leaves = self._deck_leaves(user, str(el.get("grandparentRatingKey")),
+                                           str(el.get("grandparentTitle") or ""))
                 if leaves is None:
                     continue
-                nxt = cv.next_after(leaves, cv.order(video), self.opts.number_episodes, self.opts.episodes_minutes)
+                nxt = cv.next_after(leaves, cv.leaf_of(el).order, self.opts.number_episodes,
+                                    self.opts.episodes_minutes)
                 self._want(*(Want(e.key, user.name, Reason.NEXT_EPISODE, i, since)
                              for i, e in enumerate(nxt)))
 
