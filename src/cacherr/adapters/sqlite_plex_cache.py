@@ -43,24 +43,28 @@ def item_to_json(item: MediaItem) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-def item_from_json(text: str) -> MediaItem:
+def item_from_json(text: str, shared: dict[Any, Any] | None = None) -> MediaItem:
+    """``shared``: values seen before (libraries, show titles, mappings, dates...), so that many items
+    decoded together hold one copy of each rather than one per item."""
     d = json.loads(text)
-    files = tuple(_file_in(f) for f in d["files"])
-    versions = tuple(MediaVersion(tuple(files[f] if isinstance(f, int) else _file_in(f) for f in v["files"]),
-                                  v["height"], v["bitrate"], v["label"]) for v in d["versions"])
-    return MediaItem(key=d["key"], kind=MediaKind(d["kind"]), title=d["title"], library=d["library"], files=files,
-                     show_key=d["show_key"], show_title=d["show_title"], season=d["season"],
+    one: Callable[[Any], Any] = (lambda v: v) if shared is None else (lambda v: shared.setdefault(v, v))
+    files = tuple(_file_in(f, one) for f in d["files"])
+    versions = tuple(MediaVersion(tuple(files[f] if isinstance(f, int) else _file_in(f, one) for f in v["files"]),
+                                  v["height"], v["bitrate"], one(v["label"])) for v in d["versions"])
+    added = d.get("added_at")
+    return MediaItem(key=d["key"], kind=MediaKind(d["kind"]), title=one(d["title"]), library=one(d["library"]),
+                     files=files, show_key=one(d["show_key"]), show_title=one(d["show_title"]), season=d["season"],
                      episode=d["episode"], year=d["year"], guids=tuple(d["guids"]), duration_ms=d["duration_ms"],
-                     versions=versions, added_at=datetime.fromisoformat(d["added_at"]) if d.get("added_at") else None,
-                     collections=tuple(d.get("collections") or ()))
+                     versions=versions, added_at=one(datetime.fromisoformat(added)) if added else None,
+                     collections=one(tuple(d.get("collections") or ())))
 
 
 def _file_out(f: MediaFile) -> list[Any]:
     return [f.plex_path, f.array_path, f.cache_path, f.size, f.mapping, list(f.sidecars)]
 
 
-def _file_in(v: list[Any]) -> MediaFile:
-    return MediaFile(v[0], v[1], v[2], int(v[3]), v[4], tuple(v[5]))
+def _file_in(v: list[Any], one: Callable[[Any], Any] = lambda v: v) -> MediaFile:
+    return MediaFile(v[0], v[1], v[2], int(v[3]), one(v[4]), tuple(v[5]))
 
 
 def _chunks(keys: Collection[str]) -> Iterator[Sequence[str]]:
@@ -194,12 +198,14 @@ class SqlitePlexCache:
 def load_memory(db: Database) -> PlexCacheMemory:
     """Every stored item and watched state, read in pages (a page's rows are freed before the next)."""
     memory = PlexCacheMemory()
+    shared: dict[Any, Any] = {}
     last = ""
     while rows := db.query("SELECT rating_key, updated_at, item, notes FROM plex_items WHERE rating_key > ? "
                            "ORDER BY rating_key LIMIT ?", (last, PAGE)):
         for key, updated_at, item, notes in rows:
             if item:
-                memory.items[str(key)] = KnownItem(item_from_json(item), int(updated_at), tuple(json.loads(notes)))
+                known = KnownItem(item_from_json(item, shared), int(updated_at), tuple(json.loads(notes)))
+                memory.items[known.item.key] = known
             else:
                 memory.gone.add(str(key))
         last = rows[-1][0]
