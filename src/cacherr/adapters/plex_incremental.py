@@ -12,7 +12,9 @@ next reads are incremental, and their requests do not depend on the number of ca
 - metadata (batched, as the owner) only of needed keys that are unknown or whose ``updatedAt`` changed, and
   a user's watched state only of needed keys unknown for that user.
 
-On Deck, next episodes, watchlists and sessions are read as in a full read. A full read happens first, on
+On Deck, watchlists and sessions are read as in a full read; the episode listing of a show on a deck is
+reused from ``PlexCache.show_memo`` while no episode of that show is among the changes. Every user's watched
+state is merged item by item (``plex_watch_merge``) from ``PlexCache.watch_states``. A full read happens first, on
 ``PLEX_FULL_REFRESH_HOURS``, when the path mappings change, and after any read that failed or was partial
 (``Snapshot.unread``), so an event the incremental reads cannot see (an item marked unwatched) is repaired.
 """
