@@ -313,3 +313,28 @@ def test_a_write_by_another_process_drops_the_in_memory_copy(world: World, emu: 
     clock.tick()
     snap = server.snapshot(tracked_of(world))
     assert "bob" in snap.watched_by[str(ep.rating_key)]
+
+
+GUIDS = "/library/sections/{id}/all"
+
+
+def test_steady_state_reuses_the_guid_map_until_the_library_changes(world: World, emu: PlexEmulator, make: Make,
+                                                                    db: Database, clock: Clock) -> None:
+    """Issue 17: the watchlists' guid map (one big listing per library) is read again only after a change."""
+    server = make(SqlitePlexCache(db))
+    clock.tick(2 * 600)
+    server.snapshot(tracked_of(world))
+
+    def guid_listings() -> int:
+        return sum(1 for r in emu.log if r.endpoint == GUIDS and "includeGuids=1" in r.path)
+
+    clock.tick()
+    emu.reset_counts()
+    server.snapshot(tracked_of(world))
+    assert guid_listings() == 0
+    clock.tick()
+    add_episode(world, show(world, "Example Show"), 2, 4)
+    emu.reset_counts()
+    snap = server.snapshot(tracked_of(world))
+    assert guid_listings() > 0
+    same(snap, make().snapshot(tracked_of(world)))

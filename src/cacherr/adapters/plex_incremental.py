@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 MARGIN = 600  # seconds each incremental read reaches back before the last one (clock skew, slow scans)
 LIST_PAGE = 2000
 LIBTYPE = {"movie": 1, "show": 4}  # what a section's changes are listed as: movies, or episodes
+GUID_MAP = "\0guid map"  # in the show memo: the library's guid map (not a rating key)
 OWNER_ACCOUNT = "1"  # a PMS numbers its owner's account 1 in history
 
 
@@ -89,6 +90,7 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
         self.changed: dict[str, int] = {}
         self.changed_shows: set[str] | None = set()  # None: some change did not say its show
         self.shows: dict[str, Any] = {}
+        self.shows_changed = False
 
     # --- the hooks -------------------------------------------------------------------------------
     def _start(self, owner: UserCtx) -> None:
@@ -100,6 +102,8 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
         else:
             for show in self.changed_shows:
                 self.shows.pop(show, None)
+        if self.changed or self.shows_changed or set(self.sections) != set(self.plan.previous.sections):
+            self.shows.pop(GUID_MAP, None)
 
     def _deck_leaves(self, user: UserCtx, show_key: str, title: str) -> list[cv.Leaf] | None:
         """A show's episodes as an earlier On Deck read them, while nothing in the show changed: its next
@@ -111,6 +115,16 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
         if leaves is not None:
             self.shows[show_key] = tuple(leaves)
         return leaves
+
+    def guid_map(self, owner_server: Any) -> dict[str, tuple[str, str, str]]:
+        """As an earlier read built it while no movie, show or episode changed (else read again)."""
+        if self._guid_map is None and GUID_MAP in self.shows:
+            self._guid_map, self._copies, self._legacy_library = self.shows[GUID_MAP]
+        if self._guid_map is None:
+            super().guid_map(owner_server)
+            self.shows[GUID_MAP] = (self._guid_map, self._copies, self._legacy_library)
+        assert self._guid_map is not None
+        return self._guid_map
 
     def _read_items(self, pool: ThreadPoolExecutor, owner: UserCtx, users: list[UserCtx], keys: Sequence[str],
                     tracked: list[str]) -> dict[str, MediaItem]:
@@ -158,6 +172,12 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
                     added += 1
             if before is not None and total < before[0] + added:
                 self.recheck = True  # something went away: which, only the needed keys' metadata can say
+            if kind == "show" and GUID_MAP in self.cache.show_memo():  # a show's own change (a new match)
+                path = f"/library/sections/{skey}/all?type=2&updatedAt>>={cut}"
+                listing = partial(self.connector.raw_items, owner.server, path, LIST_PAGE)
+                for el in self.connector.guard("the library's changes", listing):
+                    self.shows_changed = True
+                    self._show_changed(LIBTYPE["show"], el.get("ratingKey"))
         missing = set(self.plan.previous.sections) - set(self.sections)
         self.recheck = self.recheck or (not self.plan.full and bool(missing))
         return changed
