@@ -48,16 +48,13 @@ def _no_log_handlers_leak_between_test_modules() -> Iterator[None]:
     """``setup_logging`` (via ``build_container``) replaces the root logger's handlers, with a file handler in a
     temporary folder: after each module (whose module-scoped stacks may log to them), put pytest's back and close
     what the module added. Within a module, ``setup_logging`` closes the handlers it replaces."""
-    from cacherr.logs import RING
-
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     yield
     for h in list(root.handlers):
         if h not in handlers:
             root.removeHandler(h)
-            if h is not RING:
-                h.close()
+            h.close()
     for h in handlers:
         if h not in root.handlers:
             root.addHandler(h)

@@ -19,7 +19,7 @@ from cacherr.adapters.sqlite_read_models import SqliteReadModels
 from cacherr.adapters.sqlite_store import Database, SqliteCacheRegistry, open_database
 from cacherr.domain.errors import ConfigError
 from cacherr.domain.paths import PathMapper
-from cacherr.logs import REDACTOR, setup_logging
+from cacherr.logs import LogSinks, setup_logging
 from cacherr.redaction import secret_terms
 from cacherr.services.queries import Queries
 from cacherr.settings import Settings
@@ -59,6 +59,7 @@ class Container:
 
     store: SettingsStore
     extras: dict[str, Any] = field(default_factory=dict)  # test and demo overrides (e.g. a requests.Session)
+    logs: LogSinks = field(default_factory=LogSinks)  # its ring buffer and redactor (build_container installs them)
 
     @property
     def settings(self) -> Settings:
@@ -208,8 +209,8 @@ class Container:
         return WebServices(
             store=self.store, queries=self.queries, progress=self.progress, cycle=self.cycle_service(),
             scheduler=self.scheduler(), notifier=self.notifier, plex_ping=lambda: self.media_server().ping(),
-            db_ping=self.db.ping, path_mapper=self.path_mapper, trakt=self.trakt, plex_account=self.plex_account,
-            checks=self.extras.get("doctor_checks"))
+            db_ping=self.db.ping, log_tail=self.logs.ring.tail, path_mapper=self.path_mapper, trakt=self.trakt,
+            plex_account=self.plex_account, checks=self.extras.get("doctor_checks"))
 
     def close(self) -> None:
         if "_scheduler" in self.__dict__:
@@ -225,8 +226,8 @@ def build_container(config_dir: Path | None = None, env: Mapping[str, str] | Non
     config_dir = Path(config_dir) if config_dir else default_config_dir(env)
     check_config_dir(config_dir)
     store = SettingsStore(config_dir, env)
-    setup_logging(store.current.LOG_LEVEL, config_dir / "logs", console=console_log)
-    REDACTOR.set_secrets(secret_terms(store.current))
-    store.subscribe(lambda s: REDACTOR.set_secrets(secret_terms(s)))
+    logs = setup_logging(store.current.LOG_LEVEL, config_dir / "logs", sinks=LogSinks(), console=console_log)
+    logs.redactor.set_secrets(secret_terms(store.current))
+    store.subscribe(lambda s: logs.redactor.set_secrets(secret_terms(s)))
     store.subscribe(lambda s: logging.getLogger().setLevel(s.LOG_LEVEL))
-    return Container(store=store, extras=dict(extras))
+    return Container(store=store, extras=dict(extras), logs=logs)

@@ -1,5 +1,8 @@
 """Logging: readable console lines, a rotating file under ``$CONFIG_DIR/logs``, a ring buffer for the
-dashboard's live tail, and a filter that redacts every configured secret from every record."""
+dashboard's live tail, and a filter that redacts every configured secret from every record.
+
+No logging state lives in this module: the composition root (bootstrap) owns a ``LogSinks`` (its ring buffer
+and its redactor) and installs it with ``setup_logging``, which replaces the handlers an earlier call installed."""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ import logging
 import logging.handlers
 import re
 import threading
-import weakref
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
@@ -91,20 +94,31 @@ class RingBuffer(logging.Handler):
         return rows[-limit:]
 
 
-REDACTOR = RedactSecrets()
-RING = RingBuffer()
-_MADE_HERE: weakref.WeakSet[logging.Handler] = weakref.WeakSet()  # handlers setup_logging made (it closes them)
+@dataclass(frozen=True)
+class LogSinks:
+    """One process's log state, made and owned by the composition root: the ring buffer the dashboard's live
+    tail reads and the redactor every installed handler filters with."""
+
+    ring: RingBuffer = field(default_factory=RingBuffer)
+    redactor: RedactSecrets = field(default_factory=RedactSecrets)
 
 
-def setup_logging(level: str = "INFO", log_dir: Path | None = None, *, console: bool = True) -> None:
-    """Configure the root logger once (idempotent: handlers are replaced, not added)."""
+def _installed_here(handler: logging.Handler) -> bool:
+    """A handler ``setup_logging`` installed: it carries a ``RedactSecrets`` filter."""
+    return any(isinstance(f, RedactSecrets) for f in handler.filters)
+
+
+def setup_logging(level: str = "INFO", log_dir: Path | None = None, *, sinks: LogSinks,
+                  console: bool = True) -> LogSinks:
+    """Configure the root logger with ``sinks`` (idempotent: every handler is replaced, not added; the ones an
+    earlier call installed are closed, so building a second container leaves one set of handlers)."""
     root = logging.getLogger()
     for h in list(root.handlers):
         root.removeHandler(h)
-        if h in _MADE_HERE:
-            h.close()  # our own earlier file or console handler (an open log file otherwise leaks)
+        if _installed_here(h):
+            h.close()  # an earlier file or console handler (an open log file otherwise leaks)
     root.setLevel(level)
-    handlers: list[logging.Handler] = [RING]
+    handlers: list[logging.Handler] = [sinks.ring]
     if console:
         handlers.append(logging.StreamHandler())
     if log_dir is not None:
@@ -116,18 +130,18 @@ def setup_logging(level: str = "INFO", log_dir: Path | None = None, *, console: 
             logging.getLogger(__name__).warning("file log disabled: cannot write %s (%s)", log_dir, exc.strerror)
     fmt = logging.Formatter(FORMAT, DATEFMT)
     for h in handlers:
-        if h is not RING:
+        if h is not sinks.ring:
             h.setFormatter(fmt)
-        h.addFilter(REDACTOR)
+        if sinks.redactor not in h.filters:
+            h.addFilter(sinks.redactor)
         root.addHandler(h)
-        if h is not RING:
-            _MADE_HERE.add(h)
     for noisy in ("urllib3", "waitress", "apscheduler.executors.default", "werkzeug"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     pool = logging.getLogger("urllib3.connectionpool")
     if not any(isinstance(f, RetryNoiseToDebug) for f in pool.filters):
         pool.addFilter(RetryNoiseToDebug())
         logging.getLogger("urllib3.util.retry").addFilter(RetryNoiseToDebug())
+    return sinks
 
 
 class RetryNoiseToDebug(logging.Filter):

@@ -4,27 +4,25 @@ of the ports, no mocking library.
 - ``movie``, ``episode``, ``cached``: build domain objects under one path mapping.
 - ``FixedClock``: a clock you move by hand.
 - ``FakeMediaServer``: an in-memory Plex that implements ``ports.MediaServer``.
-- ``CopyingFileEngine``: a simple ``ports.FileEngine`` over real (temporary) folders that copies or
-  moves files and keeps the registry in step. Not crash-safe: the real engine lives in ``fileops``.
 - ``RecordingNotifier``, ``StaticTrakt``: record messages; return fixed Trakt picks.
+
+No file engine here: tests run the real one (``cacherr.fileops.build_engine``) on temporary folders, with
+``cacherr.fileops.faults`` to crash or fail it at a named step.
 """
 
 from __future__ import annotations
 
 import random
-import shutil
-import threading
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheMode, CacheState
+from cacherr.domain.cache import CacheEntry, CacheMode, CacheState
 from cacherr.domain.errors import PlexUnavailable
 from cacherr.domain.media import MediaFile, MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.report import CycleReport, OpOutcome
 from cacherr.domain.runtime import episodes_for
-from cacherr.ports import CacheRegistry, OpResult, ProgressCallback, TraktPick
+from cacherr.ports import TraktPick
 
 EPOCH = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 GB = 1024**3
@@ -136,9 +134,12 @@ class FakeMediaServer:
         current = self.items.get(item_key)
         if current is None or current.show_key is None:
             return ()
-        order = sorted((i for i in self.items.values() if i.show_key == current.show_key),
+        here = (current.season or 0, current.episode or 0)
+        special = here[0] == 0  # the adapter's rule: after a special only specials, after a regular no special
+        order = sorted((i for i in self.items.values() if i.show_key == current.show_key
+                        and ((i.season or 0) == 0) == special and i.files),
                        key=lambda i: (i.season or 0, i.episode or 0))
-        after = [i for i in order if (i.season or 0, i.episode or 0) > (current.season or 0, current.episode or 0)]
+        after = [i for i in order if (i.season or 0, i.episode or 0) > here]
         return tuple(after[:max(count, episodes_for((i.duration_ms for i in after), minutes))])
 
     def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:
@@ -148,65 +149,6 @@ class FakeMediaServer:
 
     def ping(self) -> bool:
         return self.reachable
-
-
-class CopyingFileEngine:
-    """Copies or moves real files between array and cache roots, and records them in the registry."""
-
-    def __init__(self, registry: CacheRegistry, clock: FixedClock | None = None) -> None:
-        self.registry = registry
-        self.clock = clock or FixedClock()
-        self.executed: list[Action] = []
-        self.fail_paths: set[str] = set()
-        self.recover_calls = 0
-        self.pending_recovery: list[str] = []  # what the next recover() reports as done
-        self._lock = threading.Lock()
-
-    def execute(self, actions: Sequence[Action], *, mode: CacheMode,
-                on_progress: ProgressCallback | None = None) -> list[OpResult]:
-        with self._lock:
-            ordered = sorted(actions, key=lambda a: a.kind is not ActionKind.RESTORE)
-            return [self._one(i, a, mode, on_progress) for i, a in enumerate(ordered)]
-
-    def _one(self, op_id: int, action: Action, mode: CacheMode, on_progress: ProgressCallback | None) -> OpResult:
-        self.executed.append(action)
-        if action.cache_path in self.fail_paths or action.array_path in self.fail_paths:
-            return OpResult(action, False, "injected failure")
-        src, dst = Path(action.array_path), Path(action.cache_path)
-        try:
-            if action.kind is ActionKind.CACHE:
-                self._cache(src, dst, action, mode)
-            else:
-                self._restore(src, dst)
-        except OSError as exc:
-            return OpResult(action, False, f"{exc.strerror or exc}")
-        if on_progress:
-            on_progress(op_id, action.cache_path, action.size, action.size)
-        return OpResult(action, True, "", action.size)
-
-    def _cache(self, src: Path, dst: Path, action: Action, mode: CacheMode) -> None:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(f".{dst.name}.partial")
-        shutil.copy2(src, tmp)
-        tmp.replace(dst)
-        if mode is CacheMode.MOVE:
-            src.unlink()
-        self.registry.upsert(CacheEntry(str(dst), str(src), action.size, mode, self.clock.now(), action.item_key,
-                                        action.title, "", action.reason, action.users,
-                                        last_wanted_at=self.clock.now()))
-
-    def _restore(self, src: Path, dst: Path) -> None:
-        if not src.exists():
-            src.parent.mkdir(parents=True, exist_ok=True)
-            tmp = src.with_name(f".{src.name}.partial")
-            shutil.copy2(dst, tmp)
-            tmp.replace(src)
-        dst.unlink(missing_ok=True)
-        self.registry.remove(str(dst))
-
-    def recover(self) -> list[str]:
-        self.recover_calls += 1
-        return list(self.pending_recovery)
 
 
 @dataclass

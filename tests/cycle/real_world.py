@@ -25,6 +25,7 @@ from cacherr.demo.lab import Lab, file_hash, make_lab
 from cacherr.demo.plex_emulator import Episode, Movie, PlexEmulator, World
 from cacherr.domain.cache import CacheEntry
 from cacherr.fileops import EngineConfig, build_engine
+from cacherr.fileops.faults import Faults
 from cacherr.services.cycle import CycleService
 from cacherr.settings import Settings, build_settings
 from cacherr.testing import FixedClock, RecordingNotifier
@@ -62,6 +63,7 @@ class RealWorld:
         self.db: Database = open_database(self.config / "cacherr.db")
         self.registry = SqliteCacheRegistry(self.db)
         self.notifier = RecordingNotifier()
+        self.faults: Faults | None = None  # failpoints for the next engine built (crash tests)
         self._engine: tuple[Any, Any] | None = None
         self.service = CycleService(
             settings=lambda: self.settings, media_server=self.media_server, engine=self.engine,
@@ -85,8 +87,16 @@ class RealWorld:
         config = EngineConfig.from_settings(self.settings, settle_seconds=0.0, recent_seconds=0.0,
                                             folders=_no_chown())
         if self._engine is None or self._engine[0] != config:
-            self._engine = (config, build_engine(self.db, self.registry, config))
+            self._engine = (config, build_engine(self.db, self.registry, config, faults=self.faults))
         return self._engine[1]
+
+    def crash_engine_at(self, point: str) -> None:
+        """From now on the engine crashes (``SimulatedCrash``, as kill -9 would leave it) at this failpoint."""
+        self.faults, self._engine = Faults(crash_at=point), None
+
+    def restart(self) -> None:
+        """As after a restart: a fresh engine without failpoints (the next cycle recovers first)."""
+        self.faults, self._engine = None, None
 
     def plex_down(self) -> None:
         """Stop the emulator and drop kept-alive connections (its handler threads would still answer them)."""
@@ -103,18 +113,19 @@ class RealWorld:
     def rel(self, plex_path: str) -> str:
         return plex_path.removeprefix("/data/")
 
-    def _write(self, paths: list[str], size: int) -> None:
+    def write_files(self, paths: list[str], size: int) -> None:
+        """Put these Plex files on the array (``size`` bytes of generated media each)."""
         for p in paths:
             self.lab.add(self.rel(p), size)
 
     def movie(self, title: str, year: int = 2020, size: int = 8 * KB) -> Movie:
         m = self.plex.add_movie(self.movies, title, year, size=size)
-        self._write([p.file for p in m.parts], size)
+        self.write_files([p.file for p in m.parts], size)
         return m
 
     def show(self, title: str, episodes: int = 5, size: int = 4 * KB) -> Any:
         s = self.plex.add_show(self.tv, title, 2020, episodes=episodes, size=size)
-        self._write([p.file for e in s.episodes() for p in e.parts], size)
+        self.write_files([p.file for e in s.episodes() for p in e.parts], size)
         return s
 
     # --- looking at the result ------------------------------------------------------------------

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +37,7 @@ def test_two_users_on_deck_and_a_movie(world: World) -> None:
         assert (world.cache / rel).read_bytes() == (world.array / rel).read_bytes()
     assert world.entry(film).users == frozenset({"bob"})
     assert world.entry(film).reason is Reason.WATCHLIST
+    assert world.entry(film).library == "Movies" and world.entry(show_a[0]).library == "TV Shows"
     row = world.db.query("SELECT * FROM cycles WHERE id = ?", (report.cycle_id,))[0]
     plan = json.loads(row["plan"])
     assert row["status"] == "ok" and row["trigger"] == "cli"
@@ -86,6 +89,27 @@ def test_left_every_list_goes_back_after_retention(world: World) -> None:
     world.clock.advance(hours=2)
     report = world.service.run("cli")
     assert len(report.restored) == 1 and "CACHE_RETENTION_HOURS" in report.restored[0].reason
+
+
+@pytest.mark.parametrize(("values", "mode"), [({}, "copy"), ({"COPY_TO_CACHE": "false"}, "move"),
+                                              ({"USE_SYMLINKS": "true"}, "symlink")], ids=["copy", "move", "symlink"])
+def test_each_mode_caches_and_gives_back_a_film_whole(world: World, values: dict[str, str], mode: str) -> None:
+    """What the array shows while cached (the original, nothing, or a symlink to the cache copy) and after."""
+    world.set(**values)
+    film = world.movie("m1", "Heat", year=1995)
+    content = Path(film.files[0].array_path).read_bytes()
+    world.want(film, "alice", Reason.WATCHLIST)
+    assert world.service.run("cli").status == "ok"
+    array, cache = Path(film.files[0].array_path), Path(film.files[0].cache_path)
+    assert world.entry(film).mode.value == mode and cache.read_bytes() == content
+    shown = {"copy": "file", "move": "nothing", "symlink": "link"}[mode]
+    assert ("link" if array.is_symlink() else "file" if array.exists() else "nothing") == shown
+    if mode == "symlink":
+        assert os.readlink(array) == str(cache)
+    world.fake.watch(film.key, "alice")
+    assert len(world.service.run("cli").restored) == 1
+    assert not array.is_symlink() and array.read_bytes() == content and not cache.exists()
+    assert world.registry.entries() == [] and world.unfinished() == [] and world.partials() == []
 
 
 def test_cache_too_small_keeps_the_best_and_fails_nothing(world: World) -> None:
@@ -202,19 +226,18 @@ def test_history_and_interrupted_cycles(world: World) -> None:
 
 
 def test_recovery_runs_before_a_real_cycle_only_once_plex_answered(world: World) -> None:
-    from cacherr.testing import CopyingFileEngine
-
-    engine = world.engine
-    assert isinstance(engine, CopyingFileEngine)
+    film = world.movie("m1", "Heat", year=1995)
+    op = world.interrupt_a_copy(film)
     world.fake.reachable = False
     world.service.run("cli")
     world.fake.reachable = True
     world.service.run("cli", dry_run=True)
-    assert engine.recover_calls == 0
-    engine.pending_recovery = ["finished copy of x.mkv"]
+    assert [o.id for o in world.unfinished()] == [op.id] and world.partials(), "recovered too early"
     report = world.service.run("cli")
-    assert engine.recover_calls == 1 and any("recovered 1" in p for p in report.problems)
-    assert report.extra["recovered"] == ["finished copy of x.mkv"]
+    assert world.unfinished() == [] and world.partials() == []
+    assert any("recovered 1" in p for p in report.problems)
+    [note] = report.extra["recovered"]
+    assert f"operation {op.id}" in note and "rolled" in note and film.files[0].array_path in note
 
 
 def test_files_plex_does_not_know_are_left_alone(world: World) -> None:
@@ -227,14 +250,16 @@ def test_files_plex_does_not_know_are_left_alone(world: World) -> None:
 
 
 def test_a_failed_operation_makes_the_cycle_partial(world: World) -> None:
-    from cacherr.testing import CopyingFileEngine
-
     _, _, film = two_users(world)
-    assert isinstance(world.engine, CopyingFileEngine)
-    world.engine.fail_paths.add(film.files[0].cache_path)
+    blocked = Path(film.files[0].cache_path).parent
+    blocked.parent.mkdir(parents=True)
+    blocked.write_bytes(b"a file where the film's cache folder goes")  # a real failure: ENOTDIR
     report = world.service.run("cli")
     assert report.status == "partial" and len(report.failed) == 1 and len(report.cached) == 4
-    assert "1 operation(s) failed: Heat (1995): injected failure" in report.message
+    assert "1 operation(s) failed: Heat (1995): " in report.message
+    assert "Not a directory" in report.failed[0].error
+    assert film.key not in world.cached_keys() and world.unfinished() == [] and world.partials() == []
+    assert Path(film.files[0].array_path).is_file()
 
 
 def test_trakt_picks_are_cached_within_their_budget(world: World) -> None:
@@ -243,7 +268,7 @@ def test_trakt_picks_are_cached_within_their_budget(world: World) -> None:
 
     films = [world.movie(f"t{i}", f"Trending {i}") for i in range(3)]
     picks = tuple(TraktPick("movie", f.title, 2020, {"plex": f.key}, rank=i) for i, f in enumerate(films))
-    world.service._trakt = lambda: StaticTrakt(picks)
+    world.trakt = StaticTrakt(picks)
     world.set(TRAKT_CLIENT_ID="client-id-123", TRAKT_MAX_BYTES=str(9 * KB))
     report = world.service.run("schedule")
     assert world.cached_keys() == {"t0", "t1"}
@@ -257,7 +282,7 @@ def test_a_failing_trakt_source_does_not_stop_the_cycle(world: World) -> None:
             raise RuntimeError("trakt is down")
 
     two_users(world)
-    world.service._trakt = lambda: Broken()
+    world.trakt = Broken()
     world.set(TRAKT_CLIENT_ID="client-id-123")
     assert world.service.run("cli").status == "ok"
 

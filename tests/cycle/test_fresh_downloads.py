@@ -133,19 +133,16 @@ def test_upgrade_caches_the_new_file_without_a_conflict(rw: RealWorld, delete_ol
 def test_upgrade_interrupted_at_each_step_loses_nothing(rw: RealWorld, crash_at: str) -> None:
     """The give-back of the old file (the only deletion an upgrade makes) and the copy of the new one,
     killed at each step: after the restart the old and the new file are complete where Plex sees them."""
-    from cacherr.fileops import EngineConfig, build_engine
-    from cacherr.fileops.faults import Faults, SimulatedCrash
-    from tests.cycle.real_world import _no_chown
+    from cacherr.fileops.faults import SimulatedCrash
 
     heat = rw.movie("Heat", 1995)
     rw.plex.set_progress("bob", heat, 120_000)
     assert rw.service.run("manual").status == "ok"
     old_rel, new_rel = upgrade(rw, heat, delete_old=False)
-    config = EngineConfig.from_settings(rw.settings, settle_seconds=0.0, recent_seconds=0.0, folders=_no_chown())
-    rw._engine = (config, build_engine(rw.db, rw.registry, config, faults=Faults(crash_at=crash_at)))
+    rw.crash_engine_at(crash_at)
     with pytest.raises(SimulatedCrash):
         rw.service.run("manual")
-    rw._engine = None  # the restart: a fresh engine recovers under the lock first
+    rw.restart()  # a fresh engine recovers under the lock first
     report = rw.service.run("manual")
     assert report.status == "ok", report.message
     for rel in (old_rel, new_rel):

@@ -21,7 +21,7 @@ def store(world: World) -> SettingsStore:
     env = {k: str(v) for k, v in world.values.items()}
     env.pop("SCHEDULE", None)
     s = SettingsStore(world.config, env)
-    world.service._settings = lambda: s.current  # the service follows the store, as in bootstrap
+    world.settings_source = lambda: s.current  # the service follows the store, as in bootstrap
     return s
 
 

@@ -26,7 +26,7 @@ def test_plan_and_engine_disagree_on_free_space_regression(tmp_path: Path, clean
         for i in range(24):
             size = rng.randrange(MB // 2, 3 * MB) + rng.randrange(1, 4095)
             m = rw.plex.add_movie(rw.movies, f"Film {i:02d}", 2000 + i, size=size, subtitles=("en", "fr"))
-            rw._write([m.parts[0].file], size)
+            rw.write_files([m.parts[0].file], size)
             for sub in m.parts[0].subtitles:
                 rw.lab.add(rw.rel(sub.path), rng.randrange(20 * KB, 90 * KB) + 7)
             films.append(m)

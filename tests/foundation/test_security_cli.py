@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cacherr.logs import REDACTOR, RingBuffer
+from cacherr.logs import RedactSecrets, RingBuffer
 from tests.foundation.test_cli import run
 
 
@@ -41,7 +41,7 @@ def test_issue11_password_without_username_stops_the_start(config_dir: Path) -> 
 
 def test_issue11_newline_in_a_file_name_cannot_forge_a_log_line() -> None:
     ring = RingBuffer(10)
-    ring.addFilter(REDACTOR)
+    ring.addFilter(RedactSecrets())
     logger = logging.getLogger("cacherr.test.forge")
     logger.addHandler(ring)
     logger.setLevel(logging.INFO)

@@ -27,6 +27,7 @@ from cacherr.domain.media import Reason
 from cacherr.domain.paths import PathMapper
 from cacherr.domain.report import CycleReport, OpOutcome
 from cacherr.domain.viewing import Exclusion, HitRate
+from cacherr.logs import RingBuffer
 from cacherr.services.progress import ProgressBoard
 from cacherr.services.queries import Queries
 from cacherr.settings_store import SettingsStore
@@ -186,6 +187,7 @@ class World:
     notifier: FakeNotifier
     app: Flask
     client: FlaskClient
+    ring: RingBuffer  # the app's log tail (a test adds it to a logger to feed it)
 
     def add_entry(self, name: str, *, user: str = "alice", reason: Reason = Reason.ON_DECK,
                   library: str = "Movies", size: int = 1000, cache_path: str | None = None) -> int:
@@ -213,15 +215,16 @@ def make_world(tmp_path: Path, env: dict[str, str] | None = None, saved: dict[st
     store = SettingsStore(config, env or {})
     db = open_database(config / "cacherr.db")
     progress = ProgressBoard()
+    ring = RingBuffer()
     cycle = FakeCycle(db, progress)
     scheduler = FakeScheduler()
     notifier = FakeNotifier(targets=lambda: bool(store.current.NOTIFY_URLS))
     services = WebServices(store=store, queries=Queries(SqliteReadModels(db), LocalDisk()), progress=progress, cycle=cycle, scheduler=scheduler,
-                           notifier=lambda: notifier, plex_ping=lambda: True, db_ping=db.ping,
+                           notifier=lambda: notifier, plex_ping=lambda: True, db_ping=db.ping, log_tail=ring.tail,
                            path_mapper=lambda: PathMapper(store.current.path_mappings()))
     app = create_app(services, store)
     app.config["TESTING"] = True
-    return World(tmp_path, store, db, progress, cycle, scheduler, notifier, app, app.test_client())
+    return World(tmp_path, store, db, progress, cycle, scheduler, notifier, app, app.test_client(), ring)
 
 
 @pytest.fixture

@@ -104,9 +104,7 @@ def test_history_pages_cycles(world: World) -> None:
 
 
 def test_log_tail_after_sequence(world: World) -> None:
-    from cacherr.logs import RING
-
-    logging.getLogger().addHandler(RING)
+    logging.getLogger().addHandler(world.ring)
     try:
         logging.getLogger("cacherr.test").warning("first line for the tail")
         first = world.client.get("/api/v1/logs?after=0&limit=2000").get_json()
@@ -115,7 +113,7 @@ def test_log_tail_after_sequence(world: World) -> None:
         more = world.client.get(f"/api/v1/logs?after={first['last_seq']}").get_json()
         assert [ln["line"].endswith("second line") for ln in more["lines"]] == [True]
     finally:
-        logging.getLogger().removeHandler(RING)
+        logging.getLogger().removeHandler(world.ring)
 
 
 def test_bad_input_gets_4xx_json_never_500(world: World) -> None:

@@ -6,7 +6,6 @@ import json
 import logging
 from collections.abc import Callable
 
-from cacherr.logs import RING
 from cacherr.settings import SECRET_FIELDS
 from tests.web.conftest import SECRETS, World
 
@@ -64,7 +63,7 @@ def test_audit_log_tail_redacts_secrets_written_before_the_filter_knew_them(
     the form a library logs a notification URL in."""
     w = world_factory(saved={**SECRETS, "NOTIFY_URLS": NOTIFY})
     root = logging.getLogger()
-    root.addHandler(RING)  # without the redacting filter: as for a line written before a secret was set
+    root.addHandler(w.ring)  # without the redacting filter: as for a line written before a secret was set
     try:
         log = logging.getLogger("cacherr.audit")
         log.warning("plex token %s", SECRETS["PLEX_TOKEN"])
@@ -72,7 +71,7 @@ def test_audit_log_tail_redacts_secrets_written_before_the_filter_knew_them(
         log.warning("trakt id %s, hook %s", SECRETS["TRAKT_CLIENT_ID"], SECRETS["WEBHOOK_SECRET"])
         text = w.client.get("/api/v1/logs?limit=2000", headers=KEY).get_data(as_text=True)
     finally:
-        root.removeHandler(RING)
+        root.removeHandler(w.ring)
     assert "plex token ****" in text and "discord.com/api/webhooks/" in text
     for raw in [*SECRETS.values(), "notifyTOKENsecret777"]:
         assert raw not in text, raw

@@ -17,7 +17,6 @@ import pytest
 
 from cacherr.domain.cache import Action, ActionKind, Skip
 from cacherr.domain.media import Reason
-from cacherr.logs import RING
 from cacherr.web.server import start_in_thread
 from tests.conftest import import_playwright, require_tool
 from tests.web.conftest import World, sample_plan
@@ -85,14 +84,14 @@ def test_audit_hostile_names_are_escaped_in_every_page(world: World) -> None:
 def hostile_server(world: World) -> Iterator[str]:
     _hostile_world(world)
     root = logging.getLogger()
-    root.addHandler(RING)
+    root.addHandler(world.ring)
     logging.getLogger("cacherr.audit").warning("copying %s", HOSTILE)
     handle = start_in_thread(world.app)
     try:
         yield handle.url
     finally:
         handle.stop()
-        root.removeHandler(RING)
+        root.removeHandler(world.ring)
 
 
 @pytest.mark.browser

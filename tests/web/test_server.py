@@ -100,22 +100,21 @@ def test_cacherr_serve_answers_then_exits_cleanly_on_sigterm(tmp_path: Path, cle
 def test_recovery_at_start_waits_its_turn_behind_a_running_cycle(tmp_path: Path, clean_env: dict[str, str]) -> None:
     """Regression: `serve` starting while a `cacherr cycle` runs must not recover that cycle's live operations."""
     from cacherr.bootstrap import build_container
-    from cacherr.logs import RING
     from cacherr.runtime import start_up
 
     def logged_since(seq: int) -> str:
-        return "\n".join(line for _, _, line in RING.tail(after=seq, limit=500))
+        return "\n".join(line for _, _, line in container.logs.ring.tail(after=seq, limit=500))
 
     for d in ("array", "cache"):
         (tmp_path / d).mkdir()
     env = {"REAL_SOURCE": str(tmp_path / "array"), "CACHE_DESTINATION": str(tmp_path / "cache")}
     container = build_container(tmp_path / "config", env, console_log=False)
     try:
-        start = (RING.tail(limit=1) or [(0, "", "")])[-1][0]
+        start = (container.logs.ring.tail(limit=1) or [(0, "", "")])[-1][0]
         with container.cycle_service().lock.hold("cli"):
             assert start_up(container.cycle_service()) == []
         assert "recovery at start skipped" in logged_since(start)
-        start = (RING.tail(limit=1) or [(0, "", "")])[-1][0]
+        start = (container.logs.ring.tail(limit=1) or [(0, "", "")])[-1][0]
         assert start_up(container.cycle_service()) == []  # free lock: recovery runs (nothing to recover here)
         assert "recovery at start skipped" not in logged_since(start)
     finally:

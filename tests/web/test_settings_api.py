@@ -102,7 +102,7 @@ def test_no_secret_ever_leaves_the_server_in_full(world_factory: Callable[..., W
     w.add_entry("Movie")
     w.cycle.run("test")
     bodies = []
-    with redacted_ring():
+    with redacted_ring(w):
         logging.getLogger("cacherr.test").warning("token is %s", SECRETS["PLEX_TOKEN"])
         tail = w.client.get("/api/v1/logs", headers=headers).get_data(as_text=True)
     assert "token is ****" in tail
@@ -125,20 +125,20 @@ def test_no_secret_ever_leaves_the_server_in_full(world_factory: Callable[..., W
 
 
 @contextmanager
-def redacted_ring() -> Iterator[None]:
-    """The ring buffer with the redacting filter, as ``build_container`` sets it up."""
-    from cacherr.logs import REDACTOR, RING
+def redacted_ring(w: World) -> Iterator[None]:
+    """The app's ring buffer with a redacting filter, as ``build_container`` sets it up."""
+    from cacherr.logs import RedactSecrets
 
-    REDACTOR.set_secrets(SECRETS.values())
-    RING.addFilter(REDACTOR)
+    redactor = RedactSecrets()
+    redactor.set_secrets(SECRETS.values())
+    w.ring.addFilter(redactor)
     root = logging.getLogger()
-    root.addHandler(RING)
+    root.addHandler(w.ring)
     try:
         yield
     finally:
-        root.removeHandler(RING)
-        RING.removeFilter(REDACTOR)
-        REDACTOR.set_secrets(())
+        root.removeHandler(w.ring)
+        w.ring.removeFilter(redactor)
 
 
 def test_sizes_read_as_people_write_them_and_round_trip(world_factory: Callable[..., World]) -> None:

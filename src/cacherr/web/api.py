@@ -17,11 +17,9 @@ from cacherr.domain.report import CycleReport, Trigger
 from cacherr.redaction import redact, secret_terms
 from cacherr.services.queries import MediaFilter
 from cacherr.web.api_common import (
-    SPEC,
     BadInput,
+    api_routes,
     as_int_id,
-    bp,
-    health_bp,
     job_out,
     op_out,
     parse_body,
@@ -30,6 +28,7 @@ from cacherr.web.api_common import (
     state,
 )
 from cacherr.web.auth import auth_enabled, csrf_token
+from cacherr.web.routes import Routes
 from cacherr.web.schemas import (
     AcceptedOut,
     CacheUsageOut,
@@ -59,6 +58,8 @@ from cacherr.web.services import CycleRunner
 from cacherr.web.setup import needs_setup
 
 STATUS_TTL = 0.5
+ROUTES = api_routes()
+HEALTH = Routes("health")  # /health at the root, for Docker's HEALTHCHECK
 
 
 def ok(model: Any, status: int = 200) -> tuple[Response, int]:
@@ -72,7 +73,7 @@ def _cycle() -> CycleRunner:
     return cycle
 
 
-@SPEC.route(health_bp, "/health", "GET", summary="Liveness and readiness (for Docker's HEALTHCHECK)",
+@HEALTH.api("/health", "GET", summary="Liveness and readiness (for Docker's HEALTHCHECK)",
             tag="health", response=HealthOut, public=True,
             also=((503, HealthOut, "Not ready: the database cannot be reached"),))
 def health() -> tuple[Response, int]:
@@ -91,7 +92,7 @@ def health() -> tuple[Response, int]:
     return ok(out, 200 if database else 503)
 
 
-@SPEC.route(bp, "/status", "GET", summary="Cache usage, last and next cycle, running operations",
+@ROUTES.api("/status", "GET", summary="Cache usage, last and next cycle, running operations",
             tag="status", response=StatusOut)
 def status() -> tuple[Response, int]:
     st = state()
@@ -126,7 +127,7 @@ def _stored_status(key: object) -> tuple[CacheUsageOut, CycleOut | None, CycleOu
     return value
 
 
-@SPEC.route(bp, "/session", "GET", summary="The caller's session: user and the CSRF token for changes",
+@ROUTES.api("/session", "GET", summary="The caller's session: user and the CSRF token for changes",
             tag="auth", response=SessionOut, public=True)
 def session_info() -> tuple[Response, int]:
     from flask import g
@@ -136,7 +137,7 @@ def session_info() -> tuple[Response, int]:
 
 
 # --- cached media --------------------------------------------------------------------------------
-@SPEC.route(bp, "/media", "GET", summary="Cached media, paged; filter by user, reason, library, search",
+@ROUTES.api("/media", "GET", summary="Cached media, paged; filter by user, reason, library, search",
             tag="media", response=MediaPageOut, query=MediaQuery)
 def media() -> tuple[Response, int]:
     args = parse_query(MediaQuery)
@@ -161,12 +162,12 @@ def _entry_checked(entry_id: int) -> EntryOut:
     return EntryOut.model_validate(entry)
 
 
-@SPEC.route(bp, "/media/<int:entry_id>", "GET", summary="One cached item", tag="media", response=EntryOut)
+@ROUTES.api("/media/<int:entry_id>", "GET", summary="One cached item", tag="media", response=EntryOut)
 def media_item(entry_id: int) -> tuple[Response, int]:
     return ok(_entry_checked(entry_id))
 
 
-@SPEC.route(bp, "/media/<int:entry_id>/pin", "POST", summary="Pin (keep on the cache) or unpin one item",
+@ROUTES.api("/media/<int:entry_id>/pin", "POST", summary="Pin (keep on the cache) or unpin one item",
             tag="media", response=EntryActionOut, body=PinIn, errors=(503,))
 def pin_item(entry_id: int) -> tuple[Response, int]:
     entry = _entry_checked(entry_id)
@@ -177,7 +178,7 @@ def pin_item(entry_id: int) -> tuple[Response, int]:
                              entry=EntryOut.model_validate(fresh) if fresh else None))
 
 
-@SPEC.route(bp, "/media/restore-all", "POST", summary="Give everything back to the array (in the background)",
+@ROUTES.api("/media/restore-all", "POST", summary="Give everything back to the array (in the background)",
             tag="media", response=AcceptedOut, status=202, errors=(409, 503))
 def restore_all() -> tuple[Response, int]:
     cycle = _cycle()
@@ -186,13 +187,13 @@ def restore_all() -> tuple[Response, int]:
 
 
 # --- plan and cycles -----------------------------------------------------------------------------
-@SPEC.route(bp, "/plan/preview", "POST", summary="Dry run: what a cycle would do now, and why",
+@ROUTES.api("/plan/preview", "POST", summary="Dry run: what a cycle would do now, and why",
             tag="plan", response=PlanOut, errors=(409, 503))
 def plan_preview() -> tuple[Response, int]:
     return ok(plan_out(_cycle().preview()))
 
 
-@SPEC.route(bp, "/plan", "GET", summary="The plan of the last cycle (or dry run)", tag="plan",
+@ROUTES.api("/plan", "GET", summary="The plan of the last cycle (or dry run)", tag="plan",
             response=LastPlanOut, errors=(503,))
 def last_plan() -> tuple[Response, int]:
     plan = _cycle().last_plan()
@@ -209,7 +210,7 @@ def _describe(report: object) -> str:
     return ", ".join(parts) + (f": {report.message}" if report.message else "")
 
 
-@SPEC.route(bp, "/cycles", "POST", summary="Run a cycle now (in the background); 409 when one is running",
+@ROUTES.api("/cycles", "POST", summary="Run a cycle now (in the background); 409 when one is running",
             tag="cycles", response=AcceptedOut, status=202, body=RunCycleIn, errors=(409, 503))
 def run_cycle() -> tuple[Response, int]:
     body = parse_body(RunCycleIn, allow_empty=True)
@@ -219,7 +220,7 @@ def run_cycle() -> tuple[Response, int]:
     return ok(AcceptedOut(accepted=True, job=job_out(job)), 202)
 
 
-@SPEC.route(bp, "/cycles", "GET", summary="Cycle history, newest first (by page, or by ?before=&limit=)",
+@ROUTES.api("/cycles", "GET", summary="Cycle history, newest first (by page, or by ?before=&limit=)",
             tag="history", response=CyclesPageOut, query=HistoryQuery)
 def cycles() -> tuple[Response, int]:
     args = parse_query(HistoryQuery)
@@ -236,7 +237,7 @@ def cycles() -> tuple[Response, int]:
                             per_page=args.limit or args.per_page, next_before=rows[-1].id if more and rows else None))
 
 
-@SPEC.route(bp, "/operations", "GET", summary="File operations from the journal, newest first, with their "
+@ROUTES.api("/operations", "GET", summary="File operations from the journal, newest first, with their "
             "title and cycle (by page, or by ?before=&limit=)", tag="history", response=OperationsPageOut,
             query=HistoryQuery)
 def operations() -> tuple[Response, int]:
@@ -254,14 +255,14 @@ def operations() -> tuple[Response, int]:
                                 per_page=size, next_before=items[-1].id if more and items else None))
 
 
-@SPEC.route(bp, "/usage", "GET", summary="Cache usage and bytes moved over time", tag="history",
+@ROUTES.api("/usage", "GET", summary="Cache usage and bytes moved over time", tag="history",
             response=UsageOut)
 def usage() -> tuple[Response, int]:
     samples = state().services.queries.usage_series()
     return ok(UsageOut(samples=[UsageSampleOut.model_validate(s) for s in samples]))
 
 
-@SPEC.route(bp, "/logs", "GET", summary="Log tail: lines after a sequence number", tag="logs",
+@ROUTES.api("/logs", "GET", summary="Log tail: lines after a sequence number", tag="logs",
             response=LogsOut, query=LogQuery)
 def logs() -> tuple[Response, int]:
     args = parse_query(LogQuery)

@@ -1,11 +1,11 @@
-"""Shared pieces of the API blueprint: the blueprint, its OpenAPI record, request parsing, conversions."""
+"""Shared pieces of the API blueprint: its route collectors, request parsing, conversions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, request
+from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
@@ -13,15 +13,17 @@ from cacherr.domain.cache import Plan
 from cacherr.services.progress import RunningOp
 from cacherr.settings_store import SettingsStore
 from cacherr.web.jobs import Job, JobRunner
-from cacherr.web.openapi import ApiSpec
+from cacherr.web.routes import Routes
 from cacherr.web.schemas import ActionOut, JobOut, PlanOut, RunningOpOut, SkipOut
 from cacherr.web.services import WebServices
 
 PREFIX = "/api/v1"
-bp = Blueprint("api", __name__, url_prefix=PREFIX)
-health_bp = Blueprint("health", __name__)
-SPEC = ApiSpec(PREFIX)
 M = TypeVar("M", bound=BaseModel)
+
+
+def api_routes() -> Routes:
+    """A module's collector for the /api/v1 blueprint (``create_app`` applies them all)."""
+    return Routes("api", url_prefix=PREFIX)
 
 
 @dataclass

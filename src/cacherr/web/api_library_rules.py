@@ -14,10 +14,11 @@ from pydantic import Field
 
 from cacherr.domain.errors import PlexUnavailable
 from cacherr.web.api import ok
-from cacherr.web.api_common import SPEC, bp, state
+from cacherr.web.api_common import api_routes, state
 from cacherr.web.schemas import _Out
 
 log = logging.getLogger(__name__)
+ROUTES = api_routes()
 
 
 class LibraryRuleOut(_Out):
@@ -68,7 +69,7 @@ def _titles() -> tuple[list[tuple[str, str]], str | None]:
         return [], f"Plex did not list its libraries: {exc}"
 
 
-@SPEC.route(bp, "/settings/libraries", "GET", summary="Plex libraries with their LIBRARY_RULES entry and the "
+@ROUTES.api("/settings/libraries", "GET", summary="Plex libraries with their LIBRARY_RULES entry and the "
             "global defaults (for the per-library rules table)", tag="settings", response=LibrariesOut)
 def get_libraries() -> tuple[Response, int]:
     store = state().store

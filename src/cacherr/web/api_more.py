@@ -6,7 +6,7 @@ from flask import Response
 from werkzeug.exceptions import NotFound
 
 from cacherr.web.api import _cycle, _describe, _entry_checked, ok
-from cacherr.web.api_common import SPEC, as_int_id, bp, job_out, parse_body, parse_query, state
+from cacherr.web.api_common import api_routes, as_int_id, job_out, parse_body, parse_query, state
 from cacherr.web.schemas import AcceptedOut, CycleOut, OperationOut
 from cacherr.web.schemas_more import (
     CycleDetailOut,
@@ -19,8 +19,10 @@ from cacherr.web.schemas_more import (
     UserHitsOut,
 )
 
+ROUTES = api_routes()
 
-@SPEC.route(bp, "/media/<int:entry_id>/restore", "POST", summary="Give one cached item back to the array "
+
+@ROUTES.api("/media/<int:entry_id>/restore", "POST", summary="Give one cached item back to the array "
             "(in the background); keep_off: and keep it off the cache", tag="media", response=AcceptedOut,
             status=202, body=RestoreIn, errors=(409, 503))
 def restore_item(entry_id: int) -> tuple[Response, int]:
@@ -31,14 +33,14 @@ def restore_item(entry_id: int) -> tuple[Response, int]:
     return ok(AcceptedOut(accepted=True, job=job_out(job)), 202)
 
 
-@SPEC.route(bp, "/exclusions", "GET", summary="Items kept off the cache (restored with keep_off)", tag="media",
+@ROUTES.api("/exclusions", "GET", summary="Items kept off the cache (restored with keep_off)", tag="media",
             response=ExclusionsOut, errors=(503,))
 def exclusions() -> tuple[Response, int]:
     items = [ExclusionOut.model_validate(x) for x in _cycle().exclusions()]
     return ok(ExclusionsOut(items=items))
 
 
-@SPEC.route(bp, "/exclusions/<int:exclusion_id>", "DELETE", summary="Let an item back in: the next cycle may "
+@ROUTES.api("/exclusions/<int:exclusion_id>", "DELETE", summary="Let an item back in: the next cycle may "
             "cache it again", tag="media", response=LetBackInOut, errors=(503,))
 def let_back_in(exclusion_id: int) -> tuple[Response, int]:
     gone = _cycle().let_back_in(as_int_id(exclusion_id))
@@ -47,7 +49,7 @@ def let_back_in(exclusion_id: int) -> tuple[Response, int]:
     return ok(LetBackInOut(ok=True, message=f"{gone.title or gone.array_path} may be cached again"))
 
 
-@SPEC.route(bp, "/stats/hit-rate", "GET", summary="Cache hit rate: of the plays started in the last days, how "
+@ROUTES.api("/stats/hit-rate", "GET", summary="Cache hit rate: of the plays started in the last days, how "
             "many were served from the cache, per user", tag="history", response=HitRateOut, query=HitRateQuery,
             errors=(503,))
 def hit_rate() -> tuple[Response, int]:
@@ -59,7 +61,7 @@ def hit_rate() -> tuple[Response, int]:
                          percent=round(rate.percent, 1), users=users))
 
 
-@SPEC.route(bp, "/cycles/<int:cycle_id>", "GET", summary="One cycle with its items and reasons, and its file "
+@ROUTES.api("/cycles/<int:cycle_id>", "GET", summary="One cycle with its items and reasons, and its file "
             "operations", tag="history", response=CycleDetailOut)
 def cycle_detail(cycle_id: int) -> tuple[Response, int]:
     q = state().services.queries

@@ -21,7 +21,7 @@ from cacherr.settings_checks import ENV_ONLY
 from cacherr.settings_labels import SECTIONS, label_of
 from cacherr.settings_store import SettingsNotWritten, read_json_file
 from cacherr.web.api import ok
-from cacherr.web.api_common import SPEC, BadInput, bp, parse_body, parse_query, state
+from cacherr.web.api_common import BadInput, api_routes, parse_body, parse_query, state
 from cacherr.web.auth import HASH_PREFIXES, hash_password
 from cacherr.web.schemas import (
     NotifyOut,
@@ -34,6 +34,7 @@ from cacherr.web.schemas import (
 )
 
 log = logging.getLogger(__name__)
+ROUTES = api_routes()
 _PROBLEM_RE = re.compile(r"^([A-Z][A-Z0-9_]*)[=:(]")
 
 
@@ -87,7 +88,7 @@ def _size_text(settings: Settings, name: str) -> Any:
     return display_value(settings, name)
 
 
-@SPEC.route(bp, "/settings", "GET", summary="Effective settings with source, env locks; secrets masked",
+@ROUTES.api("/settings", "GET", summary="Effective settings with source, env locks; secrets masked",
             tag="settings", response=SettingsOut)
 def get_settings() -> tuple[Response, int]:
     return ok(settings_out())
@@ -228,19 +229,19 @@ def _culprits(changes: dict[str, Any]) -> dict[str, str]:
     return out or {"settings": "a value is out of range or malformed"}
 
 
-@SPEC.route(bp, "/settings", "PATCH", summary="Change some settings (validated per field, saved atomically, "
+@ROUTES.api("/settings", "PATCH", summary="Change some settings (validated per field, saved atomically, "
             "applied at once)", tag="settings", response=SettingsSavedOut, body=SettingsPatchIn, errors=(422, 503))
 def patch_settings() -> tuple[Response, int]:
     return _save()
 
 
-@SPEC.route(bp, "/settings", "PUT", summary="Same as PATCH: the settings sent are changed, others kept",
+@ROUTES.api("/settings", "PUT", summary="Same as PATCH: the settings sent are changed, others kept",
             tag="settings", response=SettingsSavedOut, body=SettingsPatchIn, errors=(422, 503))
 def put_settings() -> tuple[Response, int]:
     return _save()
 
 
-@SPEC.route(bp, "/notifications/test", "POST", summary="Send a test notification to NOTIFY_URLS",
+@ROUTES.api("/notifications/test", "POST", summary="Send a test notification to NOTIFY_URLS",
             tag="notifications", response=NotifyOut, errors=(400, 503))
 def test_notification() -> tuple[Response, int]:
     factory = state().services.notifier
@@ -253,7 +254,7 @@ def test_notification() -> tuple[Response, int]:
     return ok(NotifyOut(delivered=bool(delivered), message=message))
 
 
-@SPEC.route(bp, "/webhook/plex", "POST", summary="Plex webhook receiver (multipart with a `payload` JSON "
+@ROUTES.api("/webhook/plex", "POST", summary="Plex webhook receiver (multipart with a `payload` JSON "
             "part); authenticated by ?secret=WEBHOOK_SECRET", tag="webhook", response=WebhookOut,
             query=WebhookQuery, form_fields=("payload",), errors=(403,), public=True)
 def plex_webhook() -> tuple[Response, int]:

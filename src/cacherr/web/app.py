@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from cacherr.domain.errors import CacherrError, ConfigError, CycleBusy, PlexUnavailable, UnsafePath
 from cacherr.services.restore import EntryNotFound
 from cacherr.settings_store import SettingsStore
-from cacherr.web import (  # noqa: F401  (registers the routes)
+from cacherr.web import (
     api,
     api_library_rules,
     api_more,
@@ -22,13 +22,25 @@ from cacherr.web import (  # noqa: F401  (registers the routes)
     dashboard_history,
     setup,
 )
-from cacherr.web.api_common import SPEC, BadInput, WebState, bp, health_bp
+from cacherr.web.api_common import PREFIX, BadInput, WebState
 from cacherr.web.jobs import JobRunner
+from cacherr.web.openapi import ApiSpec
 from cacherr.web.proxy import TrustedProxyFix
+from cacherr.web.routes import Routes, api_spec, blueprints
 from cacherr.web.services import ProvidesWebServices, WebServices
 
 log = logging.getLogger(__name__)
 MAX_BODY = 10 * 1024 * 1024  # Plex webhooks carry a thumbnail
+# Every module's route collector, in the order the blueprints are registered and the operations documented.
+ROUTES: tuple[Routes, ...] = (
+    api.HEALTH, api.ROUTES, api_library_rules.ROUTES, api_more.ROUTES, api_settings.ROUTES, checks.ROUTES,
+    auth.ROUTES, auth_enable.ROUTES, dashboard.ROUTES, dashboard_history.ROUTES, setup.ROUTES, checks.PAGE_ROUTES,
+)
+
+
+def openapi_spec() -> ApiSpec:
+    """A fresh OpenAPI record of every API route (``create_app`` makes one per app; docs/api.md renders one)."""
+    return api_spec(PREFIX, ROUTES)
 
 
 def create_app(container_or_services: WebServices | ProvidesWebServices,
@@ -45,13 +57,10 @@ def create_app(container_or_services: WebServices | ProvidesWebServices,
     # X-Forwarded-* only from WEB_TRUSTED_PROXIES (read per request: a change applies at once)
     app.wsgi_app = TrustedProxyFix(app.wsgi_app, lambda: store.current.WEB_TRUSTED_PROXIES)  # type: ignore[method-assign]
     app.extensions["cacherr"] = WebState(services, store, JobRunner(services.cycle_busy))
-    app.register_blueprint(health_bp)
-    app.register_blueprint(bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(dashboard.bp)
-    app.register_blueprint(setup.bp)
-    app.register_blueprint(checks.page_bp)
-    app.add_url_rule("/api/v1/openapi.json", "openapi", lambda: jsonify(SPEC.document()))
+    for blueprint in blueprints(ROUTES):  # fresh per app: nothing is shared with another app
+        app.register_blueprint(blueprint)
+    spec = app.extensions["cacherr.openapi"] = openapi_spec()
+    app.add_url_rule(f"{PREFIX}/openapi.json", "openapi", lambda: jsonify(spec.document()))
     app.before_request(lambda: auth.guard(lambda: store.current))
     app.after_request(auth.security_headers)
     _register_errors(app)

@@ -27,7 +27,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     Flask,
     Response,
     current_app,
@@ -46,6 +45,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from cacherr.settings import Settings
 from cacherr.web.auth_hosts import API_KEY_FAIL_LIMIT, HOST_EXEMPT_ENDPOINTS, HOST_REFUSED, host_allowed, host_name
 from cacherr.web.proxy import PEER_KEY
+from cacherr.web.routes import Routes
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PUBLIC_ENDPOINTS = frozenset({"static", "health.health", "auth.login", "auth.login_post", "api.plex_webhook",
@@ -308,7 +308,7 @@ def configure(app: Flask, config_dir: Path) -> None:
     app.extensions["cacherr.key_throttle"] = LoginThrottle(limit=API_KEY_FAIL_LIMIT)
 
 
-bp = Blueprint("auth", __name__)
+ROUTES = Routes("auth")
 
 
 def _settings() -> Settings:
@@ -319,14 +319,14 @@ def _revoked() -> RevokedSessions:
     return current_app.extensions["cacherr.revoked"]  # type: ignore[no-any-return]
 
 
-@bp.get("/login")
+@ROUTES.get("/login")
 def login() -> str:
     settings = _settings()
     return render_template("login.html", kind=login_kind(settings), next=request.args.get("next", ""),
                            error="", username="")
 
 
-@bp.post("/login", endpoint="login_post")
+@ROUTES.post("/login", endpoint="login_post")
 def login_post() -> tuple[str, int] | Response:
     return _login_post()
 
@@ -362,7 +362,7 @@ def _login_post() -> tuple[str, int] | Response:
     return redirect(safe_next(nxt))  # type: ignore[return-value]
 
 
-@bp.post("/logout")
+@ROUTES.post("/logout")
 def logout() -> Response:
     sid = session.get("sid")
     if isinstance(sid, str):

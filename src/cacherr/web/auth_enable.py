@@ -12,16 +12,18 @@ import secrets
 from flask import Response, current_app, redirect, render_template, request, session
 
 from cacherr.domain.errors import ConfigError
-from cacherr.web.auth import auth_enabled, bp, credentials_fingerprint, hash_password, safe_next
+from cacherr.web.auth import auth_enabled, credentials_fingerprint, hash_password, safe_next
+from cacherr.web.routes import Routes
 
 MIN_PASSWORD = 8
+ROUTES = Routes("auth")
 
 
 def _fail(status: int, message: str) -> tuple[str, int]:
     return render_template("error.html", status=status, message=message), status
 
 
-@bp.post("/signin/enable", endpoint="enable_signin")
+@ROUTES.post("/signin/enable", endpoint="enable_signin")
 def enable_signin() -> tuple[str, int] | Response:
     store = current_app.extensions["cacherr"].store
     if auth_enabled(store.current):

@@ -13,14 +13,16 @@ import sys
 import time
 from datetime import datetime
 
-from flask import Blueprint, Response, jsonify, render_template
+from flask import Response, jsonify, render_template
 
 from cacherr import __version__
-from cacherr.web.api_common import SPEC, bp, state
+from cacherr.web.api_common import api_routes, state
 from cacherr.web.checks_schemas import CheckOut, ChecksOut, HealthItemOut, HealthListOut, SystemStatusOut
+from cacherr.web.routes import Routes
 from cacherr.web.setup import needs_setup
 
-page_bp = Blueprint("checks", __name__)
+ROUTES = api_routes()
+PAGE_ROUTES = Routes("checks")
 STARTED = datetime.now().astimezone()
 TTL = 30.0
 WIKI = "https://github.com/cacherr/cacherr/blob/main/docs/operations.md"
@@ -75,24 +77,24 @@ def _source(name: str) -> str:
     return "PathCheck"
 
 
-@page_bp.get("/checks")
+@PAGE_ROUTES.get("/checks")
 def page() -> str:
     return render_template("checks.html", page="checks", checks=all_checks())
 
 
-@page_bp.route("/ping", methods=["GET", "HEAD"])
+@PAGE_ROUTES.route("/ping", methods=["GET", "HEAD"])
 def ping() -> Response:
     return jsonify({"status": "OK"})
 
 
-@SPEC.route(bp, "/checks", "GET", summary="Every check `cacherr doctor` makes, with its result and fix",
+@ROUTES.api("/checks", "GET", summary="Every check `cacherr doctor` makes, with its result and fix",
             tag="health", response=ChecksOut)
 def checks_api() -> tuple[Response, int]:
     out = ChecksOut(needs_setup=needs_setup(), checks=all_checks())
     return Response(out.model_dump_json(), mimetype="application/json"), 200
 
 
-@SPEC.route(bp, "/health", "GET", summary="Problems only, as Sonarr/Radarr list them (empty: all good)",
+@ROUTES.api("/health", "GET", summary="Problems only, as Sonarr/Radarr list them (empty: all good)",
             tag="health", response=HealthListOut)
 def arr_health() -> tuple[Response, int]:
     items = [HealthItemOut(source=_source(c.name), type="error", message=f"{c.name}: {c.detail}"
@@ -101,7 +103,7 @@ def arr_health() -> tuple[Response, int]:
     return Response(HealthListOut(items).model_dump_json(), mimetype="application/json"), 200
 
 
-@SPEC.route(bp, "/system/status", "GET", summary="Version, start time, config folder, OS and Python",
+@ROUTES.api("/system/status", "GET", summary="Version, start time, config folder, OS and Python",
             tag="health", response=SystemStatusOut)
 def system_status() -> tuple[Response, int]:
     out = SystemStatusOut(appName="Cacherr", version=__version__, startTime=STARTED.isoformat(timespec="seconds"),

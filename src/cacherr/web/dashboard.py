@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from flask import Blueprint, g, render_template, request, url_for
+from flask import g, render_template, request, url_for
 from pydantic import ValidationError
 
 from cacherr import __version__
@@ -19,21 +19,22 @@ from cacherr.web.api_settings import settings_out
 from cacherr.web.auth import auth_enabled, csrf_token, login_kind
 from cacherr.web.clock import offset_minutes, time_tag
 from cacherr.web.media_labels import entry_why
+from cacherr.web.routes import Routes
 from cacherr.web.schemas import MediaQuery
 from cacherr.web.setup import lead_to_setup, needs_setup
 
-bp = Blueprint("dashboard", __name__)
+ROUTES = Routes("dashboard")
 PAGES = (("dashboard.overview", "Overview"), ("dashboard.media", "Cached media"), ("dashboard.plan", "Plan"),
          ("dashboard.history", "History"), ("checks.page", "Health"), ("dashboard.settings", "Settings"),
          ("dashboard.logs", "Logs"))
 
 
-@bp.before_request
+@ROUTES.before_request
 def _setup_first() -> Any:
     return lead_to_setup()
 
 
-@bp.app_context_processor
+@ROUTES.app_context_processor
 def common() -> dict[str, Any]:
     settings = state().store.current
     return {"csrf_token": csrf_token(), "auth_on": auth_enabled(settings), "login_kind": login_kind(settings),
@@ -56,14 +57,14 @@ def _args(model: Any) -> Any:
         return model()
 
 
-@bp.get("/")
+@ROUTES.get("/")
 def overview() -> str:
     st = state()
     usage = st.services.queries.cache_usage(st.store.current)
     return render_template("overview.html", page="overview", usage=usage)
 
 
-@bp.get("/media")
+@ROUTES.get("/media")
 def media() -> str:
     args = _args(MediaQuery)
     q = state().services.queries
@@ -82,7 +83,7 @@ def media() -> str:
                            exclusions=cycle.exclusions() if cycle is not None else [])
 
 
-@bp.get("/plan")
+@ROUTES.get("/plan")
 def plan() -> str:
     cycle = state().services.cycle
     last = cycle.last_plan() if cycle is not None else None
@@ -90,7 +91,7 @@ def plan() -> str:
                            available=cycle is not None)
 
 
-@bp.get("/history")
+@ROUTES.get("/history")
 def history() -> str:
     """Cycles newest first (``?cycle=ID`` starts at that cycle, opened; ``?before=ID`` pages by keyset),
     and the file operations; the page fetches more, and live updates, from ``dashboard_history``."""
@@ -107,7 +108,7 @@ def history() -> str:
                            ops_next=ops[-1].id if ops_more else None)
 
 
-@bp.get("/settings")
+@ROUTES.get("/settings")
 def settings() -> str:
     out = settings_out()
     by_name = {s.name: s for s in out.settings}
@@ -120,6 +121,6 @@ def settings() -> str:
     return render_template("settings.html", page="settings", sections=sections, slugs=slugs, library_rules=rules)
 
 
-@bp.get("/logs")
+@ROUTES.get("/logs")
 def logs() -> str:
     return render_template("logs.html", page="logs")

@@ -6,8 +6,10 @@ from __future__ import annotations
 from flask import Response, render_template
 
 from cacherr.web.api_common import state
-from cacherr.web.dashboard import bp
 from cacherr.web.history_paging import CYCLES_PER_PAGE, OPS_PER_PAGE, int_arg
+from cacherr.web.routes import Routes
+
+ROUTES = Routes("dashboard")
 
 
 def _fragment(html: str, next_before: int | None) -> Response:
@@ -17,7 +19,7 @@ def _fragment(html: str, next_before: int | None) -> Response:
     return out
 
 
-@bp.get("/history/cycles")
+@ROUTES.get("/history/cycles")
 def history_cycles() -> Response:
     """``?before=ID``: the next older cycles; ``?since=ID``: the cycles from that id on (live updates)."""
     q = state().services.queries
@@ -30,7 +32,7 @@ def history_cycles() -> Response:
     return _fragment(render_template("_history_cycles.html", cycles=rows), rows[-1].id if more and rows else None)
 
 
-@bp.get("/history/operations")
+@ROUTES.get("/history/operations")
 def history_operations() -> Response:
     q = state().services.queries
     since = int_arg("since")

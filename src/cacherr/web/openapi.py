@@ -1,18 +1,17 @@
 """The OpenAPI 3.1 document, generated from the routes the API registers and their pydantic models.
 
-API views are registered through ``ApiSpec.route``, which adds the Flask rule and records the
-operation (summary, query model, body model, responses); ``ApiSpec.document()`` turns the record into
+API views are declared with ``routes.Routes.api``, which records the Flask rule and the operation (summary,
+query model, body model, responses); ``create_app`` builds an ``ApiSpec`` of them per app, and
+``ApiSpec.document()`` turns the record into
 the document served at ``/api/v1/openapi.json`` (and rendered to docs/api.md by ``openapi_md``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from flask import Blueprint
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
@@ -51,18 +50,6 @@ class ApiSpec:
     prefix: str
     title: str = "Cacherr API"
     operations: list[Operation] = field(default_factory=list)
-
-    def route(self, bp: Blueprint, rule: str, method: str, *, summary: str, tag: str,
-              response: type[BaseModel], status: int = 200, **extra: Any) -> Callable[[Callable[..., Any]], Any]:
-        op = Operation(rule, method.upper(), summary, tag, status, response, prefixed=bp.url_prefix is not None,
-                       **extra)
-
-        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-            bp.add_url_rule(rule, endpoint=fn.__name__, view_func=fn, methods=[op.method])
-            self.operations.append(op)
-            return fn
-
-        return register
 
     # --- the document --------------------------------------------------------------------------
     def document(self) -> dict[str, Any]:

@@ -123,10 +123,9 @@ def render(doc: dict[str, Any]) -> str:
 
 
 def current_markdown() -> str:
-    from cacherr.web import app  # noqa: F401  (registers every route on the spec)
-    from cacherr.web.api_common import SPEC
+    from cacherr.web.app import openapi_spec
 
-    return render(SPEC.document())
+    return render(openapi_spec().document())
 
 
 def main(argv: list[str] | None = None) -> int:

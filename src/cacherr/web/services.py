@@ -17,7 +17,6 @@ from typing import Any, Protocol, runtime_checkable
 from cacherr.domain.cache import Plan
 from cacherr.domain.report import CycleReport, Trigger
 from cacherr.domain.viewing import Exclusion, HitRate
-from cacherr.logs import RING
 from cacherr.ports import Notifier
 from cacherr.services.progress import ProgressBoard
 from cacherr.services.queries import Queries
@@ -119,7 +118,7 @@ class WebServices:
     notifier: Callable[[], Notifier | None] | None = None
     plex_ping: Callable[[], bool] | None = None
     db_ping: Callable[[], bool] = lambda: True
-    log_tail: Callable[[int, int], list[tuple[int, str, str]]] = RING.tail
+    log_tail: Callable[[int, int], list[tuple[int, str, str]]] = lambda _after, _limit: []  # the container's ring
     path_mapper: Callable[[], Any] | None = None
     trakt: Callable[[], object | None] | None = None
     plex_account: Callable[[], Any] | None = None  # adapters.plex_account.PlexAccount, for setup

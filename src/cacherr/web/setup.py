@@ -12,13 +12,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+from flask import Response, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WResponse
 
 from cacherr.web.api_common import BadInput, plan_out, state
+from cacherr.web.routes import Routes
 from cacherr.web.setup_paths import Proposal, check, propose
 
-bp = Blueprint("setup", __name__)
+ROUTES = Routes("setup")
 STATE_FILE = "setup.json"
 API = "/setup/api"
 
@@ -63,7 +64,7 @@ def lead_to_setup() -> WResponse | None:
     return None
 
 
-@bp.after_request
+@ROUTES.after_request
 def _no_store(response: WResponse) -> WResponse:
     if request.path.startswith(API):
         response.headers.setdefault("Cache-Control", "no-store")
@@ -91,12 +92,12 @@ def _save(changes: dict[str, Any]) -> None:
 
 
 # --- pages ------------------------------------------------------------------------------------
-@bp.get("/setup")
+@ROUTES.get("/setup")
 def page() -> str:
     return render_template("setup.html", page="setup")
 
 
-@bp.get(API)
+@ROUTES.get(API)
 def status() -> Response:
     store = state().store
     s = store.current
@@ -109,7 +110,7 @@ def status() -> Response:
 
 
 # --- 1. sign in ----------------------------------------------------------------------------------
-@bp.post(f"{API}/pin")
+@ROUTES.post(f"{API}/pin")
 def new_pin() -> Response:
     pin = _account().create_pin()
     _mark(done=False, pin=pin.id)
@@ -117,7 +118,7 @@ def new_pin() -> Response:
                     "expires_at": pin.expires_at.isoformat(timespec="seconds")})
 
 
-@bp.post(f"{API}/pin/check")
+@ROUTES.post(f"{API}/pin/check")
 def check_pin() -> Response:
     pin_id = _progress().get("pin")
     if not isinstance(pin_id, int):
@@ -129,7 +130,7 @@ def check_pin() -> Response:
     return jsonify({"signed_in": bool(token)})
 
 
-@bp.post(f"{API}/token")
+@ROUTES.post(f"{API}/token")
 def paste_token() -> Response:
     token = str(_body().get("token", "")).strip()
     if not token:
@@ -149,12 +150,12 @@ def _server_out(server: Any) -> dict[str, Any]:
                              "problem": c.problem} for c in server.connections]}
 
 
-@bp.get(f"{API}/servers")
+@ROUTES.get(f"{API}/servers")
 def servers() -> Response:
     return jsonify([_server_out(s) for s in _account().servers(_token())])
 
 
-@bp.post(f"{API}/server")
+@ROUTES.post(f"{API}/server")
 def choose_server() -> Response:
     uri = str(_body().get("uri", "")).rstrip("/")
     found = [c for s in _account().servers(_token()) for c in s.connections if c.uri.rstrip("/") == uri]
@@ -175,7 +176,7 @@ def _proposal_out(p: Proposal) -> dict[str, Any]:
             "sample_plex": p.sample_plex, "sample_real": p.sample_real, "ok": p.ok, "problems": list(p.problems)}
 
 
-@bp.get(f"{API}/libraries")
+@ROUTES.get(f"{API}/libraries")
 def libraries() -> Response:
     s = state().store.current
     array_root = request.args.get("array_root") or s.REAL_SOURCE
@@ -199,7 +200,7 @@ def _under(file: str | None, folder: str) -> bool:
     return bool(file) and (str(file).replace("\\", "/") + "/").startswith(folder.replace("\\", "/").rstrip("/") + "/")
 
 
-@bp.post(f"{API}/libraries")
+@ROUTES.post(f"{API}/libraries")
 def save_libraries() -> Response:
     rows = _body().get("mappings")
     if not isinstance(rows, list) or not rows:
@@ -217,7 +218,7 @@ def save_libraries() -> Response:
 
 
 # --- 4. users --------------------------------------------------------------------------------
-@bp.get(f"{API}/users")
+@ROUTES.get(f"{API}/users")
 def users() -> Response:
     s = state().store.current
     skip_deck = {u.lower() for u in s.SKIP_ONDECK_USERS}
@@ -226,7 +227,7 @@ def users() -> Response:
                      "watchlist": u.name.lower() not in skip_watch} for u in _account().users(_token())])
 
 
-@bp.post(f"{API}/users")
+@ROUTES.post(f"{API}/users")
 def save_users() -> Response:
     rows = [r for r in _body().get("users") or [] if isinstance(r, dict) and r.get("name")]
     _save({"SKIP_ONDECK_USERS": [str(r["name"]) for r in rows if not r.get("on_deck", True)],
@@ -236,7 +237,7 @@ def save_users() -> Response:
 
 
 # --- 5. dry run, go live -----------------------------------------------------------------------
-@bp.post(f"{API}/dry-run")
+@ROUTES.post(f"{API}/dry-run")
 def dry_run() -> Response:
     _save({"TEST_MODE": True})
     cycle = state().services.cycle
@@ -245,7 +246,7 @@ def dry_run() -> Response:
     return jsonify({"test_mode": True, "plan": plan_out(cycle.preview()).model_dump(mode="json")})
 
 
-@bp.post(f"{API}/live")
+@ROUTES.post(f"{API}/live")
 def go_live() -> Response:
     _save({"TEST_MODE": False})
     _mark(done=True)
