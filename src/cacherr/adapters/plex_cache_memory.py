@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 
 from cacherr.ports import KnownItem, WatchState
 
-NOBODY: frozenset[str] = frozenset()
-
 
 @dataclass
 class PlexCacheMemory:
