@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from cacherr.domain.cache import Action, CacheEntry, CacheMode, Plan
+from cacherr.domain.cache import Action, CacheEntry, CacheMode, FileInfo, Plan
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot
 from cacherr.domain.report import CycleReport, OpOutcome, Trigger
 from cacherr.domain.viewing import ExcludedSet, Exclusion, HitRate
@@ -50,6 +50,11 @@ class MediaServer(Protocol):
     def next_episodes(self, item_key: str, count: int, minutes: int = 0) -> tuple[MediaItem, ...]:
         """The ``count`` episodes after ``item_key`` in order, across seasons (real-time caching), or as many
         as make up ``minutes`` of runtime (EPISODES_AHEAD_MINUTES), whichever is more."""
+        ...
+
+    def next_in_collection(self, item_key: str, user: str) -> tuple[MediaItem, ...]:
+        """The next film ``user`` has not watched in a Plex collection of movie ``item_key`` (real-time
+        CACHE_COLLECTION_NEXT); () for an episode, a movie in no collection, or the last film."""
         ...
 
     def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:
@@ -186,6 +191,10 @@ class DiskProbe(Protocol):
         ...
 
     def exists(self, path: str) -> bool: ...
+
+    def file_info(self, path: str) -> FileInfo | None:
+        """Size, mtime and type of ``path`` (lstat), or None when nothing is there."""
+        ...
 
     def is_file(self, path: str) -> bool:
         """``path`` is a regular file itself (a symlink is not followed)."""
