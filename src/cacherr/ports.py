@@ -246,6 +246,15 @@ class KnownItem:
 
 
 @dataclass(frozen=True, slots=True)
+class WatchState:
+    """What is stored of one item's watched state: the users whose view count of it is known, and which of
+    them have watched it (view count > 0). Equal states are shared (one object for the common case)."""
+
+    known: frozenset[str]
+    watched: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class PlexReadState:
     """When Plex was last read and what the next incremental read starts from.
 
@@ -276,6 +285,16 @@ class PlexCache(Protocol):
 
     def watched(self, user: str, keys: Collection[str]) -> dict[str, int]:
         """rating key -> view count, for the keys whose state for ``user`` is known."""
+        ...
+
+    def watch_states(self, keys: Collection[str]) -> dict[str, WatchState]:
+        """rating key -> every user's stored watched state of it, for the keys with any (one call for all
+        users: what a steady-state snapshot uses)."""
+        ...
+
+    def show_memo(self) -> dict[str, Any]:
+        """show rating key -> its episode listing as the Plex adapter parsed it: kept in memory between
+        cycles (never stored), emptied when a read fails or the store was written by another process."""
         ...
 
     def save(self, items: Iterable[KnownItem], watched: Iterable[tuple[str, str, int]], *,
