@@ -98,7 +98,12 @@ class Container:
 
         return PlexMediaServer.from_settings(self.settings, self.path_mapper(),
                                              session=self.extras.get("requests_session"),
-                                             config_dir=self.config_dir, cache=SqlitePlexCache(lambda: self.db))
+                                             config_dir=self.config_dir, cache=self.plex_cache)
+
+    @cached_property
+    def plex_cache(self) -> SqlitePlexCache:
+        """What Plex told earlier cycles; one per process, so its in-memory copy lasts between cycles."""
+        return SqlitePlexCache(lambda: self.db)
 
     def plex_account(self) -> PlexAccount:
         """plex.tv sign-in and server discovery for the dashboard's setup (per-install client id)."""

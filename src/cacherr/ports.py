@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from cacherr.domain.cache import Action, CacheEntry, CacheMode, Plan
+from cacherr.domain.cache import Action, CacheEntry, CacheMode, FileInfo, Plan
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot
 from cacherr.domain.report import CycleReport, OpOutcome, Trigger
 from cacherr.domain.viewing import ExcludedSet, Exclusion, HitRate
@@ -50,6 +50,11 @@ class MediaServer(Protocol):
     def next_episodes(self, item_key: str, count: int, minutes: int = 0) -> tuple[MediaItem, ...]:
         """The ``count`` episodes after ``item_key`` in order, across seasons (real-time caching), or as many
         as make up ``minutes`` of runtime (EPISODES_AHEAD_MINUTES), whichever is more."""
+        ...
+
+    def next_in_collection(self, item_key: str, user: str) -> tuple[MediaItem, ...]:
+        """The next film ``user`` has not watched in a Plex collection of movie ``item_key`` (real-time
+        CACHE_COLLECTION_NEXT); () for an episode, a movie in no collection, or the last film."""
         ...
 
     def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:
@@ -187,6 +192,10 @@ class DiskProbe(Protocol):
 
     def exists(self, path: str) -> bool: ...
 
+    def file_info(self, path: str) -> FileInfo | None:
+        """Size, mtime and type of ``path`` (lstat), or None when nothing is there."""
+        ...
+
     def is_file(self, path: str) -> bool:
         """``path`` is a regular file itself (a symlink is not followed)."""
         ...
@@ -237,6 +246,15 @@ class KnownItem:
 
 
 @dataclass(frozen=True, slots=True)
+class WatchState:
+    """What is stored of one item's watched state: the users whose view count of it is known, and which of
+    them have watched it (view count > 0). Equal states are shared (one object for the common case)."""
+
+    known: frozenset[str]
+    watched: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class PlexReadState:
     """When Plex was last read and what the next incremental read starts from.
 
@@ -267,6 +285,16 @@ class PlexCache(Protocol):
 
     def watched(self, user: str, keys: Collection[str]) -> dict[str, int]:
         """rating key -> view count, for the keys whose state for ``user`` is known."""
+        ...
+
+    def watch_states(self, keys: Collection[str]) -> dict[str, WatchState]:
+        """rating key -> every user's stored watched state of it, for the keys with any (one call for all
+        users: what a steady-state snapshot uses)."""
+        ...
+
+    def show_memo(self) -> dict[str, Any]:
+        """show rating key -> its episode listing as the Plex adapter parsed it: kept in memory between
+        cycles (never stored), emptied when a read fails or the store was written by another process."""
         ...
 
     def save(self, items: Iterable[KnownItem], watched: Iterable[tuple[str, str, int]], *,

@@ -79,12 +79,15 @@ class SettingsFields(BaseSettings):
     FRESH_DOWNLOAD_DAYS: int = Field(7, ge=0, le=365, description="A new episode or movie that Sonarr/Radarr put "
                                      "on the cache (added to Plex in the last N days) of a show someone is "
                                      "watching stays on the cache this many days, kept from the mover (no copy is "
-                                     "made); other fresh downloads are left to the mover. 0: off (every file "
+                                     "made); other fresh downloads are left to the mover. Once watched or after "
+                                     "these days it follows the normal rules: kept CACHE_RETENTION_HOURS more "
+                                     "(evicted first if room is needed), then given back. 0: off (every file "
                                      "found on the cache is tracked as pre-existing until watched).",
                                      json_schema_extra=_group("Caching"))
     CACHE_COLLECTION_NEXT: bool = Field(False, description="When someone is watching or has just finished a "
                                         "movie of a Plex collection, also cache the next unwatched film of that "
-                                        "collection (the collection's order, else by year).",
+                                        "collection (the collection's order, else by year); at each cycle and "
+                                        "within seconds of a movie's play start (real time).",
                                         json_schema_extra=_group("Caching"))
     WATCHLIST_TOGGLE: bool = Field(True, description="Cache items on users' watchlists.",
                                    json_schema_extra=_group("Caching"))

@@ -142,6 +142,11 @@ class FakeMediaServer:
         after = [i for i in order if (i.season or 0, i.episode or 0) > here]
         return tuple(after[:max(count, episodes_for((i.duration_ms for i in after), minutes))])
 
+    def next_in_collection(self, item_key: str, user: str) -> tuple[MediaItem, ...]:
+        self._check("next_in_collection")
+        del item_key, user  # the fake has no collections (the emulator has: tests/cycle)
+        return ()
+
     def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:
         self._check("items_for_paths")
         wanted = set(plex_paths)

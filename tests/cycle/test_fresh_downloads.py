@@ -59,16 +59,20 @@ def test_fresh_episode_of_a_watched_show_stays_until_its_days_are_up(rw: RealWor
     rw.clock.advance(days=3)
     rw.service.run("manual")
     assert rw.entry(andor.episode(1, 8)).reason is Reason.FRESH_DOWNLOAD
-    rw.clock.advance(days=5)  # 8 days after it was added: past FRESH_DOWNLOAD_DAYS
+    rw.clock.advance(days=5)  # 8 days after it was added: past FRESH_DOWNLOAD_DAYS and the retention
     report = rw.service.run("manual")
     assert report.status == "ok", report.message
     assert not any(e.item_key == str(andor.episode(1, 8).rating_key) for e in rw.registry.entries())
-    assert str(fresh) not in excluded(rw), "released to the mover"
-    for path, inode, h in ((fresh, ino, digest), (ignored, ino2, digest2)):
-        assert (os.stat(path).st_ino, file_hash(path)) == (inode, h), "never touched"
+    assert str(fresh) not in excluded(rw)
+    # its days are up and CACHE_RETENTION_HOURS (12 h) since: given back like any cached media (verified copy
+    # on the array, then the cache copy removed), not left on the cache untracked
+    back = rw.lab.array(rw.path_of(andor.episode(1, 8)))
+    assert not fresh.exists() and file_hash(back) == digest
+    assert any("FRESH_DOWNLOAD_DAYS" in o.reason for o in report.restored), [o.reason for o in report.restored]
+    assert (os.stat(ignored).st_ino, file_hash(ignored)) == (ino2, digest2), "never touched"
     rw.service.run("manual")
     assert not any(e.item_key == str(andor.episode(1, 8).rating_key) for e in rw.registry.entries()), \
-        "a released download is not adopted again"
+        "a given-back download is not adopted again"
 
 
 def test_fresh_download_that_becomes_the_next_episode_is_cached_media(rw: RealWorld) -> None:

@@ -126,3 +126,14 @@ def test_an_outage_is_plex_unavailable_on_both(emu: PlexEmulator, world: World, 
         with pytest.raises(PlexUnavailable):
             server.sessions()
         assert server.ping() is False
+
+
+def test_a_film_in_no_collection_has_no_next_film_on_both(
+        world: World, pair: tuple[MediaServer, MediaServer, list[str]]) -> None:
+    real, fake, keys = pair
+    assert not world.collections, "the fake has no collections: this world must have none either"
+    items = fake.snapshot(tracked_keys=keys).items
+    movies = [k for k, i in items.items() if i.show_key is None]
+    assert movies
+    for key in movies:
+        assert fake.next_in_collection(key, "alice") == () == real.next_in_collection(key, "alice")

@@ -253,3 +253,88 @@ def test_steady_state_requests_do_not_depend_on_the_number_cached(tmp_path: Path
         session.close()
     assert small == steady_big
     assert full_big > full_small  # a full read still grows with the cache: the incremental one does not
+
+
+LEAVES = "/library/metadata/{key}/allLeaves"
+
+
+def test_steady_state_reuses_the_episodes_of_shows_on_deck(world: World, emu: PlexEmulator, make: Make,
+                                                           db: Database, clock: Clock) -> None:
+    """Issue 17: a show's episode listing is read again only when something in that show changed (a
+    watchlisted show's is read each time: its first unwatched episode depends on the user)."""
+    server = make(SqlitePlexCache(db), watchlist_toggle=False)
+    clock.tick(2 * 600)  # past the margin each read reaches back (the sample world was just scanned)
+    server.snapshot(tracked_of(world))
+    clock.tick()
+    emu.reset_counts()
+    server.snapshot(tracked_of(world))
+    assert emu.count(LEAVES) == 0
+    clock.tick()
+    example = show(world, "Example Show")
+    add_episode(world, example, 2, 4)
+    emu.reset_counts()
+    snap = server.snapshot(tracked_of(world))
+    reread = {r.path.split("?")[0] for r in emu.log if r.endpoint == LEAVES}
+    assert reread == {f"/library/metadata/{example.rating_key}/allLeaves"}
+    same(snap, make(watchlist_toggle=False).snapshot(tracked_of(world)))
+
+
+def test_a_new_cache_object_loads_what_the_last_one_kept(world: World, emu: PlexEmulator, make: Make,
+                                                         db: Database, clock: Clock) -> None:
+    """The in-memory copy and a copy loaded afresh from SQLite (a restart) give the same snapshot."""
+    server = make(SqlitePlexCache(db))
+    server.snapshot(tracked_of(world))
+    clock.tick()
+    world.mark_watched("alice", show(world, "Long Show").episode(1, 4), at=clock.t)
+    kept = server.snapshot(tracked_of(world))
+    clock.tick()
+    emu.reset_counts()
+    loaded = make(SqlitePlexCache(db)).snapshot(tracked_of(world))
+    assert "incremental" in loaded.read_note and emu.count(METADATA) == 0
+    same(loaded, kept)
+
+
+def test_a_write_by_another_process_drops_the_in_memory_copy(world: World, emu: PlexEmulator, make: Make,
+                                                             db: Database, clock: Clock, tmp_path: Path) -> None:
+    """Regression: a copy kept in memory must not outlive a read recorded by someone else (``cacherr cycle``
+    while ``serve`` runs): it would miss what that read learnt, since the next read starts after it."""
+    mine = SqlitePlexCache(db)
+    server = make(mine)
+    server.snapshot(tracked_of(world))
+    ep = show(world, "Long Show").episode(2, 6)
+    clock.tick()
+    world.mark_watched("bob", ep, at=clock.t)
+    clock.tick(2 * 600)  # bob's watch is older than where the history of the read after the next starts
+    other = open_database(tmp_path / "state.db")  # the same file, another connection
+    try:
+        make(SqlitePlexCache(other)).snapshot(tracked_of(world))  # learns bob's watch, moves the start on
+    finally:
+        other.close()
+    clock.tick()
+    snap = server.snapshot(tracked_of(world))
+    assert "bob" in snap.watched_by[str(ep.rating_key)]
+
+
+GUIDS = "/library/sections/{id}/all"
+
+
+def test_steady_state_reuses_the_guid_map_until_the_library_changes(world: World, emu: PlexEmulator, make: Make,
+                                                                    db: Database, clock: Clock) -> None:
+    """Issue 17: the watchlists' guid map (one big listing per library) is read again only after a change."""
+    server = make(SqlitePlexCache(db))
+    clock.tick(2 * 600)
+    server.snapshot(tracked_of(world))
+
+    def guid_listings() -> int:
+        return sum(1 for r in emu.log if r.endpoint == GUIDS and "includeGuids=1" in r.path)
+
+    clock.tick()
+    emu.reset_counts()
+    server.snapshot(tracked_of(world))
+    assert guid_listings() == 0
+    clock.tick()
+    add_episode(world, show(world, "Example Show"), 2, 4)
+    emu.reset_counts()
+    snap = server.snapshot(tracked_of(world))
+    assert guid_listings() > 0
+    same(snap, make().snapshot(tracked_of(world)))

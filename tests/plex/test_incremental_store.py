@@ -82,3 +82,33 @@ def test_many_keys_are_read_in_chunks(tmp_path: Path) -> None:
     assert cache.watched("u", [str(i) for i in range(1195, 1205)]) == {str(i): 1 for i in range(1195, 1201)}
     assert cache.watched("v", [str(i) for i in range(1, 1301)]) == {}
     db.close()
+
+
+def test_migration_0008_keeps_every_watched_row(tmp_path: Path) -> None:
+    """0008 moves plex_watched to a table clustered by item: every row of a 0007 database survives."""
+    import sqlite3
+
+    from cacherr.adapters.sqlite_store import _split_sql, migrations
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for number, _name, sql in migrations():
+        if number > 7:
+            break
+        for statement in _split_sql(sql):
+            conn.execute(statement)
+    rows = [("alice", "7", 2), ("bob", "7", 0), ("alice", "8", 0)]
+    conn.executemany("INSERT INTO plex_watched (user, rating_key, view_count) VALUES (?, ?, ?)", rows)
+    conn.execute("PRAGMA user_version = 7")
+    conn.commit()
+    conn.close()
+    db = open_database(path)
+    try:
+        assert db.schema_version >= 8
+        got = {(r[0], r[1], r[2]) for r in db.query("SELECT user, rating_key, view_count FROM plex_watched")}
+        assert got == set(rows)
+        states = SqlitePlexCache(db).watch_states(["7", "8", "9"])
+        assert states["7"].known == {"alice", "bob"} and states["7"].watched == {"alice"}
+        assert states["8"].known == {"alice"} and not states["8"].watched and "9" not in states
+    finally:
+        db.close()

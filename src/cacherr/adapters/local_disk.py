@@ -8,6 +8,7 @@ import posixpath
 import stat
 from collections.abc import Iterator, Sequence
 
+from cacherr.domain.cache import FileInfo
 from cacherr.domain.space import DEFAULT_BLOCK
 
 VIDEO_EXTENSIONS = frozenset({".mkv", ".mp4", ".m4v", ".avi", ".mov", ".ts", ".m2ts", ".wmv", ".webm",
@@ -79,6 +80,13 @@ class LocalDisk:
 
     def exists(self, path: str) -> bool:
         return os.path.lexists(path)
+
+    def file_info(self, path: str) -> FileInfo | None:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return None
+        return FileInfo(st.st_size, st.st_mtime_ns, stat.S_ISREG(st.st_mode), st.st_nlink)
 
     def is_file(self, path: str) -> bool:
         try:

@@ -26,6 +26,7 @@ from plexapi.server import PlexServer
 
 from cacherr.adapters import plex_convert as cv
 from cacherr.adapters.client_id import load_or_create_client_id
+from cacherr.adapters.plex_collection_next import UserServers, next_in_collection_key
 from cacherr.adapters.plex_incremental import IncrementalReader
 from cacherr.adapters.plex_sessions import sessions_of
 from cacherr.adapters.plex_snapshot import CHECK_FILES, PlexOptions, SnapshotBuilder
@@ -229,6 +230,7 @@ class PlexMediaServer:
         identify(self.session, client_id)
         self._connector = PlexConnector(self.url, token, self.session, timeout)
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._user_servers = UserServers()  # real time's next film of a collection (plex_collection_next)
         self.requests = RequestCounter.on(self.session)
         self._reader = None if cache is None else IncrementalReader(cache, timedelta(hours=full_refresh_hours),
                                                                     self.requests.value)
@@ -291,6 +293,14 @@ class PlexMediaServer:
         keys = [int(e.key) for e in cv.next_after(leaves, cv.order(current), count, minutes)]
         items = self._items(owner, keys)
         return tuple(items[str(k)] for k in keys if str(k) in items)
+
+    def next_in_collection(self, item_key: str, user: str) -> tuple[MediaItem, ...]:
+        """See ``ports.MediaServer.next_in_collection`` (``plex_collection_next``)."""
+        key = next_in_collection_key(self._connector, item_key, user, self._user_servers)
+        if key is None:
+            return ()
+        items = self._items(self._connector.owner(), [int(key)])
+        return (items[key],) if key in items else ()
 
     def items_for_paths(self, plex_paths: Collection[str]) -> dict[str, MediaItem]:
         """Resolve Plex paths to items by listing the movies/episodes of the sections holding them

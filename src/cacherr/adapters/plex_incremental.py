@@ -12,7 +12,9 @@ next reads are incremental, and their requests do not depend on the number of ca
 - metadata (batched, as the owner) only of needed keys that are unknown or whose ``updatedAt`` changed, and
   a user's watched state only of needed keys unknown for that user.
 
-On Deck, next episodes, watchlists and sessions are read as in a full read. A full read happens first, on
+On Deck, watchlists and sessions are read as in a full read; the episode listing of a show on a deck is
+reused from ``PlexCache.show_memo`` while no episode of that show is among the changes. Every user's watched
+state is merged item by item (``plex_watch_merge``) from ``PlexCache.watch_states``. A full read happens first, on
 ``PLEX_FULL_REFRESH_HOURS``, when the path mappings change, and after any read that failed or was partial
 (``Snapshot.unread``), so an event the incremental reads cannot see (an item marked unwatched) is repaired.
 """
@@ -21,9 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -31,6 +32,7 @@ from functools import partial
 from typing import Any
 
 from cacherr.adapters import plex_convert as cv
+from cacherr.adapters import plex_watch_merge as wm
 from cacherr.adapters.plex_convert import int_chunks, short
 from cacherr.adapters.plex_snapshot import CHECK_FILES, Connector, PlexOptions, SnapshotBuilder, UserCtx
 from cacherr.domain.media import MediaItem, Snapshot
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 MARGIN = 600  # seconds each incremental read reaches back before the last one (clock skew, slow scans)
 LIST_PAGE = 2000
 LIBTYPE = {"movie": 1, "show": 4}  # what a section's changes are listed as: movies, or episodes
+GUID_MAP = "\0guid map"  # in the show memo: the library's guid map (not a rating key)
 OWNER_ACCOUNT = "1"  # a PMS numbers its owner's account 1 in history
 
 
@@ -84,13 +87,48 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
         self.rows: dict[tuple[str, str], int] = {}  # (user, key) -> view count, to store
         self.forget: set[str] = set()
         self.recheck = False  # an item went away: every needed key's metadata was read again
-        self._rows_lock = threading.Lock()
+        self.changed: dict[str, int] = {}
+        self.changed_shows: set[str] | None = set()  # None: some change did not say its show
+        self.shows: dict[str, Any] = {}
+        self.shows_changed = False
 
-    # --- the hook --------------------------------------------------------------------------------
+    # --- the hooks -------------------------------------------------------------------------------
+    def _start(self, owner: UserCtx) -> None:
+        owner.account_id = OWNER_ACCOUNT
+        self.changed = self._library_changes(owner)
+        self.shows = self.cache.show_memo()
+        if self.plan.full or self.recheck or self.changed_shows is None:
+            self.shows.clear()
+        else:
+            for show in self.changed_shows:
+                self.shows.pop(show, None)
+        if self.changed or self.shows_changed or set(self.sections) != set(self.plan.previous.sections):
+            self.shows.pop(GUID_MAP, None)
+
+    def _deck_leaves(self, user: UserCtx, show_key: str, title: str) -> list[cv.Leaf] | None:
+        """A show's episodes as an earlier On Deck read them, while nothing in the show changed: its next
+        episodes do not depend on who asks (only the watchlist's first unwatched does: read per user)."""
+        known = self.shows.get(show_key)
+        if known is not None:
+            return list(known)
+        leaves = super()._deck_leaves(user, show_key, title)
+        if leaves is not None:
+            self.shows[show_key] = tuple(leaves)
+        return leaves
+
+    def guid_map(self, owner_server: Any) -> dict[str, tuple[str, str, str]]:
+        """As an earlier read built it while no movie, show or episode changed (else read again)."""
+        if self._guid_map is None and GUID_MAP in self.shows:
+            self._guid_map, self._copies, self._legacy_library = self.shows[GUID_MAP]
+        if self._guid_map is None:
+            super().guid_map(owner_server)
+            self.shows[GUID_MAP] = (self._guid_map, self._copies, self._legacy_library)
+        assert self._guid_map is not None
+        return self._guid_map
+
     def _read_items(self, pool: ThreadPoolExecutor, owner: UserCtx, users: list[UserCtx], keys: Sequence[str],
                     tracked: list[str]) -> dict[str, MediaItem]:
-        owner.account_id = OWNER_ACCOUNT
-        changed = self._library_changes(owner)
+        changed = self.changed
         full = self.plan.full or self.recheck
         known = {} if full else self.cache.items(keys)
         gone = set() if full else self.cache.gone([k for k in keys if k not in known]) - set(changed)
@@ -105,10 +143,7 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
                 for note in entry.notes:
                     self.problems.add(note)
         history = {} if self.plan.full else self._history(owner)
-        reused = [k for k in items if k not in fetched]
-        self._settle(owner, list(items), reused, counts, history.get(owner.account_id, set()))
-        list(pool.map(lambda u: self._user_watched(u, [*tracked, *self._wanted_by(u.name)], items,
-                                                    history.get(u.account_id, set())), users[1:]))
+        self._watched_state(pool, owner, users[1:], items, tracked, counts, history)
         return items
 
     # --- what changed in the libraries -----------------------------------------------------------
@@ -132,13 +167,28 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
             added = 0
             for el in self.connector.guard("the library's changes", listing):
                 changed[str(el.get("ratingKey"))] = cv.int_or_none(el.get("updatedAt")) or 0
+                self._show_changed(libtype, el.get("grandparentRatingKey"))
                 if before is not None and (cv.int_or_none(el.get("addedAt")) or 0) > before[1]:
                     added += 1
             if before is not None and total < before[0] + added:
                 self.recheck = True  # something went away: which, only the needed keys' metadata can say
+            if kind == "show" and GUID_MAP in self.cache.show_memo():  # a show's own change (a new match)
+                path = f"/library/sections/{skey}/all?type=2&updatedAt>>={cut}"
+                listing = partial(self.connector.raw_items, owner.server, path, LIST_PAGE)
+                for el in self.connector.guard("the library's changes", listing):
+                    self.shows_changed = True
+                    self._show_changed(LIBTYPE["show"], el.get("ratingKey"))
         missing = set(self.plan.previous.sections) - set(self.sections)
         self.recheck = self.recheck or (not self.plan.full and bool(missing))
         return changed
+
+    def _show_changed(self, libtype: int, show: str | None) -> None:
+        if libtype != LIBTYPE["show"] or self.changed_shows is None:
+            return
+        if show:
+            self.changed_shows.add(show)
+        else:
+            self.changed_shows = None
 
     def _newest(self, owner: UserCtx, skey: str, libtype: int) -> tuple[int, int]:
         path = f"/library/sections/{skey}/all?type={libtype}&sort=addedAt%3Adesc"
@@ -181,41 +231,43 @@ class IncrementalSnapshotBuilder(SnapshotBuilder):
         return out, counts
 
     # --- watched state ---------------------------------------------------------------------------
-    def _settle(self, user: UserCtx, keys: list[str], reused: Collection[str], counts: dict[str, int],
-                finished: set[str], stored_counts: dict[str, int] | None = None) -> None:
-        """Merge the view counts: stored ones (for ``reused`` keys; ``stored_counts`` when the caller has
-        read them already) raised by the history, then On Deck's, then those read now (``counts``, the
-        freshest); set ``user.watched`` and keep what changed."""
-        merged = stored_counts
-        if merged is None:
-            merged = self.cache.watched(user.name, reused) if reused else {}
-        for key in finished:
-            merged[key] = max(1, merged.get(key, 0))
-        merged.update(user.seen)
-        merged.update(counts)
-        wanted = set(keys)
-        user.watched = {k for k, n in merged.items() if n > 0 and k in wanted}
-        stored = {k: merged[k] for k in (*finished, *user.seen, *counts) if k in merged}
-        with self._rows_lock:
-            self.rows.update(((user.name, k), n) for k, n in stored.items())
+    def _watched_state(self, pool: ThreadPoolExecutor, owner: UserCtx, others: list[UserCtx],
+                       items: dict[str, MediaItem], tracked: list[str], counts: dict[str, int],
+                       history: dict[str, set[str]]) -> None:
+        """Every user's watched state of the items (``watched_by``): stored, read now (batched) only for keys
+        unknown for a user, and what the history and On Deck tell (``plex_watch_merge``)."""
+        need = wm.needs([u.name for u in others], items, tracked, ((w.user, w.item_key) for w in self.wants))
+        stored = {} if self.plan.full else self.cache.watch_states(items)
+        missing = wm.unknown(need, stored)
+        read = list(zip(others, pool.map(lambda u: self._counts_of(u, missing.get(u.name, [])), others),
+                        strict=True))
+        failed = {u.name for u, got in read if got is None}
+        changed = {u.name: wm.changes(stored, u.name, history.get(u.account_id, set()), u.seen, got)
+                   for u, got in [(owner, counts), *read] if got is not None}
+        merged = wm.merge(owner.name, items, need, stored, changed, failed)
+        self.rows.update(((u, k), n) for u, k, n in merged.rows)
+        self.watched_by = merged.watched_by
+        if self.opts.collection_next:  # plex_collections reads each user's set, and adds items after this
+            self.watched_by = None
+            ctx = {u.name: u for u in (owner, *others)}
+            for key, users in merged.watched_by.items():
+                for name in users:
+                    ctx[name].watched.add(key)
 
-    def _user_watched(self, user: UserCtx, keys: list[str], items: dict[str, MediaItem], finished: set[str]) -> None:
-        """A user's watched state of ``keys``: stored, and read (batched) only for keys unknown for them."""
-        keys = [k for k in dict.fromkeys(keys) if k in items]
-        known = {} if self.plan.full else self.cache.watched(user.name, keys)
-        unknown = [k for k in keys if k not in known]
+    def _counts_of(self, user: UserCtx, keys: list[str]) -> dict[str, int] | None:
+        """``user``'s view counts of ``keys`` (batched; a key Plex does not answer for: 0), None when the
+        read failed (reported; the user counts as unread)."""
         counts: dict[str, int] = {}
         try:
-            for chunk in int_chunks(unknown):
+            for chunk in int_chunks(keys):
                 for video in self.connector.fetch(user.server, chunk):
                     counts[str(cv.attr(video, "ratingKey"))] = int(cv.attr(video, "viewCount", 0) or 0)
         except Exception as exc:  # noqa: BLE001  any failure of one user's read is a problem; the cycle goes on
             self.problems.add(f"user {user.name}: could not read their watched state ({short(exc)})")
             self.problems.unread_user(user.name, f"watched state: {short(exc)}")
-            return
-        counts.update((k, 0) for k in unknown if k not in counts)  # not answered: not watched (as a full read)
-        # ``known`` holds exactly the stored counts of the reused keys: no second read of the user's rows
-        self._settle(user, keys, [k for k in keys if k in known], counts, finished, stored_counts=known)
+            return None
+        counts.update((k, 0) for k in keys if k not in counts)  # not answered: not watched (as a full read)
+        return counts
 
 
 def history_keys(elements: Iterable[ET.Element]) -> dict[str, set[str]]:

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from cacherr.adapters import plex_convert as cv
 from cacherr.adapters.plex_convert import int_chunks as _chunks
@@ -26,6 +24,9 @@ from cacherr.adapters.plex_convert import short as _short
 from cacherr.adapters.plex_guids import canonical_all
 from cacherr.adapters.plex_lists import WatchEntry, from_feed, from_plex, with_retry
 from cacherr.adapters.plex_sessions import sessions_of
+from cacherr.adapters.plex_snapshot_types import Connector as Connector  # re-exported: importers predate the split
+from cacherr.adapters.plex_snapshot_types import PlexOptions as PlexOptions
+from cacherr.adapters.plex_snapshot_types import UserCtx as UserCtx
 from cacherr.adapters.plex_users import FeedEntry, PlexUser, read_feed
 from cacherr.domain.media import MediaItem, PlaySession, Reason, Snapshot, Want
 from cacherr.domain.paths import PathMapper
@@ -34,66 +35,11 @@ from cacherr.ports import TraktPick
 log = logging.getLogger(__name__)
 BATCH = 100
 LEAVES_PAGE = 500
+DECK_PAGE = 500
 GUID_PAGE = 2000
 CHECK_FILES = {"checkFiles": 1}  # Plex sends Part@exists/accessible only when asked
 LEGACY_PREFIX = "com.plexapp.agents."
 EXTERNAL = ("imdb://", "tmdb://", "tvdb://")
-
-
-@dataclass(frozen=True)
-class PlexOptions:
-    """The settings the snapshot follows (names as in settings.py)."""
-
-    number_episodes: int = 5
-    episodes_minutes: int = 0  # EPISODES_AHEAD_MINUTES (the most any library asks for)
-    days_to_monitor: int = 99
-    users_toggle: bool = True
-    skip_ondeck_users: frozenset[str] = frozenset()
-    skip_watchlist_users: frozenset[str] = frozenset()
-    watchlist_toggle: bool = True
-    watchlist_episodes: int = 1
-    trakt_episodes: int = 1
-    max_workers: int = 8
-    friends_rss: str = ""  # PLEX_FRIENDS_WATCHLIST_RSS
-    collection_next: bool = False  # CACHE_COLLECTION_NEXT (see plex_collections)
-
-
-class Connector(Protocol):
-    def owner(self) -> Any: ...  # a PlexServer for the owner; raises PlexUnavailable
-
-    def server(self, token: str) -> Any: ...  # a PlexServer for one user's token
-
-    def account(self, token: str | None) -> Any: ...  # a MyPlexAccount for a token (None: the owner)
-
-    def user_tokens(self, owner: Any, problems: cv.Problems) -> list[PlexUser]: ...
-    # every other user with a token for this server; users without a token are reported
-
-    def forget_token(self, token: str) -> None: ...  # a cached (switched) token was refused
-
-    def get_json(self, url: str) -> Any: ...  # a plain JSON GET (the friends' watchlist feed)
-
-    def guard(self, what: str, fn: Callable[[], Any]) -> Any: ...
-    # run an owner-side request; errors become PlexUnavailable
-
-    def raw_items(self, server: Any, path: str, page: int) -> list[ET.Element]: ...
-    # the XML elements of a paged listing (no plexapi objects: 10x cheaper for big listings)
-
-    def fetch(self, server: Any, ekey: str | list[int], **kwargs: Any) -> list[Any]: ...
-    # server.fetchItems(ekey), but [] when Plex answers 404 (the item was deleted meanwhile)
-
-
-@dataclass
-class UserCtx:
-    name: str
-    token: str
-    server: Any
-    is_owner: bool = False
-    aliases: frozenset[str] = frozenset()
-    watched: set[str] = field(default_factory=set)
-    friend: bool = False  # a shared (not home) user: plex.tv refuses their server token
-    sections: frozenset[str] | None = None  # library section keys shared with them (None: all)
-    account_id: str = ""  # the account id Plex's history names them by (plex.tv id; the owner: 1)
-    seen: dict[str, int] = field(default_factory=dict)  # view counts On Deck showed (rating key -> count)
 
 
 class SnapshotBuilder:
@@ -111,12 +57,14 @@ class SnapshotBuilder:
         self._feed_error = ""
         self._legacy_library = False
         self._copies: dict[str, set[str]] = {}  # movie key -> the same title in other libraries
+        self.watched_by: dict[str, frozenset[str]] | None = None  # set by _read_items: users' sets not needed
 
     # --- the whole thing ---------------------------------------------------------------------
     def build(self, tracked_keys: Collection[str], trakt: Sequence[TraktPick]) -> Snapshot:
         owner_server = self.connector.owner()
         owner = UserCtx(str(cv.attr(owner_server, "myPlexUsername") or "owner"), "", owner_server, True)
         owner.aliases = self._owner_aliases(owner.name)
+        self._start(owner)
         with ThreadPoolExecutor(max_workers=max(1, self.opts.max_workers), thread_name_prefix="plex") as pool:
             sessions_f = pool.submit(self._sessions, owner_server)
             users = [owner, *self._other_users(owner_server, pool)]
@@ -131,16 +79,16 @@ class SnapshotBuilder:
                 from cacherr.adapters.plex_collections import collection_wants
 
                 items.update(collection_wants(self, pool, owner, users, items, sessions, tracked))
-        watched_by: dict[str, set[str]] = {}
-        for u in users:
-            for k in u.watched:
-                watched_by.setdefault(k, set()).add(u.name)
+        watched_by = self.watched_by if self.watched_by is not None else _watched_by(users)
         unread = tuple(self.problems.unread.values())
         return Snapshot(taken_at=self.now, users=tuple(u.name for u in users), items=items,
                         wants=tuple(w for w in self.wants if w.item_key in items),
-                        watched_by={k: frozenset(v) for k, v in watched_by.items()}, sessions=sessions,
+                        watched_by=watched_by, sessions=sessions,
                         problems=(*self.problems, *(u.sentence for u in unread)),
                         not_in_library=tuple(dict.fromkeys(self.not_in_library)), unread=unread)
+
+    def _start(self, owner: UserCtx) -> None:
+        """Runs before any user is read (``plex_incremental`` reads what changed in the library here)."""
 
     def _owner_aliases(self, name: str) -> frozenset[str]:
         """The owner's names for skip lists: the server's myPlexUsername (often the email) and, when a
@@ -231,25 +179,30 @@ class SnapshotBuilder:
             return None
 
     def _on_deck(self, user: UserCtx) -> None:
+        """The user's On Deck, read from the XML (plexapi objects cost more than the request)."""
         cutoff = self.now - timedelta(days=self.opts.days_to_monitor)
-        for video in user.server.fetchItems("/library/onDeck?includeGuids=1"):
-            cv.quiet(video)
-            kind = cv.attr(video, "type")
-            since = cv.timestamp(cv.attr(video, "lastViewedAt"))
+        for el in self.connector.raw_items(user.server, "/library/onDeck?includeGuids=1", DECK_PAGE):
+            kind, viewed = el.get("type"), cv.int_or_none(el.get("lastViewedAt"))
+            since = datetime.fromtimestamp(viewed, UTC) if viewed is not None else None
             if kind not in ("movie", "episode") or since is None or since < cutoff:
                 continue
-            reason = Reason.IN_PROGRESS if cv.attr(video, "viewOffset", 0) > 0 else Reason.ON_DECK
-            key = str(cv.attr(video, "ratingKey"))
-            user.seen[key] = int(cv.attr(video, "viewCount", 0) or 0)
+            reason = Reason.IN_PROGRESS if (cv.int_or_none(el.get("viewOffset")) or 0) > 0 else Reason.ON_DECK
+            key = str(el.get("ratingKey"))
+            user.seen[key] = cv.int_or_none(el.get("viewCount")) or 0
             self._want(Want(key, user.name, reason, 0, since))
             if kind == "episode" and (self.opts.number_episodes > 0 or self.opts.episodes_minutes > 0):
-                leaves = self._show_leaves(user, str(cv.attr(video, "grandparentRatingKey")),
-                                           str(cv.attr(video, "grandparentTitle", "")))
+                leaves = self._deck_leaves(user, str(el.get("grandparentRatingKey")),
+                                           str(el.get("grandparentTitle") or ""))
                 if leaves is None:
                     continue
-                nxt = cv.next_after(leaves, cv.order(video), self.opts.number_episodes, self.opts.episodes_minutes)
+                nxt = cv.next_after(leaves, cv.leaf_of(el).order, self.opts.number_episodes,
+                                    self.opts.episodes_minutes)
                 self._want(*(Want(e.key, user.name, Reason.NEXT_EPISODE, i, since)
                              for i, e in enumerate(nxt)))
+
+    def _deck_leaves(self, user: UserCtx, show_key: str, title: str) -> list[cv.Leaf] | None:
+        """The episodes of a show on ``user``'s deck, for its next episodes (their watched flags unused)."""
+        return self._show_leaves(user, show_key, title)
 
     def _leaves(self, user: UserCtx, show_key: str) -> list[cv.Leaf]:
         path = f"/library/metadata/{show_key}/allLeaves"
@@ -403,6 +356,14 @@ class SnapshotBuilder:
         result: tuple[PlaySession, ...] = self.connector.guard("the active sessions",
                                                                lambda: sessions_of(owner_server, self.problems))
         return result
+
+
+def _watched_by(users: Iterable[UserCtx]) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for u in users:
+        for k in u.watched:
+            out.setdefault(k, set()).add(u.name)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def _shared(user: UserCtx, section_key: str) -> bool:

@@ -1,11 +1,18 @@
 """SQLite state store: one file, WAL, one writer, numbered migrations applied at start-up.
 
-``Database`` owns the connection and the migrations. Repositories for each concern (the cache
+``Database`` owns the connections and the migrations. Repositories for each concern (the cache
 registry here; the operation journal in ``fileops``' own module) share it.
+
+Two kinds of connection: ONE writer (every write, every transaction, and every read a thread makes
+inside its own transaction, which must see its uncommitted writes), under one lock; and a small pool of
+read-only connections (``adapters.sqlite_readers``) for reads outside a transaction, which in WAL mode
+see the last commit and never wait for the writer's lock or its fsync. A ``:memory:`` database is one
+connection (a second one would be another, empty database).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sqlite3
@@ -18,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from cacherr.adapters.sqlite_pools import pool_totals, set_pools
+from cacherr.adapters.sqlite_readers import ReadPool, open_reader
 from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.errors import StateStoreError
 from cacherr.domain.media import Reason
@@ -43,12 +51,30 @@ def migrations() -> list[tuple[int, str, str]]:
 
 
 class Database:
-    """The state database. Thread-safe: every statement runs under one lock (a single writer)."""
+    """The state database. Thread-safe: writes run under one lock (a single writer); reads outside a
+    transaction use the read pool and do not take that lock."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._local = threading.local()  # .depth: this thread's nesting inside the writer's lock
         self._conn = self._open()
+        memory = str(path) == ":memory:"
+        self._readers = None if memory else ReadPool(lambda: open_reader(str(self.path)))
+
+    @contextmanager
+    def _writer(self) -> Iterator[sqlite3.Connection]:
+        """The writer connection, under its lock; while held, this thread's reads use it too."""
+        with self._lock:
+            self._local.depth = getattr(self._local, "depth", 0) + 1
+            try:
+                yield self._conn
+            finally:
+                self._local.depth -= 1
+
+    def _on_writer(self) -> bool:
+        """Reads of this thread go to the writer: a ``:memory:`` database, or inside this thread's transaction."""
+        return self._readers is None or getattr(self._local, "depth", 0) > 0
 
     def _open(self) -> sqlite3.Connection:
         if str(self.path) != ":memory:" and not self.path.parent.is_dir():
@@ -90,8 +116,8 @@ class Database:
 
     @property
     def schema_version(self) -> int:
-        with self._lock:
-            return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        with self._writer() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
     def migrate(self) -> list[str]:
         """Apply every migration newer than the database's version; refuse a database from the future."""
@@ -104,7 +130,7 @@ class Database:
                 f"{known}: it was written by a newer Cacherr. Upgrade Cacherr, or restore a backup of the database"
             )
         applied = []
-        with self._lock:
+        with self._writer():
             for number, name, sql in bundled:
                 if number <= current:
                     continue
@@ -122,24 +148,54 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on any error."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+        """A write transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on any error. ``query`` on this
+        thread inside the block reads through it (and sees its uncommitted writes)."""
+        with self._writer() as conn:
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
+                yield conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            conn.execute("COMMIT")
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._conn.execute(sql, tuple(params)).fetchall()
+        """Rows of one read: on a read connection (the last commit, without waiting for the writer), or
+        on the writer inside this thread's transaction."""
+        if self._on_writer():
+            with self._writer() as conn:
+                return conn.execute(sql, tuple(params)).fetchall()
+        held = getattr(self._local, "reader", None)
+        if held is not None:  # inside this thread's snapshot
+            return held.execute(sql, tuple(params)).fetchall()  # type: ignore[no-any-return]
+        assert self._readers is not None
+        with self._readers.connection() as conn:
+            return conn.execute(sql, tuple(params)).fetchall()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A connection for several reads that must agree (one snapshot: no commit lands between them).
+        Read only; inside this thread's transaction (or for ``:memory:``) it is the writer connection."""
+        held = getattr(self._local, "reader", None)
+        if self._on_writer() or held is not None:  # the writer, or this thread's snapshot already open
+            with self._writer() if held is None else contextlib.nullcontext(held) as conn:
+                yield conn
+            return
+        assert self._readers is not None
+        with self._readers.connection() as conn:
+            conn.execute("BEGIN")
+            self._local.reader = conn
+            try:
+                yield conn
+            finally:
+                self._local.reader = None
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """One autocommitted statement; returns lastrowid."""
-        with self._lock:
-            cur = self._conn.execute(sql, tuple(params))
+        with self._writer() as conn:
+            cur = conn.execute(sql, tuple(params))
             return int(cur.lastrowid or 0)
 
     def ping(self) -> bool:
@@ -150,6 +206,8 @@ class Database:
         return True
 
     def close(self) -> None:
+        if self._readers is not None:
+            self._readers.close()
         with self._lock:
             self._conn.close()
 
@@ -191,11 +249,13 @@ def _dt(value: str | None) -> datetime | None:
 
 def read_totals(db: Database) -> RegistryTotals:
     """The running totals (table ``cache_totals``, kept by triggers)."""
-    rows = db.query("SELECT kind, key, entries, bytes FROM cache_totals")
+    with db.snapshot():  # the totals and the per-pool totals of the same commit
+        rows = db.query("SELECT kind, key, entries, bytes FROM cache_totals")
+        by_pool = pool_totals(db)
     libs = {r["key"]: (int(r["entries"]), int(r["bytes"])) for r in rows if r["kind"] == "library"}
     users = {r["key"]: (int(r["entries"]), int(r["bytes"])) for r in rows if r["kind"] == "user"}
     top = next(((int(r["entries"]), int(r["bytes"])) for r in rows if r["kind"] == "all"), (0, 0))
-    return RegistryTotals(top[0], top[1], libs, users, pool_totals(db))
+    return RegistryTotals(top[0], top[1], libs, users, by_pool)
 
 
 class SqliteCacheRegistry:

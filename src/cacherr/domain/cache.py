@@ -37,6 +37,16 @@ class CacheEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class FileInfo:
+    """What ``DiskProbe.file_info`` says about one path (never following a symlink)."""
+
+    size: int
+    mtime_ns: int
+    regular: bool  # a regular file (not a symlink, folder, ...)
+    links: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class CacheState:
     """The cache as the planner sees it: entries plus the space on the cache filesystem."""
 
@@ -71,6 +81,8 @@ class Action:
     users: frozenset[str] = frozenset()
     sidecars: tuple[str, ...] = ()
     library: str = ""  # Plex library (section) title, recorded in the registry for the dashboard's filter
+    # a restore of an outdated cache copy (a same-name upgrade): the array's newer file stays, the cache copy goes
+    stale: bool = False
 
 
 @dataclass(frozen=True, slots=True)

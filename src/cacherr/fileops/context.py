@@ -100,7 +100,7 @@ def action_to_json(action: Action) -> dict[str, Any]:
     return {"kind": action.kind.value, "array_path": action.array_path, "cache_path": action.cache_path,
             "size": action.size, "reason": int(action.reason), "why": action.why, "item_key": action.item_key,
             "title": action.title, "users": sorted(action.users), "sidecars": list(action.sidecars),
-            "library": action.library}
+            "library": action.library, **({"stale": True} if action.stale else {})}
 
 
 def entry_for(op: OpRow) -> CacheEntry:

@@ -4,6 +4,7 @@ Cache:   PLANNED -> COPYING -> COMMITTING -> [copy: DONE + record]
                                           -> [move: REMOVING_SOURCE (+ record) -> DONE]
                                           -> [symlink: SWAPPING (+ record) -> REMOVING_SOURCE -> DONE]
 Restore: PLANNED -> (array copy identical: REMOVING_SOURCE)
+                 -> (a stale copy, the array's file newer: REMOVING_SOURCE; fileops.stale)
                  -> (array path missing: COPYING -> COMMITTING -> REMOVING_SOURCE)
                  -> (array path is our symlink: COPYING -> SWAPPING -> REMOVING_SOURCE)
                  -> DONE + registry row removed, in the same transaction.
@@ -25,6 +26,7 @@ from cacherr.fileops.fsutil import (
 )
 from cacherr.fileops.journal import ForgetEntry, OpRow, RecordEntry, Status, Step
 from cacherr.fileops.preflight import Located
+from cacherr.fileops.stale import is_stale, newer_intact, why_not_newer
 from cacherr.fileops.steps import copy_to_temp, destination_intact, remove_source, resolve_commit
 from cacherr.fileops.swaps import swap_back, swap_in_symlink
 
@@ -107,6 +109,11 @@ def start_restore(ctx: Ctx, op: OpRow, loc: Located, on_progress: ProgressFn | N
                            next_step=Step.SWAPPING)
     elif is_regular(here) and _identical_on_array(ctx, op):
         res = ctx.advance(op, Step.REMOVING_SOURCE, tmp_ino=here.st_ino)
+    elif is_stale(op):  # a same-name upgrade: the array holds a newer file (fileops.stale)
+        why = why_not_newer(ctx, op, here)
+        if why is not None:
+            return ctx.finish(op, Status.CONFLICT, f"{why}; both kept (the cache copy is an older version)")
+        res = ctx.advance(op, Step.REMOVING_SOURCE, tmp_ino=here.st_ino)
     else:
         return ctx.finish(op, Status.CONFLICT, f"{op.array_path} differs from the cache copy; both kept "
                           "(compare them and remove the one you do not want)")
@@ -127,7 +134,8 @@ def continue_restore(ctx: Ctx, op: OpRow, loc: Located | None) -> Outcome:
             return swapped
         op = ctx.advance(op, Step.REMOVING_SOURCE)
     if op.step == Step.REMOVING_SOURCE:
-        if not destination_intact(op, op.array_path):
+        intact = newer_intact(op) if is_stale(op) else destination_intact(op, op.array_path)
+        if not intact:
             return ctx.finish(op, Status.CONFLICT, f"the array copy {op.array_path} is not the verified one; "
                               "the cache copy was kept")
         root = loc.cache_root if loc else os.path.dirname(op.cache_path)

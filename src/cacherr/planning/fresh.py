@@ -4,8 +4,10 @@ A fresh download is a media file Sonarr/Radarr put on the cache (Cacherr found i
 that Plex added less than ``FRESH_DOWNLOAD_DAYS`` ago. One of a show someone is watching (On Deck, in progress,
 next episodes, playing; for a movie: the movie itself is wanted) is adopted as ``Reason.FRESH_DOWNLOAD``: kept
 from the mover (listed in the exclude file) until ``added + FRESH_DOWNLOAD_DAYS``, without a copy. Every other
-fresh download is left to the mover: not registered, never touched. Once its time is up (or everyone interested
-has watched it) a fresh download is released to the mover: its registry row goes, the file stays where it is.
+fresh download is left to the mover: not registered, never touched. A kept fresh download then follows the
+rules of any cached media: given back by the engine (copied to the array, verified, then removed from the
+cache) once watched, or ``CACHE_RETENTION_HOURS`` after its days ran out; kept, and evicted first when space
+is needed, in between.
 
 An upgrade is Sonarr/Radarr replacing an item's file: the same Plex item (ratingKey) now has another file. The
 registry rows of the old file are ``superseded``: given back by the planner, or dropped when the old file is
@@ -20,6 +22,7 @@ from datetime import datetime, timedelta
 
 from cacherr.domain.cache import CacheEntry
 from cacherr.domain.media import MediaItem, Reason, Snapshot
+from cacherr.planning.policy import user_list
 
 WATCHING = frozenset({Reason.PLAYING, Reason.IN_PROGRESS, Reason.ON_DECK, Reason.NEXT_EPISODE})
 
@@ -78,9 +81,22 @@ def kept_until(entry: CacheEntry, days: timedelta) -> datetime:
     return entry.cached_at + days
 
 
-def fresh_fate(entry: CacheEntry, days: timedelta, now: datetime, watched: bool) -> str:
-    """"kept" within its days, else "release" (to the mover): for an unwanted fresh-download entry."""
-    return "release" if watched or now >= kept_until(entry, days) else "kept"
+def fresh_fate(entry: CacheEntry, days: timedelta, retention: timedelta, now: datetime,
+               watchers: frozenset[str] | None) -> tuple[str, str]:
+    """The fate of an unwanted fresh-download entry: ("kept", "") within its days. Once watched, or after its
+    days, the normal rules of cached media: given back (("back", why): copied to the array, verified, then
+    removed from the cache, by the engine) once watched or once ``retention`` has passed since its days ran
+    out, and until then ("idle", ""): kept, evictable first when space is needed."""
+    until = kept_until(entry, days)
+    if watchers is not None:
+        return "back", f"fresh download (FRESH_DOWNLOAD_DAYS) watched by {user_list(watchers)}"
+    if now < until:
+        return "kept", ""
+    if now - until < retention:
+        return "idle", ""
+    return "back", (f"fresh download kept {days.days} day(s) (FRESH_DOWNLOAD_DAYS) and "
+                    f"{retention.total_seconds() / 3600:.0f}h more (CACHE_RETENTION_HOURS); nobody wants it now")
+
 
 
 def superseded(entries: Sequence[CacheEntry], snapshot: Snapshot) -> list[CacheEntry]:

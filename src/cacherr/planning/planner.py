@@ -70,7 +70,8 @@ def _fate(w: Work, entries: Sequence[CacheEntry], wanting: dict[str, set[str]],
     first = entries[0]
     watchers = watched_by_all(first, w.snapshot, wanting, known) if w.policy.watched_move else None
     if first.reason is Reason.FRESH_DOWNLOAD and first.last_wanted_at is None:
-        return Fate(fresh_fate(first, w.policy.fresh_download, w.now, watchers is not None)), ""
+        fate, why = fresh_fate(first, w.policy.fresh_download, w.policy.retention_of(first.library), w.now, watchers)
+        return Fate(fate), why
     if watchers is not None:
         why = f"watched by {user_list(watchers)}"
         return Fate.BACK, f"was already on the cache; {why}" if first.pre_existing else why

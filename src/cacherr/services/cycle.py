@@ -46,6 +46,8 @@ from cacherr.services.gc_pause import collector_paused
 from cacherr.services.realtime import Realtime, WebhookResult, cache_next
 from cacherr.services.restore import Restorer
 from cacherr.services.runner import ActionRunner, MediaServers, SystemClock, failure_message
+from cacherr.services.upgrades import SameName, only_on_cache, only_on_cache_note, same_name, with_discards
+from cacherr.services.upgrades import notes as same_name_notes
 from cacherr.settings import Settings
 
 __all__ = ["CycleService", "Prepared", "SystemClock", "plex_failure_message"]
@@ -233,12 +235,15 @@ class CycleService:
             upgraded = gone_upgrades([e for e in entries if e not in stale], snapshot, self.disk)
             gone = {e.cache_path for e in (*stale, *upgraded)}
             entries = [*(e for e in entries if e.cache_path not in gone), *adoption.entries]
+        same = same_name(entries, snapshot, self.disk)  # same-name upgrades (services.upgrades)
+        orphans = only_on_cache(entries, snapshot, self.disk)
+        entries = self._same_name_rows(entries, same, saving=rb is not None)
         state = cache_state(self.disk, mapper, entries)
         policy = self.runner.policy(settings, state.total_bytes)
         snapshot = apply_rules(snapshot, settings.library_rules(), settings.NUMBER_EPISODES,
                                settings.EPISODES_AHEAD_MINUTES)
         with collector_paused():  # a full collection over the snapshot's heap costs more than the plan
-            plan = build_plan(snapshot, state, policy, now)
+            plan = with_discards(build_plan(snapshot, state, policy, now), same.stale if policy.give_back else ())
         problems = list(snapshot.problems)
         if stale:
             problems.append(f"{len(stale)} cached file(s) were moved back to the array outside Cacherr (Unraid's "
@@ -246,7 +251,14 @@ class CycleService:
                             + ", ".join(e.title or e.cache_path for e in stale[:5])
                             + (" ..." if len(stale) > 5 else ""))
         problems.extend(notes(upgraded, entries, snapshot, adoption.entries, settings.FRESH_DOWNLOAD_DAYS))
+        problems.extend([*same_name_notes(same), *only_on_cache_note(orphans)])
         return Prepared(snapshot, state, policy, plan, adoption.entries, tuple(problems), scrobbled)
+
+    def _same_name_rows(self, entries: list[CacheEntry], same: SameName, *, saving: bool) -> list[CacheEntry]:
+        """The entries the planner sees: stale copies hidden (their discard comes first, then the new file may be
+        cached), rows whose cache copy is the new file refreshed (and saved, in a real cycle)."""
+        fresh = {e.cache_path: (self.registry.upsert(e) if saving else e) for e in same.replaced}
+        return [fresh.get(e.cache_path, e) for e in entries if e.cache_path not in same.hidden]
 
     def _adopt(self, server: MediaServer, mapper: PathMapper, entries: Sequence[CacheEntry],
                now: datetime) -> Adoption:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from cacherr.domain.cache import CacheEntry
 from cacherr.domain.media import Reason, Snapshot
-from cacherr.planning.fresh import resized, sort_fresh, superseded
+from cacherr.planning.fresh import sort_fresh, superseded
 from cacherr.ports import CacheRegistry, DiskProbe
 from cacherr.services.cache_scan import Adoption
 
@@ -61,10 +61,8 @@ def release(registry: CacheRegistry, paths: Sequence[str], mover: MoverFiles) ->
 def notes(upgraded: Sequence[CacheEntry], entries: Sequence[CacheEntry], snapshot: Snapshot,
           adopted: Sequence[CacheEntry], days: int) -> list[str]:
     """The cycle's problem lines about upgrades and adopted files."""
+    del entries, snapshot  # same-name upgrades: services.upgrades
     out = [upgrade_note(upgraded)] if upgraded else []
-    same_name = resized_note(entries, snapshot)
-    if same_name:
-        out.append(same_name)
     fresh = sum(e.reason is Reason.FRESH_DOWNLOAD for e in adopted)
     if fresh:
         out.append(f"{fresh} fresh download(s) of shows being watched kept on the cache for {days} day(s) "
@@ -79,13 +77,3 @@ def upgrade_note(gone: Sequence[CacheEntry]) -> str:
     names = ", ".join(e.title or e.cache_path for e in gone[:5]) + (" ..." if len(gone) > 5 else "")
     return (f"{len(gone)} cached file(s) were replaced by a new file in Plex (Sonarr/Radarr upgrade) and are gone; "
             f"no longer tracked: {names}")
-
-
-def resized_note(entries: Sequence[CacheEntry], snapshot: Snapshot) -> str | None:
-    """A problem line for cached files that Plex now reports with another size under the same name."""
-    found = resized(entries, snapshot)
-    if not found:
-        return None
-    names = ", ".join(e.title or e.cache_path for e in found[:5]) + (" ..." if len(found) > 5 else "")
-    return (f"{len(found)} cached file(s) have a new size in Plex under the same name (a Sonarr/Radarr upgrade?): "
-            f"{names}; left as they are: compare the cache and array copies")

@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from cacherr.domain.cache import CacheEntry, CacheMode
 from cacherr.domain.errors import CycleBusy
-from cacherr.domain.media import MediaItem, MediaKind, PlaySession, Reason, Snapshot, Want
-from cacherr.domain.paths import PathMapper
+from cacherr.domain.media import MediaKind, PlaySession, Reason
 from cacherr.domain.report import CycleReport, Trigger
-from cacherr.planning import build_plan
-from cacherr.planning.library_rules import apply_rules, most_episodes, most_minutes
-from cacherr.services.cache_scan import cache_state, moved_back
+from cacherr.planning.library_rules import most_episodes, most_minutes
 from cacherr.services.gates import realtime_held_back
+from cacherr.services.realtime_collection import cache_collection_next
 from cacherr.services.realtime_playing import cache_playing, playing_delay
+from cacherr.services.realtime_topup import top_up
 from cacherr.services.runner import ActionRunner, MediaServers
 
 log = logging.getLogger(__name__)
@@ -50,37 +48,7 @@ def cache_next(runner: ActionRunner, servers: MediaServers, user: str, item_key:
             log.warning("recovery: %s", note)
         server = servers.current()
         nexts = server.next_episodes(item_key, ahead, minutes) if minutes else server.next_episodes(item_key, ahead)
-        entries = _reconciled(runner, nexts)
-        cached = {e.cache_path for e in entries}
-        todo = [i for i in nexts if any(f.cache_path not in cached for f in i.files)]
-        now = runner.clock.now()
-        if not todo:
-            return None
-        wants = tuple(Want(i.key, user, Reason.NEXT_EPISODE, rank) for rank, i in enumerate(nexts))
-        state = cache_state(runner.disk, PathMapper(settings.path_mappings()), entries)
-        policy = runner.policy(settings, state.total_bytes, give_back=False)
-        # A move (or symlink swap) must not pull a file from under someone playing it right now: the
-        # planner skips those when it knows the sessions (a copy leaves the array file in place).
-        sessions = server.sessions() if policy.mode is not CacheMode.COPY else ()
-        snapshot = apply_rules(Snapshot(now, (user,), {i.key: i for i in nexts}, wants, sessions=sessions),
-                               settings.library_rules(), settings.NUMBER_EPISODES, settings.EPISODES_AHEAD_MINUTES)
-        plan = build_plan(snapshot, state, policy, now)
-        if not plan.actions and not plan.skips:
-            return None
-        return runner.run_actions(trigger, plan, entries, settings)
-
-
-def _reconciled(runner: ActionRunner, items: Sequence[MediaItem]) -> list[CacheEntry]:
-    """The registry, after checking the disk for the files at stake: a row whose cache copy is gone while
-    the array holds the file (cache drive replaced or wiped, a file deleted by hand) is dropped, so the
-    file is cached again instead of skipped as "already cached". Only these items' files are checked."""
-    entries = runner.registry.entries()
-    wanted = {f.cache_path for i in items for f in i.files}
-    for e in moved_back([e for e in entries if e.cache_path in wanted], runner.disk):
-        log.info("%s is in the registry but not on the cache; caching it again", e.cache_path)
-        runner.registry.remove(e.cache_path)
-        entries = [x for x in entries if x.cache_path != e.cache_path]
-    return entries
+        return top_up(runner, server, settings, user, nexts, Reason.NEXT_EPISODE, trigger)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,7 +152,11 @@ class Realtime:
 
     def _work(self, user: str, item_key: str, trigger: Trigger) -> CycleReport | None:
         try:
-            return cache_next(self.runner, self.servers, user, item_key, trigger=trigger, wait=self.busy_wait)
+            report = cache_next(self.runner, self.servers, user, item_key, trigger=trigger, wait=self.busy_wait)
+            if report is None:  # a movie has no next episodes; the next film of its collection may be wanted
+                report = cache_collection_next(self.runner, self.servers, user, item_key, trigger=trigger,
+                                               wait=self.busy_wait)
+            return report
         except CycleBusy as exc:
             log.info("real-time caching for %s skipped: %s", user, exc)
             return None
@@ -210,6 +182,11 @@ class Realtime:
                 self.runner.note_play_start(user, key, "webhook")
             playable = kind in (MediaKind.MOVIE.value, MediaKind.EPISODE.value)
             playing = playable and self._after_play_event(user, key, kind)
+            if kind == MediaKind.MOVIE.value and self.runner.settings().CACHE_COLLECTION_NEXT:
+                future = self.submit(user, key, Trigger.WEBHOOK)
+                also = "; the movie itself once it has played a while" if playing else ""
+                return WebhookResult(event, "cache-next", f"caching the next film of the collection after {key} "
+                                     f"for {user or 'owner'}{also}", future)
             if kind and kind != MediaKind.EPISODE.value:
                 if playing:
                     return WebhookResult(event, "cache-playing", f"caching {key} once it has played a while")

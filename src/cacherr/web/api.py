@@ -5,7 +5,6 @@ Settings, notifications and the Plex webhook are in ``api_settings``. Every view
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import Response
@@ -56,6 +55,7 @@ from cacherr.web.schemas import (
 )
 from cacherr.web.services import CycleRunner
 from cacherr.web.setup import needs_setup
+from cacherr.web.status_cache import BusyProbe, Coalesced
 
 STATUS_TTL = 0.5
 ROUTES = api_routes()
@@ -97,7 +97,9 @@ def health() -> tuple[Response, int]:
 def status() -> tuple[Response, int]:
     st = state()
     services, settings = st.services, st.store.current
-    busy, job = st.jobs.running(), st.jobs.current
+    job = st.jobs.current
+    busy = st.extra.setdefault("busy", BusyProbe(STATUS_TTL)).running(job is not None and job.running,
+                                                                      st.jobs.running)
     cache, last, running, extras = _stored_status((busy, job))
     nxt = services.next_run()
     out = StatusOut(
@@ -112,19 +114,21 @@ def status() -> tuple[Response, int]:
 
 def _stored_status(key: object) -> tuple[CacheUsageOut, CycleOut | None, CycleOut | None, dict[str, Any]]:
     """Cache usage and the last/running cycle, reused for ``STATUS_TTL`` seconds while ``key`` (the web
-    job state) is unchanged: many dashboards polling cost one set of queries. Progress stays live."""
+    job state) is unchanged: many dashboards polling cost one set of queries, and while one request refreshes
+    them the others get the previous answer (``web.status_cache``). Progress stays live."""
     st = state()
-    now = time.monotonic()
-    hit = st.extra.get("status")
-    if hit is not None and hit[1] == key and now - hit[0] < STATUS_TTL:
-        return hit[2]  # type: ignore[no-any-return]
+    cache: Coalesced[tuple[CacheUsageOut, CycleOut | None, CycleOut | None, dict[str, Any]]]
+    cache = st.extra.setdefault("status", Coalesced(STATUS_TTL))
+    return cache.get(key, _read_status)
+
+
+def _read_status() -> tuple[CacheUsageOut, CycleOut | None, CycleOut | None, dict[str, Any]]:
+    st = state()
     q = st.services.queries
     last, running = q.last_cycle(finished=True), q.last_cycle(finished=False)
-    value = (CacheUsageOut.model_validate(q.cache_usage(st.store.current)),
-             CycleOut.model_validate(last) if last else None,
-             CycleOut.model_validate(running) if running else None, st.services.integrations())
-    st.extra["status"] = (now, key, value)
-    return value
+    return (CacheUsageOut.model_validate(q.cache_usage(st.store.current)),
+            CycleOut.model_validate(last) if last else None,
+            CycleOut.model_validate(running) if running else None, st.services.integrations())
 
 
 @ROUTES.api("/session", "GET", summary="The caller's session: user and the CSRF token for changes",
