@@ -75,7 +75,8 @@ def test_demo_serves_the_dashboard_runs_cycles_and_stops_cleanly(tmp_path: Path)
         status = requests.get(f"{url}/api/v1/status", timeout=5)
         assert status.status_code == 200, status.text
         assert "cache" in status.json()
-        assert f"{url}/" in log.read_text(), "the demo prints the dashboard's address"
+        # the banner follows the server's first healthy answer and the first cycle's start: wait for it
+        _wait("the dashboard's address printed", lambda: f"{url}/" in log.read_text(), START_TIMEOUT, proc, log)
 
         def finished_cycle() -> dict[str, Any] | None:
             items = requests.get(f"{url}/api/v1/cycles", timeout=5).json()["items"]
