@@ -33,6 +33,7 @@ from cacherr.services.queries import Queries
 from cacherr.settings_store import SettingsStore
 from cacherr.web.app import create_app
 from cacherr.web.services import WebServices
+from tests.web.chromium import checked_page, chromium_browser
 
 SECRETS = {
     "PLEX_TOKEN": "plexTOKENsecret123456",
@@ -255,3 +256,20 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.02)
     return predicate()
+
+
+# --- the real Chromium, for the browser-test modules (each defines its own ``live`` stack) ------------------
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium per module (tests/web/chromium.py); skips, or fails under CACHERR_REQUIRE_ALL, without it."""
+    with chromium_browser() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Any, live: Any) -> Iterator[Any]:
+    """A desktop page on the module's ``live`` stack that fails the test on a JS error (a module overrides it
+    for other page options, e.g. a time zone)."""
+    with checked_page(browser, live.url) as pg:
+        yield pg
+

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_tool
-from tests.web.chromium import checked_page, chromium_browser
 from tests.web.live import LiveStack, start_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.sequential]  # one live stack, in order
@@ -32,18 +31,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     stack = start_live(tmp_path_factory.mktemp("live"))
     yield stack
     stack.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium_browser() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser, live: LiveStack):  # type: ignore[no-untyped-def]
-    with checked_page(browser, live.url) as pg:
-        yield pg
 
 
 def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.web.chromium import checked_page, chromium_browser
+from tests.web.chromium import checked_page
 from tests.web.live import LiveStack, start_live
 from tests.web.test_browser import shot
 
@@ -33,12 +33,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     stack = start_live(tmp_path_factory.mktemp("story"), copy_delay=0.0, TZ=TZ)
     yield stack
     stack.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium_browser() as b:
-        yield b
 
 
 @pytest.fixture

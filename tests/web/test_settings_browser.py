@@ -14,7 +14,6 @@ import pytest
 
 from cacherr.settings_labels import SECTIONS
 from tests.conftest import require_tool
-from tests.web.chromium import checked_page, chromium_browser
 from tests.web.live import LiveStack, start_live
 from tests.web.test_browser import REPO, SHOTS
 
@@ -27,18 +26,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     stack = start_live(tmp_path_factory.mktemp("settings"))
     yield stack
     stack.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium_browser() as b:
-        yield b
-
-
-@pytest.fixture
-def page(browser, live: LiveStack):  # type: ignore[no-untyped-def]
-    with checked_page(browser, live.url) as pg:
-        yield pg
 
 
 def shot(page, name: str, *, docs: bool = False) -> None:  # type: ignore[no-untyped-def]

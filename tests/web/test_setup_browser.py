@@ -14,7 +14,6 @@ import pytest
 from cacherr.web.app import create_app
 from cacherr.web.server import ServerHandle, start_in_thread
 from tests.conftest import require_tool
-from tests.web.chromium import chromium_browser
 from tests.web.setup_stack import EmptyInstall, empty_install
 from tests.web.test_browser import REPO, SHOTS
 
@@ -29,12 +28,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmptyInsta
     yield install, server
     server.stop()
     install.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium_browser() as b:
-        yield b
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -106,8 +106,6 @@ class Plan:
     usage_before: int = 0
     usage_after: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
-    # cache paths of fresh downloads whose days are up: their registry rows go, the files stay (the mover's)
-    releases: tuple[str, ...] = ()
 
     @property
     def to_cache(self) -> tuple[Action, ...]:

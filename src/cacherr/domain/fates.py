@@ -15,7 +15,6 @@ class Fate(StrEnum):
     IDLE = "idle"  # left every wanted list within retention: kept, evicted first when space is needed
     FOUND = "found"  # was already on the cache, nobody has watched it yet: kept, evictable
     KEPT = "kept"  # a fresh download within FRESH_DOWNLOAD_DAYS: kept away from the mover
-    RELEASE = "release"  # a fresh download whose days are up: its row goes, the mover takes the file
 
 
 class CopyFailure(StrEnum):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from cacherr.domain.cache import CacheEntry
+from cacherr.domain.fates import Fate
 from cacherr.domain.media import MediaItem, Reason, Snapshot
 from cacherr.planning.policy import user_list
 
@@ -82,20 +83,20 @@ def kept_until(entry: CacheEntry, days: timedelta) -> datetime:
 
 
 def fresh_fate(entry: CacheEntry, days: timedelta, retention: timedelta, now: datetime,
-               watchers: frozenset[str] | None) -> tuple[str, str]:
-    """The fate of an unwanted fresh-download entry: ("kept", "") within its days. Once watched, or after its
-    days, the normal rules of cached media: given back (("back", why): copied to the array, verified, then
+               watchers: frozenset[str] | None) -> tuple[Fate, str]:
+    """The fate of an unwanted fresh-download entry: (KEPT, "") within its days. Once watched, or after its
+    days, the normal rules of cached media: given back ((BACK, why): copied to the array, verified, then
     removed from the cache, by the engine) once watched or once ``retention`` has passed since its days ran
-    out, and until then ("idle", ""): kept, evictable first when space is needed."""
+    out, and until then (IDLE, ""): kept, evictable first when space is needed."""
     until = kept_until(entry, days)
     if watchers is not None:
-        return "back", f"fresh download (FRESH_DOWNLOAD_DAYS) watched by {user_list(watchers)}"
+        return Fate.BACK, f"fresh download (FRESH_DOWNLOAD_DAYS) watched by {user_list(watchers)}"
     if now < until:
-        return "kept", ""
+        return Fate.KEPT, ""
     if now - until < retention:
-        return "idle", ""
-    return "back", (f"fresh download kept {days.days} day(s) (FRESH_DOWNLOAD_DAYS) and "
-                    f"{retention.total_seconds() / 3600:.0f}h more (CACHE_RETENTION_HOURS); nobody wants it now")
+        return Fate.IDLE, ""
+    return Fate.BACK, (f"fresh download kept {days.days} day(s) (FRESH_DOWNLOAD_DAYS) and "
+                     f"{retention.total_seconds() / 3600:.0f}h more (CACHE_RETENTION_HOURS); nobody wants it now")
 
 
 

@@ -66,12 +66,11 @@ def _group(entries: Sequence[CacheEntry]) -> dict[str, list[CacheEntry]]:
 def _fate(w: Work, entries: Sequence[CacheEntry], wanting: dict[str, set[str]],
           known: frozenset[str]) -> tuple[Fate, str]:
     """What becomes of unwanted cached media: (BACK, why) now, (IDLE, "") within retention, or
-    (FOUND, "") for a pre-existing file nobody has watched yet; a fresh download is KEPT or RELEASEd."""
+    (FOUND, "") for a pre-existing file nobody has watched yet; a fresh download within its days is KEPT."""
     first = entries[0]
     watchers = watched_by_all(first, w.snapshot, wanting, known) if w.policy.watched_move else None
     if first.reason is Reason.FRESH_DOWNLOAD and first.last_wanted_at is None:
-        fate, why = fresh_fate(first, w.policy.fresh_download, w.policy.retention_of(first.library), w.now, watchers)
-        return Fate(fate), why
+        return fresh_fate(first, w.policy.fresh_download, w.policy.retention_of(first.library), w.now, watchers)
     if watchers is not None:
         why = f"watched by {user_list(watchers)}"
         return Fate.BACK, f"was already on the cache; {why}" if first.pre_existing else why
@@ -113,10 +112,6 @@ class _Sorting:
     def _kept(self, _key: str, _entries: list[CacheEntry], _why: str) -> None:
         self.counts["fresh"] += 1
 
-    def _release(self, _key: str, entries: list[CacheEntry], _why: str) -> None:
-        if self.w.policy.give_back:
-            self.w.release(entries)
-
     def _back(self, _key: str, entries: list[CacheEntry], why: str) -> None:
         first = entries[0]
         if self.w.policy.give_back:
@@ -142,7 +137,7 @@ class _Sorting:
 
 
 _ON_FATE: dict[Fate, Callable[[_Sorting, str, list[CacheEntry], str], None]] = {
-    Fate.KEPT: _Sorting._kept, Fate.RELEASE: _Sorting._release, Fate.BACK: _Sorting._back,
+    Fate.KEPT: _Sorting._kept, Fate.BACK: _Sorting._back,
     Fate.IDLE: _Sorting._idle, Fate.FOUND: _Sorting._found,
 }
 
@@ -235,4 +230,4 @@ def build_plan(snapshot: Snapshot, cache_state: CacheState, policy: Policy, now:
     budget = limit if limit is not None else max(usage_before + cache_state.free_bytes - policy.min_free_bytes, 0)
     w.notes.extend(f"{title}: not in your library" for title in snapshot.not_in_library)
     return Plan(created_at=now, actions=(*w.restores, *w.caches), skips=tuple(w.skips), budget_bytes=budget,
-                usage_before=usage_before, usage_after=w.used, notes=tuple(w.notes), releases=tuple(w.releases))
+                usage_before=usage_before, usage_after=w.used, notes=tuple(w.notes))

@@ -12,7 +12,6 @@ from cacherr.domain.cache import Action, ActionKind, CacheEntry, CacheState, Ski
 from cacherr.domain.media import MediaFile, Reason, Snapshot
 from cacherr.domain.space import SIDECAR_ALLOWANCE, copy_cost
 from cacherr.domain.versions import Choice
-from cacherr.planning.fresh import kept_until
 from cacherr.planning.policy import Policy, WantedItem
 
 UNLIMITED = 1 << 62
@@ -56,7 +55,6 @@ class Work:
     free: int = 0
     trakt_used: int = 0
     choices: dict[str, Choice] = field(default_factory=dict)  # item key -> the version chosen (several only)
-    releases: list[str] = field(default_factory=list)  # fresh downloads handed back to the mover (no file op)
     folders: set[str] = field(default_factory=set)  # cache folders known to exist (or planned)
 
     def files_of(self, wi: WantedItem) -> Choice:
@@ -84,15 +82,6 @@ class Work:
             folder = posixpath.dirname(folder)
         return copy_cost(f.size, block=self.state.block_size, new_folders=new,
                          sidecars=[SIDECAR_ALLOWANCE] * len(f.sidecars))
-
-    def release(self, entries: Sequence[CacheEntry]) -> None:
-        """Fresh downloads whose days are up: their rows go (no file operation), the space stays used."""
-        days = self.policy.fresh_download
-        for e in entries:
-            self.releases.append(e.cache_path)
-            self.notes.append(f"{e.title or e.cache_path}: fresh download left to the mover (kept until "
-                              f"{kept_until(e, days):%Y-%m-%d %H:%M} by FRESH_DOWNLOAD_DAYS)")
-            self.used -= e.size
 
     def give_back(self, entries: Sequence[CacheEntry], reason: Reason, why: str) -> None:
         for e in entries:

@@ -41,7 +41,7 @@ from cacherr.ports import (
 )
 from cacherr.services.cache_scan import Adoption, adopt, cache_state, moved_back
 from cacherr.services.cycle_exec import ReportBuilder, execute_plan
-from cacherr.services.fresh_downloads import MoverFiles, gone_upgrades, notes, release, sort_adoption
+from cacherr.services.fresh_downloads import MoverFiles, gone_upgrades, notes, sort_adoption
 from cacherr.services.gc_pause import collector_paused
 from cacherr.services.realtime import Realtime, WebhookResult, cache_next
 from cacherr.services.restore import Restorer
@@ -310,7 +310,6 @@ class CycleService:
                 groups.setdefault((int(wi.reason), wi.users), []).extend(paths)
         for (reason, users), paths in groups.items():
             self.registry.mark_wanted(paths, now, Reason(reason), users)
-        release(self.registry, prepared.plan.releases, self._mover_files)
         # Only the scrobbles this plan used: one that arrived during the cycle counts at the next one.
         self.recorder.clear_scrobbles(prepared.scrobbled)
         problem = self.runner.write_exclude(settings)

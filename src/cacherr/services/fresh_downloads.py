@@ -15,26 +15,26 @@ from datetime import datetime, timedelta
 from cacherr.domain.cache import CacheEntry
 from cacherr.domain.media import Reason, Snapshot
 from cacherr.planning.fresh import sort_fresh, superseded
-from cacherr.ports import CacheRegistry, DiskProbe
+from cacherr.ports import DiskProbe
 from cacherr.services.cache_scan import Adoption
 
 RECHECK = timedelta(hours=6)  # a fresh download left to the mover is looked at again after this
 
 
 class MoverFiles:
-    """Cache paths left to the mover: fresh downloads nobody watches (looked at again after ``RECHECK``: someone
-    may start the show) and released ones (never adopted again by this process)."""
+    """Cache paths left to the mover: fresh downloads nobody watches, looked at again after ``RECHECK`` (someone
+    may start the show)."""
 
     def __init__(self) -> None:
-        self._left: dict[str, datetime | None] = {}
+        self._left: dict[str, datetime] = {}
         self._lock = threading.Lock()
 
     def skip(self, now: datetime) -> set[str]:
         with self._lock:
-            self._left = {p: w for p, w in self._left.items() if w is None or now - w < RECHECK}
+            self._left = {p: w for p, w in self._left.items() if now - w < RECHECK}
             return set(self._left)
 
-    def leave(self, paths: Collection[str], now: datetime | None) -> None:
+    def leave(self, paths: Collection[str], now: datetime) -> None:
         with self._lock:
             self._left.update((p, now) for p in paths)
 
@@ -49,13 +49,6 @@ def sort_adoption(adoption: Adoption, snapshot: Snapshot, days: int, now: dateti
 def gone_upgrades(entries: Sequence[CacheEntry], snapshot: Snapshot, disk: DiskProbe) -> list[CacheEntry]:
     """Rows of files replaced in Plex (an upgrade) whose cache copy is gone: nothing is left to give back."""
     return [e for e in superseded(entries, snapshot) if not disk.exists(e.cache_path)]
-
-
-def release(registry: CacheRegistry, paths: Sequence[str], mover: MoverFiles) -> None:
-    """Fresh downloads whose days are up go back to the mover: their rows go, the files stay."""
-    for path in paths:
-        registry.remove(path)
-    mover.leave(paths, None)
 
 
 def notes(upgraded: Sequence[CacheEntry], entries: Sequence[CacheEntry], snapshot: Snapshot,
