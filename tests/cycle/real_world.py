@@ -170,6 +170,21 @@ class RealWorld:
         self.lab.close()
 
 
+class SettingsView:
+    """The world's current settings as the scheduler reads a settings store (nothing to subscribe to: the
+    tests change ``rw.settings`` directly)."""
+
+    def __init__(self, rw: RealWorld) -> None:
+        self.rw = rw
+
+    @property
+    def current(self) -> object:
+        return self.rw.settings
+
+    def subscribe(self, listener: object) -> None:
+        del listener
+
+
 def _no_chown() -> Any:
     from cacherr.fileops.fsutil import FolderPolicy
 

@@ -13,19 +13,7 @@ import pytest
 from cacherr.demo.plex_emulator.collections import add_collection
 from cacherr.domain.media import Reason
 from cacherr.scheduler import CacheScheduler
-from tests.cycle.real_world import RealWorld
-
-
-class Store:
-    def __init__(self, rw: RealWorld) -> None:
-        self.rw = rw
-
-    @property
-    def current(self) -> object:
-        return self.rw.settings
-
-    def subscribe(self, listener: object) -> None:
-        del listener
+from tests.cycle.real_world import RealWorld, SettingsView
 
 
 @pytest.fixture
@@ -42,7 +30,7 @@ def alien_saga(rw: RealWorld) -> tuple[Any, Any, Any]:
 
 
 def poll(rw: RealWorld) -> None:
-    sched = CacheScheduler(rw.service, Store(rw))  # type: ignore[arg-type]
+    sched = CacheScheduler(rw.service, SettingsView(rw))  # type: ignore[arg-type]
     sched.poll_sessions()
     rw.service.realtime.shutdown(wait=True)
 

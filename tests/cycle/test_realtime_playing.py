@@ -10,19 +10,7 @@ from pathlib import Path
 import pytest
 
 from cacherr.scheduler import CacheScheduler
-from tests.cycle.real_world import RealWorld
-
-
-class Store:
-    def __init__(self, rw: RealWorld) -> None:
-        self.rw = rw
-
-    @property
-    def current(self) -> object:
-        return self.rw.settings
-
-    def subscribe(self, listener: object) -> None:
-        del listener
+from tests.cycle.real_world import RealWorld, SettingsView
 
 
 @pytest.fixture
@@ -39,7 +27,7 @@ def settle(sched: CacheScheduler) -> None:
 
 def test_a_movie_is_copied_after_a_minute_of_playback_and_the_stream_file_stays(rw: RealWorld) -> None:
     heat = rw.movie("Heat", 1995)
-    sched = CacheScheduler(rw.service, Store(rw))  # type: ignore[arg-type]
+    sched = CacheScheduler(rw.service, SettingsView(rw))  # type: ignore[arg-type]
     with open(rw.lab.array(rw.path_of(heat)), "rb") as player:  # the stream reads the array file
         rw.plex.start_session("bob", heat)
         sched.poll_sessions()
@@ -66,7 +54,7 @@ def test_a_movie_is_copied_after_a_minute_of_playback_and_the_stream_file_stays(
 def test_an_episode_uses_its_own_delay_and_off_means_off(rw: RealWorld) -> None:
     dark = rw.show("Dark", 3)
     ep = dark.episode(1, 1)
-    sched = CacheScheduler(rw.service, Store(rw))  # type: ignore[arg-type]
+    sched = CacheScheduler(rw.service, SettingsView(rw))  # type: ignore[arg-type]
     rw.plex.start_session("alice", ep)
     sched.poll_sessions()
     settle(sched)

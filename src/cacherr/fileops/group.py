@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from typing import Any
 
 from cacherr.domain.cache import CacheMode
@@ -108,10 +109,16 @@ def _copy_values(op: OpRow) -> dict[str, Any]:
 
 def _copy_all(g: _Group, loc: Located, on_progress: ProgressFn | None) -> None:
     """Every temp file, the video first; a file already on the cache and identical is adopted as is."""
+    _each_live(g, lambda op: _copy_one(g.ctx, op, loc, on_progress if op.id == g.video_id else None))
+
+
+def _each_live(g: _Group, step: Callable[[OpRow], OpRow | Outcome]) -> None:
+    """``step`` on every live operation, the video first; a video that ends (failed, conflict) ends its
+    sidecars, and the rest are not tried."""
     for op in list(g.live):
         if op.id != g.video_id and not g.video_live:
             break
-        res = _copy_one(g.ctx, op, loc, on_progress if op.id == g.video_id else None)
+        res = step(op)
         if isinstance(res, Outcome):
             g.end(op, res)
             if op.id == g.video_id:
@@ -140,16 +147,7 @@ def _commit_all(g: _Group, loc: Located) -> None:
     anything is recorded."""
     folders: dict[str, BeneathDir] = {}
     try:
-        for op in list(g.live):
-            if op.id != g.video_id and not g.video_live:
-                break
-            res = _commit_one(g.ctx, op, loc, folders)
-            if isinstance(res, Outcome):
-                g.end(op, res)
-                if op.id == g.video_id:
-                    g.abort_sidecars()
-            else:
-                g.replace([res])
+        _each_live(g, lambda op: _commit_one(g.ctx, op, loc, folders))
         for folder in folders.values():
             folder.fsync()
     finally:
