@@ -9,9 +9,10 @@ reader of the disk, so on a shared machine the copy rate is reported next to the
 round measures an idle window then a copy window with the load of ``bench_api`` (5 processes x 10
 threads, keep-alive, 100 ms think). Target: p99 < 50 ms during the copy. Root only (loop mount).
 
-Each window also reports the medians and the server's run-queue wait per request (``schedstat``: time its
-threads were ready to run but had no CPU): when that is high in both windows, the machine's load, not the
-server, set the p99.
+Each window also reports the medians, the p99 of the time spent inside the Flask app (a WSGI wrapper in the
+server child: what Cacherr's own code costs, without the socket, waitress's queue and the scheduler), and
+the server's run-queue wait per request (``schedstat``: time its threads were ready to run but had no CPU):
+when the in-app p99 stays small while the clients' p99 grows, the machine's load, not the server, set it.
 
     .venv/bin/python benchmarks/run.py status_copy [--quick]
 """
@@ -27,6 +28,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -87,6 +90,31 @@ def _copy_loop(container: object, root: Path, cache: Path, on: threading.Event, 
             return
 
 
+class _Timed:
+    """A WSGI wrapper that records the seconds each request spends inside the app (until its body is
+    built; the status answer is one small JSON body)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app, self.times = app, deque[float]()
+
+    def __call__(self, environ: dict[str, object], start_response: Callable[..., object]) -> Iterable[bytes]:
+        t0 = time.perf_counter()
+        answer = self.app(environ, start_response)
+        try:
+            body = list(answer)
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()  # Flask's teardown (the request context) runs here
+        self.times.append(time.perf_counter() - t0)
+        return body
+
+    def take(self) -> str:
+        """``p99 ms`` of the requests since the last call, and forget them."""
+        times = sorted(self.times.popleft() for _ in range(len(self.times)))
+        return f"{times[min(len(times) - 1, int(len(times) * 0.99))] * 1000:.2f}" if times else "0"
+
+
 def serve_child(root: Path, cache: Path) -> None:
     from cacherr.bootstrap import build_container
     from cacherr.web.app import create_app
@@ -97,11 +125,15 @@ def serve_child(root: Path, cache: Path) -> None:
            "MIN_FREE_SPACE": "0"}
     container = build_container(root / "config", env=env, console_log=False)
     on, stop = threading.Event(), threading.Event()
-    handle = start_in_thread(create_app(container), "127.0.0.1", 0)
+    timed = _Timed(create_app(container))
+    handle = start_in_thread(timed, "127.0.0.1", 0)
     print(handle.port, flush=True)
     worker = threading.Thread(target=_copy_loop, args=(container, root, cache, on, stop), daemon=True)
     worker.start()
-    for line in sys.stdin:  # "copy" / "idle", until the parent closes our stdin
+    for line in sys.stdin:  # "copy" / "idle" / "app", until the parent closes our stdin
+        if line.strip() == "app":
+            print(f"app {timed.take()}", flush=True)
+            continue
         (on.set if line.strip() == "copy" else on.clear)()
     stop.set()
     on.set()
@@ -111,20 +143,23 @@ def serve_child(root: Path, cache: Path) -> None:
 
 
 # --- the parent ------------------------------------------------------------------------------
-def _window(server: subprocess.Popen[str], port: int, mode: str, seconds: float) -> tuple[float, int, float, float]:
-    """p99 (ms) of one window, for a copy window the bytes the engine copied during it, the median (ms), and
-    the server's run-queue wait per request (ms)."""
+def _window(server: subprocess.Popen[str], port: int, mode: str,
+            seconds: float) -> tuple[float, int, float, float, float]:
+    """p99 (ms) of one window, for a copy window the bytes the engine copied during it, the median (ms), the
+    server's run-queue wait per request (ms), and the p99 (ms) of the time inside the app."""
     assert server.stdin is not None and server.stdout is not None
     if mode == "copy":
         _say(server, "copy", "copying")
         time.sleep(1.0)  # well into the copy
+    _say(server, "app", "app")  # forget the requests before the window
     waited = _run_queue_wait(server.pid)
     lat, _errors = _load(port, "/api/v1/status", seconds)
     waited = _run_queue_wait(server.pid) - waited
+    in_app = float(_say(server, "app", "app").split()[1])
     copied = int(_say(server, "idle", "parked").split()[1]) if mode == "copy" else 0
     lat.sort()
     return (lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, copied, statistics.median(lat) * 1000,
-            waited * 1000 / max(1, len(lat)))
+            waited * 1000 / max(1, len(lat)), in_app)
 
 
 def _run_queue_wait(pid: int) -> float:
@@ -178,20 +213,23 @@ def _measure(work: Path, cache: Path, size: int, rounds: int, seconds: float) ->
     rates: list[float] = []
     p50s: dict[str, list[float]] = {"idle": [], "copy": []}
     waits: dict[str, list[float]] = {"idle": [], "copy": []}
+    apps: dict[str, list[float]] = {"idle": [], "copy": []}
     try:
         assert server.stdout is not None
         port = int(server.stdout.readline())
         assert server.stdout.readline().startswith("parked")
         _window(server, port, "idle", 1.0)  # warm-up
         for _ in range(rounds):
-            p99, _, p50, wait = _window(server, port, "idle", seconds)
+            p99, _, p50, wait, app = _window(server, port, "idle", seconds)
             idle.append(p99)
             p50s["idle"].append(p50)
             waits["idle"].append(wait)
-            p99, copied, p50, wait = _window(server, port, "copy", seconds)
+            apps["idle"].append(app)
+            p99, copied, p50, wait, app = _window(server, port, "copy", seconds)
             busy.append(p99)
             p50s["copy"].append(p50)
             waits["copy"].append(wait)
+            apps["copy"].append(app)
             rates.append(copied / (seconds + 1.0) / 1e6)
     finally:
         if server.stdin:
@@ -210,6 +248,9 @@ def _measure(work: Path, cache: Path, size: int, rounds: int, seconds: float) ->
             f"{_fmt(idle)}; the copy ran at {_fmt(rates)} MB/s; 50 clients; load average {load:.1f} on "
             f"{os.cpu_count()} CPUs; the server's run-queue wait per request {_fmt(waits['copy'], 1)} ms with the "
             f"copy, {_fmt(waits['idle'], 1)} ms without"),
+        Row("status_copy", "status p99 inside the app during the copy", statistics.median(apps["copy"]), "ms",
+            statistics.median(apps["idle"]), note=f"time in Flask only (no socket, queue or scheduler); copy "
+            f"windows {_fmt(apps['copy'], 1)}, no-copy windows {_fmt(apps['idle'], 1)}"),
     ]
 
 

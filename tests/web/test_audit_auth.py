@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 
 import pytest
+from itsdangerous import BadSignature
 from werkzeug.routing import Rule
 
 from cacherr.web.app import create_app
@@ -150,6 +151,25 @@ def test_audit_logout_revokes_a_copied_session_cookie(world_factory: Callable[..
     # a fresh sign-in works
     w.client.delete_cookie("cacherr_session")
     assert _login(w, PASSWORD)[0] == 302 and w.client.get("/api/v1/status").status_code == 200
+
+
+def test_audit_a_changed_signing_key_refuses_cookies_signed_with_the_old_one(
+        world_factory: Callable[..., World]) -> None:
+    """The session serializer is kept between requests (web/auth.py): a new key must still take effect."""
+    w = world_factory(env={"WEB_USERNAME": USER, "WEB_PASSWORD": PASSWORD})
+    assert _login(w, PASSWORD)[0] == 302
+    assert w.client.get("/api/v1/status").status_code == 200
+    cookie = w.client.get_cookie("cacherr_session")
+    assert cookie is not None
+    signer = w.app.session_interface.get_signing_serializer  # type: ignore[attr-defined]
+    assert signer(w.app).loads(cookie.value)["user"] == USER
+    old = w.app.secret_key
+    w.app.secret_key = b"k" * 48
+    with pytest.raises(BadSignature):
+        signer(w.app).loads(cookie.value)
+    assert w.client.get("/api/v1/status").status_code == 401
+    w.app.secret_key = old
+    assert w.client.get("/api/v1/status").status_code == 200
 
 
 def test_audit_session_cookie_carries_no_plain_hash_of_the_credentials(world_factory: Callable[..., World]) -> None:

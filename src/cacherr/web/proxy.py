@@ -32,6 +32,8 @@ def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
 
 
 def address_in(addr: str, networks: Sequence[Network]) -> bool:
+    if not networks:  # no proxy trusted (the default): nothing to parse
+        return False
     try:
         ip = ipaddress.ip_address(addr.split("%", 1)[0])
     except ValueError:
