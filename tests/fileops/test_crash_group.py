@@ -142,3 +142,20 @@ def test_a_group_costs_the_same_transactions_whatever_its_sidecars(tmp_path: Pat
     assert [r["status"] for r in rows] == ["done"] * 7
     assert {r["parent_id"] for r in rows[1:]} == {1} and rows[0]["parent_id"] is None
     assert all(where(lab, rel) == FINAL[mode] for rel in files)
+
+
+@pytest.mark.parametrize(("mode", "expected"), [(CacheMode.COPY, 2), (CacheMode.MOVE, 4)])
+def test_a_lone_video_costs_two_transactions_in_copy_mode_four_in_move(tmp_path: Path, mode: CacheMode,
+                                                                        expected: int) -> None:
+    """Copy mode: PLANNED, then DONE with the registry row in the same transaction (no COMMITTING row, no
+    separate registry write); move mode adds COMMITTING and REMOVING_SOURCE."""
+    lab = make_lab(tmp_path / "lab", {MOVIE: MiB})
+    db = open_database(tmp_path / "state.db")
+    with _counting_engine(lab, db) as (counting, engine):
+        results = engine.execute([action(lab, MOVIE)], mode=mode)
+    assert [r.ok for r in results] == [True], [r.message for r in results]
+    assert counting.count == expected, f"{counting.count} journal transactions for a lone video"
+    rows = db.query("SELECT cache_path FROM cache_entries")
+    db.close()
+    assert [r["cache_path"] for r in rows] == [str(lab.cache_root / MOVIE)]
+    assert where(lab, MOVIE) == FINAL[mode]
