@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from common import Row  # noqa: E402
+from common import Row, p99_ms  # noqa: E402
 
 CLIENT_PROCS, THREADS_PER_PROC = 5, 10
 THINK = 0.1
@@ -168,7 +168,7 @@ def _measure(root: Path, copy: bool, seconds: float, path: str = "/api/v1/status
             server.stdin.close()
         server.wait(timeout=60)
     lat.sort()
-    return {"median": statistics.median(lat) * 1000, "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
+    return {"median": statistics.median(lat) * 1000, "p99": p99_ms(lat),
             "rps": len(lat) / seconds, "errors": float(errors), "cpu_ms": 1000 * cpu / max(1, len(lat))}
 
 

@@ -36,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_api import TARGET_P99_MS, _load  # noqa: E402
-from common import Row  # noqa: E402
+from common import Row, p99_ms  # noqa: E402
 from ext4 import ext4_mount  # noqa: E402
 
 MiB = 1 << 20
@@ -111,8 +111,7 @@ class _Timed:
 
     def take(self) -> str:
         """``p99 ms`` of the requests since the last call, and forget them."""
-        times = sorted(self.times.popleft() for _ in range(len(self.times)))
-        return f"{times[min(len(times) - 1, int(len(times) * 0.99))] * 1000:.2f}" if times else "0"
+        return f"{p99_ms(sorted(self.times.popleft() for _ in range(len(self.times)))):.2f}"
 
 
 def serve_child(root: Path, cache: Path) -> None:
@@ -158,7 +157,7 @@ def _window(server: subprocess.Popen[str], port: int, mode: str,
     in_app = float(_say(server, "app", "app").split()[1])
     copied = int(_say(server, "idle", "parked").split()[1]) if mode == "copy" else 0
     lat.sort()
-    return (lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, copied, statistics.median(lat) * 1000,
+    return (p99_ms(lat), copied, statistics.median(lat) * 1000,
             waited * 1000 / max(1, len(lat)), in_app)
 
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+
+
+def p99_ms(seconds: Sequence[float]) -> float:
+    """The 99th percentile of ``seconds`` (sorted ascending), in milliseconds; 0 for none."""
+    return seconds[min(len(seconds) - 1, int(len(seconds) * 0.99))] * 1000 if seconds else 0.0
 
 
 @dataclass

@@ -155,7 +155,8 @@ def test_audit_logout_revokes_a_copied_session_cookie(world_factory: Callable[..
 
 def test_audit_a_changed_signing_key_refuses_cookies_signed_with_the_old_one(
         world_factory: Callable[..., World]) -> None:
-    """The session serializer is kept between requests (web/auth.py): a new key must still take effect."""
+    """A new signing key takes effect at once: a cookie signed with the old one is refused (and works again
+    with the old key), so a serializer kept between requests (by Flask or by us) cannot outlive its key."""
     w = world_factory(env={"WEB_USERNAME": USER, "WEB_PASSWORD": PASSWORD})
     assert _login(w, PASSWORD)[0] == 302
     assert w.client.get("/api/v1/status").status_code == 200

@@ -24,7 +24,6 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import (
@@ -47,9 +46,6 @@ from cacherr.settings import Settings
 from cacherr.web.auth_hosts import API_KEY_FAIL_LIMIT, HOST_EXEMPT_ENDPOINTS, HOST_REFUSED, host_allowed, host_name
 from cacherr.web.proxy import PEER_KEY
 from cacherr.web.routes import Routes
-
-if TYPE_CHECKING:
-    from itsdangerous import URLSafeTimedSerializer
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PUBLIC_ENDPOINTS = frozenset({"static", "health.health", "auth.login", "auth.login_post", "api.plex_webhook",
@@ -293,19 +289,8 @@ class SessionInterface(SecureCookieSessionInterface):
     """The session cookie gets ``Secure`` when the request came over HTTPS (directly, or through a trusted
     proxy's ``X-Forwarded-Proto: https``: see ``WEB_TRUSTED_PROXIES``)."""
 
-    _signer: tuple[tuple[object, ...], URLSafeTimedSerializer | None] | None = None
-
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or (has_request_context() and request.is_secure)
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        """Flask builds a new serializer (and its signer) for every request, a cookie or not: about a tenth of
-        a status poll's CPU. One is kept per key (and fallback keys), so a changed key still takes effect."""
-        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        signer = self._signer
-        if signer is None or signer[0] != keys:
-            signer = self._signer = (keys, super().get_signing_serializer(app))
-        return signer[1]
 
 
 def configure(app: Flask, config_dir: Path) -> None:
